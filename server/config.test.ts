@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, formatConfigError, loadConfig } from './config.js';
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs on the embedded defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      b24: null,
+      oauthUrl: 'https://oauth.bitrix.info',
+      appName: 'Team Push',
+      databaseUrl: 'sqlite:./data/app.sqlite',
+      dataDir: './data',
+      tokenEncryptionKey: null,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      PUBLIC_URL: 'https://push.example.com/b24/',
+      B24_CLIENT_ID: 'local.abc123.456',
+      B24_CLIENT_SECRET: 'S3cr3tS3cr3t',
+      B24_OAUTH_URL: 'http://127.0.0.1:9000',
+      B24_APP_NAME: ' Office news ',
+      DATABASE_URL: 'postgres://app@db:5432/push',
+      TOKEN_ENCRYPTION_KEY: 'k'.repeat(44),
+      LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      publicUrl: 'https://push.example.com/b24',
+      b24: { clientId: 'local.abc123.456', clientSecret: 'S3cr3tS3cr3t' },
+      oauthUrl: 'http://127.0.0.1:9000',
+      appName: 'Office news',
+      databaseUrl: 'postgres://app@db:5432/push',
+      logLevel: 'warn',
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', B24_APP_NAME: '' }).port).toBe(3000);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'http://push.example.com' }, 'PUBLIC_URL'],
+    [{ B24_OAUTH_URL: 'http://evil.example.com' }, 'B24_OAUTH_URL'],
+    [{ B24_OAUTH_URL: 'https://user:pw@oauth.bitrix.info' }, 'B24_OAUTH_URL'],
+    [{ B24_CLIENT_ID: 'local.abc' }, 'B24_CLIENT_SECRET'],
+    [{ B24_CLIENT_SECRET: 'abcdefghijk' }, 'B24_CLIENT_ID'],
+    [{ B24_CLIENT_ID: 'bad id with spaces', B24_CLIENT_SECRET: 'abcdefghijk' }, 'B24_CLIENT_ID'],
+    [{ B24_APP_NAME: 'x'.repeat(101) }, 'B24_APP_NAME'],
+    [{ DATABASE_URL: 'mysql://db/push' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://db/push' }, 'TOKEN_ENCRYPTION_KEY'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('stops on %o naming %s in one line', (env, variable) => {
+    const error = failure(env);
+    expect(error.variable).toBe(variable);
+    const line = formatConfigError(error);
+    expect(line).toContain(variable);
+    expect(line).not.toContain('\n');
+  });
+});

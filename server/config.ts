@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every setting comes from the environment; a bad value stops
+ * start-up with one line naming the variable (see formatConfigError).
+ */
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+const httpUrl = (variable: string) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => URL.canParse(value), { message: `${variable} must be an absolute URL` })
+    .transform((value) => new URL(value))
+    .refine((url) => url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)), {
+      message: `${variable} must use https (plain http is allowed only for localhost)`,
+    })
+    .refine((url) => url.username === '' && url.password === '' && url.search === '' && url.hash === '', {
+      message: `${variable} must not carry credentials, a query or a fragment`,
+    })
+    .transform((url) => url.origin + url.pathname.replace(/\/+$/, ''));
+
+const DATABASE_URL_PATTERN = /^(sqlite:.+|postgres(ql)?:\/\/.+)$/;
+
+const environmentSchema = z
+  .object({
+    PORT: z.coerce
+      .number({ message: 'PORT must be a whole number between 1 and 65535' })
+      .int('PORT must be a whole number between 1 and 65535')
+      .min(1, 'PORT must be a whole number between 1 and 65535')
+      .max(65535, 'PORT must be a whole number between 1 and 65535')
+      .default(3000),
+    PUBLIC_URL: httpUrl('PUBLIC_URL').optional(),
+    B24_CLIENT_ID: z
+      .string()
+      .trim()
+      .regex(/^[\w.-]{1,128}$/, 'B24_CLIENT_ID must be the application code from the vendor card (letters, digits, . _ -)')
+      .optional(),
+    B24_CLIENT_SECRET: z
+      .string()
+      .trim()
+      .min(8, 'B24_CLIENT_SECRET looks too short to be an application key')
+      .max(256, 'B24_CLIENT_SECRET is too long')
+      .optional(),
+    B24_OAUTH_URL: httpUrl('B24_OAUTH_URL').default('https://oauth.bitrix.info'),
+    B24_APP_NAME: z
+      .string()
+      .trim()
+      .min(1, 'B24_APP_NAME must not be empty: it is the title of every push')
+      .max(100, 'B24_APP_NAME must be at most 100 characters')
+      .default('Team Push'),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .regex(DATABASE_URL_PATTERN, 'DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://user@host:port/db')
+      .default('sqlite:./data/app.sqlite'),
+    DATA_DIR: z.string().trim().min(1, 'DATA_DIR must not be empty').default('./data'),
+    TOKEN_ENCRYPTION_KEY: z.string().trim().min(1, 'TOKEN_ENCRYPTION_KEY must not be empty when set').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    }).default('info'),
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.B24_CLIENT_ID) !== Boolean(env.B24_CLIENT_SECRET)) {
+      const missing = env.B24_CLIENT_ID ? 'B24_CLIENT_SECRET' : 'B24_CLIENT_ID';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `${missing} must be set together with ${missing === 'B24_CLIENT_ID' ? 'B24_CLIENT_SECRET' : 'B24_CLIENT_ID'}`,
+      });
+    }
+    if (env.DATABASE_URL.startsWith('postgres') && !env.TOKEN_ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TOKEN_ENCRYPTION_KEY'],
+        message: 'TOKEN_ENCRYPTION_KEY must be set when DATABASE_URL is PostgreSQL (every app process needs the same key)',
+      });
+    }
+  });
+
+export interface AppConfig {
+  port: number;
+  /** Public base URL of the app, without a trailing slash (handler URLs are built from it). */
+  publicUrl: string;
+  /** Null until the app is registered: install and sending then answer with a clear "not configured". */
+  b24: { clientId: string; clientSecret: string } | null;
+  oauthUrl: string;
+  appName: string;
+  databaseUrl: string;
+  dataDir: string;
+  /** Null in the embedded default: a key is generated and kept in dataDir. */
+  tokenEncryptionKey: string | null;
+  logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  nodeEnv: z.infer<typeof environmentSchema>['NODE_ENV'];
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Empty strings count as unset, the way shells and .env files usually mean them. */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = environmentSchema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    const message = issue?.message.includes(variable) ? issue.message : `${variable}: ${issue?.message ?? 'invalid value'}`;
+    throw new ConfigError(variable, message);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    b24: e.B24_CLIENT_ID && e.B24_CLIENT_SECRET ? { clientId: e.B24_CLIENT_ID, clientSecret: e.B24_CLIENT_SECRET } : null,
+    oauthUrl: e.B24_OAUTH_URL,
+    appName: e.B24_APP_NAME,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY ?? null,
+    logLevel: e.LOG_LEVEL,
+    nodeEnv: e.NODE_ENV,
+  };
+}
+
+/** The one line printed when start-up stops on bad configuration. */
+export function formatConfigError(error: ConfigError): string {
+  return `Configuration error: ${error.message}`;
+}

@@ -1,0 +1,93 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { builtClientPages } from './clientPages.js';
+
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  const dist = mkdtempSync(path.join(tmpdir(), 'client-dist-'));
+  mkdirSync(path.join(dist, 'assets'));
+  writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>app page</title>');
+  writeFileSync(path.join(dist, 'install.html'), '<!doctype html><title>install page</title>');
+  writeFileSync(path.join(dist, 'assets', 'main-abc.js'), 'console.log(1)');
+  const app = createApp({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), pages: builtClientPages(dist) });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const bitrixOpenForm = new URLSearchParams({
+  AUTH_ID: 'a'.repeat(70),
+  AUTH_EXPIRES: '3600',
+  REFRESH_ID: 'r'.repeat(70),
+  member_id: 'f'.repeat(32),
+  status: 'L',
+  PLACEMENT: 'DEFAULT',
+  PLACEMENT_OPTIONS: '{}',
+});
+
+describe('handler URLs', () => {
+  it('serves the app page on GET / and on the POST Bitrix24 opens it with', async () => {
+    const get = await fetch(`${base}/`);
+    expect(get.status).toBe(200);
+    expect(await get.text()).toContain('app page');
+    const post = await fetch(`${base}/?DOMAIN=portal.example&PROTOCOL=1&LANG=en&APP_SID=abc`, { method: 'POST', body: bitrixOpenForm });
+    expect(post.status).toBe(200);
+    expect(await post.text()).toContain('app page');
+    expect(post.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('lets Bitrix24 embed the pages (no X-Frame-Options)', async () => {
+    const response = await fetch(`${base}/`);
+    expect(response.headers.get('x-frame-options')).toBeNull();
+  });
+
+  it('serves the install page on POST /install and refuses GET with 405', async () => {
+    const post = await fetch(`${base}/install`, { method: 'POST', body: bitrixOpenForm });
+    expect(await post.text()).toContain('install page');
+    const get = await fetch(`${base}/install`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+  });
+
+  it('says plainly that events are not handled yet', async () => {
+    const response = await fetch(`${base}/events`, { method: 'POST', body: new URLSearchParams({ event: 'ONAPPINSTALL' }) });
+    expect(response.status).toBe(501);
+  });
+
+  it('refuses an oversized form body with 413, not 500', async () => {
+    const response = await fetch(`${base}/`, { method: 'POST', body: new URLSearchParams({ AUTH_ID: 'x'.repeat(40_000) }) });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: 'BAD_REQUEST' });
+  });
+
+  it('serves hashed assets with a long cache and 404s unknown ones', async () => {
+    const asset = await fetch(`${base}/assets/main-abc.js`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${base}/assets/nope.js`)).status).toBe(404);
+  });
+
+  it('answers unknown routes with 404 and unknown API calls with JSON', async () => {
+    expect((await fetch(`${base}/nowhere`)).status).toBe(404);
+    const api = await fetch(`${base}/api/nothing`);
+    expect(api.status).toBe(404);
+    expect(await api.json()).toMatchObject({ error: 'NOT_FOUND' });
+  });
+
+  it('answers /healthz and tags every response with a request id', async () => {
+    const response = await fetch(`${base}/healthz`);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(response.headers.get('x-request-id')).toMatch(/^[\w-]{8,}$/);
+  });
+});

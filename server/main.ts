@@ -1,0 +1,56 @@
+import { createServer } from 'node:http';
+import { ConfigError, formatConfigError, loadConfig, type AppConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { createApp } from './app.js';
+import { builtClientPages, type ClientPages } from './http/clientPages.js';
+import { openDatabase, migrateToLatest } from './storage/database.js';
+import { loadOrCreateKeyFile, parseEncryptionKey } from './security/tokenCipher.js';
+
+function configOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(formatConfigError(error));
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+const config = configOrExit();
+const logger = createLogger({ level: config.logLevel });
+
+const encryptionKey = config.tokenEncryptionKey ? parseEncryptionKey(config.tokenEncryptionKey) : await loadOrCreateKeyFile(config.dataDir);
+const database = await openDatabase(config.databaseUrl, { logger });
+await migrateToLatest(database);
+
+let pages: ClientPages;
+if (config.nodeEnv === 'development') {
+  const { devClientPages } = await import('./http/devClientPages.js');
+  pages = await devClientPages();
+} else {
+  pages = builtClientPages();
+}
+
+const app = createApp({ config, logger, pages });
+const server = createServer(app);
+server.listen(config.port, () => {
+  logger.info({ port: config.port, publicUrl: config.publicUrl, database: database.kind, keySource: config.tokenEncryptionKey ? 'env' : 'data-dir'}, 'listening');
+  if (!config.b24) {
+    logger.warn('B24_CLIENT_ID and B24_CLIENT_SECRET are not set: the app pages are served, but installs cannot be verified until they are');
+  }
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  server.close();
+  server.closeIdleConnections();
+  await database.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
