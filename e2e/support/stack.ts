@@ -1,0 +1,86 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../server/app.js';
+import { loadConfig, type AppConfig } from '../../server/config.js';
+import { createLogger, type Logger } from '../../server/logger.js';
+import { builtClientPages } from '../../server/http/clientPages.js';
+import { startSimulator } from '../portal/index.js';
+import type { Clock, PortalOptions, Simulator } from '../portal/contract.js';
+
+export const TEST_CLIENT_ID = 'local.teampush.test';
+export const TEST_CLIENT_SECRET = 'simulated-client-secret-0123456789';
+
+export interface StackOptions {
+  appName?: string;
+  portals?: PortalOptions[];
+  clock?: Clock;
+  accessTokenTtl?: number;
+  /** Fixed ports for the demo; 0 (any free port) by default. */
+  appPort?: number;
+  oauthPort?: number;
+  logger?: Logger;
+}
+
+export interface Stack {
+  appUrl: string;
+  config: AppConfig;
+  sim: Simulator;
+  close(): Promise<void>;
+}
+
+/**
+ * The app and the portal simulator wired to each other, as in production: the app's OAuth server is
+ * the simulator's, and the simulator's registered app URL is the app's. The app's port is taken first
+ * so both sides know each other's URLs before either serves a request.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const server = createServer();
+  await listen(server, options.appPort ?? 0);
+  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const appName = options.appName ?? 'Team Push';
+
+  const sim = await startSimulator({
+    oauthPort: options.oauthPort ?? 0,
+    clock: options.clock,
+    accessTokenTtl: options.accessTokenTtl,
+    app: {
+      clientId: TEST_CLIENT_ID,
+      clientSecret: TEST_CLIENT_SECRET,
+      name: appName,
+      url: appUrl,
+      scopes: ['pull', 'user_brief', 'department', 'sonet_group'],
+    },
+    portals: options.portals ?? [{}],
+  });
+
+  const config = loadConfig({
+    PORT: String((server.address() as AddressInfo).port),
+    PUBLIC_URL: appUrl,
+    B24_CLIENT_ID: TEST_CLIENT_ID,
+    B24_CLIENT_SECRET: TEST_CLIENT_SECRET,
+    B24_OAUTH_URL: sim.oauth.url,
+    B24_APP_NAME: appName,
+    DATABASE_URL: 'sqlite::memory:',
+    NODE_ENV: 'test',
+  });
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  server.on('request', createApp({ config, logger, pages: builtClientPages() }));
+
+  return {
+    appUrl,
+    config,
+    sim,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sim.close();
+    },
+  };
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+/**
+ * The configured Bitrix24 OAuth server: the trust anchor. A portal's endpoint, member_id and user come
+ * from its answers, never from request fields. client_secret is sent only here, in a POST body.
+ */
+
+export interface OAuthGrant {
+  accessToken: string;
+  refreshToken: string;
+  /** Epoch ms, from the answer's `expires` (seconds). */
+  expiresAt: number;
+  scope: string[];
+  memberId: string;
+  userId: number;
+  /** The portal's REST endpoint, e.g. https://portal.bitrix24.com/rest/ (follows a renamed portal). */
+  clientEndpoint: string;
+  serverEndpoint: string;
+  /** The OAuth server's host as it reports itself. */
+  domain: string;
+  status: string;
+}
+
+/** OAuth and transport failures, with the OAuth `error` code when the server gave one. */
+export class OAuthError extends Error {
+  constructor(
+    readonly code: 'invalid_grant' | 'invalid_client' | 'invalid_request' | 'invalid_scope' | 'unavailable' | 'bad_answer' | string,
+    message: string,
+    readonly httpStatus: number,
+  ) {
+    super(message);
+    this.name = 'OAuthError';
+  }
+}
+
+const endpointUrl = z
+  .string()
+  .url()
+  .refine((value) => /^https?:\/\//.test(value), 'must be http(s)');
+
+const grantAnswer = z.object({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1),
+  expires: z.coerce.number().int().positive(),
+  scope: z.string().default(''),
+  member_id: z.string().regex(/^[\w-]{1,64}$/),
+  user_id: z.coerce.number().int().positive(),
+  client_endpoint: endpointUrl,
+  server_endpoint: endpointUrl,
+  domain: z.string().default(''),
+  status: z.string().default(''),
+});
+
+const errorAnswer = z.object({ error: z.string(), error_description: z.string().optional() });
+
+export interface OAuthClientOptions {
+  oauthUrl: string;
+  clientId: string;
+  clientSecret: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export interface OAuthClient {
+  /** A refresh_token grant. The refresh token is single-use: callers must store the new pair before anyone uses it. */
+  refresh(refreshToken: string): Promise<OAuthGrant>;
+}
+
+export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
+  const doFetch = options.fetch ?? fetch;
+  const tokenUrl = `${options.oauthUrl.replace(/\/+$/, '')}/oauth/token/`;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+
+  return {
+    async refresh(refreshToken) {
+      const body = new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: options.clientId,
+        client_secret: options.clientSecret,
+        refresh_token: refreshToken,
+      });
+      let response: Response;
+      try {
+        response = await doFetch(tokenUrl, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+          redirect: 'error',
+        });
+      } catch (error) {
+        throw new OAuthError('unavailable', `The Bitrix24 OAuth server could not be reached (${(error as Error).name})`, 0);
+      }
+      const payload: unknown = await response.json().catch(() => null);
+      const failure = errorAnswer.safeParse(payload);
+      if (failure.success) {
+        throw new OAuthError(failure.data.error, failure.data.error_description ?? failure.data.error, response.status);
+      }
+      if (!response.ok) {
+        throw new OAuthError('unavailable', `The Bitrix24 OAuth server answered HTTP ${response.status}`, response.status);
+      }
+      const grant = grantAnswer.safeParse(payload);
+      if (!grant.success) {
+        throw new OAuthError('bad_answer', 'The Bitrix24 OAuth server gave an answer without the expected fields', response.status);
+      }
+      const g = grant.data;
+      return {
+        accessToken: g.access_token,
+        refreshToken: g.refresh_token,
+        expiresAt: g.expires * 1000,
+        scope: g.scope.split(/[,\s]+/).filter(Boolean),
+        memberId: g.member_id,
+        userId: g.user_id,
+        clientEndpoint: g.client_endpoint.endsWith('/') ? g.client_endpoint : `${g.client_endpoint}/`,
+        serverEndpoint: g.server_endpoint,
+        domain: g.domain,
+        status: g.status,
+      };
+    },
+  };
+}

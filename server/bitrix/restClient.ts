@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * Calls one REST method on a portal. The endpoint always comes from storage (and, before that, from the
+ * OAuth server's answer), never from a request. Tokens travel in the JSON body, never in the URL.
+ */
+
+export class BitrixError extends Error {
+  constructor(
+    /** Bitrix24's `error` field (e.g. expired_token, ACCESS_ERROR), or NETWORK_ERROR / BAD_ANSWER for transport problems. */
+    readonly code: string,
+    readonly description: string,
+    readonly httpStatus: number,
+    readonly method: string,
+  ) {
+    super(`${method}: ${code}${description ? ` (${description})` : ''}`);
+    this.name = 'BitrixError';
+  }
+}
+
+const errorAnswer = z.object({ error: z.string().min(1), error_description: z.string().optional() });
+const successAnswer = z.object({ result: z.unknown(), total: z.number().optional(), next: z.number().optional(), time: z.unknown().optional() });
+
+export interface RestAnswer<T> {
+  result: T;
+  total?: number;
+  next?: number;
+}
+
+export interface RestCallOptions {
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+const METHOD_NAME = /^[a-z][a-z0-9_.]*$/i;
+
+export async function callRest<T = unknown>(
+  clientEndpoint: string,
+  method: string,
+  params: Record<string, unknown>,
+  accessToken: string,
+  options: RestCallOptions = {},
+): Promise<RestAnswer<T>> {
+  if (!METHOD_NAME.test(method)) throw new Error(`Not a REST method name: ${method}`);
+  const url = `${clientEndpoint.replace(/\/+$/, '')}/${method}.json`;
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ ...params, auth: accessToken }),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+      redirect: 'error',
+    });
+  } catch (error) {
+    throw new BitrixError('NETWORK_ERROR', (error as Error).name, 0, method);
+  }
+  const payload: unknown = await response.json().catch(() => null);
+  const failure = errorAnswer.safeParse(payload);
+  if (failure.success) {
+    throw new BitrixError(failure.data.error, failure.data.error_description ?? '', response.status, method);
+  }
+  const success = successAnswer.safeParse(payload);
+  if (!response.ok || !success.success) {
+    throw new BitrixError(response.ok ? 'BAD_ANSWER' : 'HTTP_ERROR', `HTTP ${response.status}`, response.status, method);
+  }
+  return { result: success.data.result as T, total: success.data.total, next: success.data.next };
+}
