@@ -1,0 +1,164 @@
+/**
+ * The one table of Bitrix24 error codes: what each means for an administrator, which stable code our
+ * API answers with, which HTTP status we give the frame, and whether trying again can help.
+ * Codes come from the seed pages of pull.application.push.add (method errors and system errors) and
+ * the OAuth errors in shared/docs/bitrix24-platform.md.
+ */
+
+export type Language = 'en' | 'ru' | 'de';
+
+export interface ErrorEntry {
+  /** Stable code in our API (never Bitrix24's raw text). */
+  apiCode: string;
+  /** HTTP status our API answers with. */
+  httpStatus: number;
+  /** Transient: a later attempt may succeed without anyone changing anything. */
+  retryable: boolean;
+  message: Record<Language, string>;
+}
+
+const entry = (apiCode: string, httpStatus: number, retryable: boolean, message: Record<Language, string>): ErrorEntry => ({
+  apiCode,
+  httpStatus,
+  retryable,
+  message,
+});
+
+export const BITRIX_ERRORS: Readonly<Record<string, ErrorEntry>> = {
+  // pull.application.push.add
+  WRONG_AUTH_TYPE: entry('WRONG_AUTH_TYPE', 502, false, {
+    en: 'Bitrix24 accepts pushes only with the app’s own authorization. Reopen the app from the left menu.',
+    ru: 'Битрикс24 принимает push-уведомления только с авторизацией самого приложения. Откройте приложение из левого меню заново.',
+    de: 'Bitrix24 akzeptiert Pushs nur mit der Autorisierung der App selbst. Öffnen Sie die App erneut über das linke Menü.',
+  }),
+  ACCESS_ERROR: entry('NOT_ADMIN', 403, false, {
+    en: 'Only portal administrators can send push notifications.',
+    ru: 'Отправлять push-уведомления могут только администраторы портала.',
+    de: 'Nur Portal-Administratoren können Push-Benachrichtigungen senden.',
+  }),
+  TEXT_ERROR: entry('TEXT_EMPTY', 400, false, {
+    en: 'The message is empty. Write the text of the notification.',
+    ru: 'Сообщение пустое. Напишите текст уведомления.',
+    de: 'Die Nachricht ist leer. Schreiben Sie den Text der Benachrichtigung.',
+  }),
+  EMPTY_APP_NAME: entry('APP_NAME_EMPTY', 502, false, {
+    en: 'Bitrix24 has no name for this app, and the name is the title of every push. Ask the app’s vendor to fill in the name in the app card.',
+    ru: 'У приложения в Битрикс24 нет названия, а оно служит заголовком каждого push-уведомления. Попросите разработчика приложения заполнить название в карточке приложения.',
+    de: 'Bitrix24 kennt keinen Namen für diese App, und der Name ist der Titel jedes Pushs. Bitten Sie den Anbieter der App, den Namen in der App-Karte einzutragen.',
+  }),
+  // System errors any method may return
+  INTERNAL_SERVER_ERROR: entry('PORTAL_ERROR', 502, true, {
+    en: 'Bitrix24 had an internal error. Try again in a few minutes.',
+    ru: 'Во время обработки в Битрикс24 произошла внутренняя ошибка. Повторите попытку через несколько минут.',
+    de: 'In Bitrix24 ist ein interner Fehler aufgetreten. Versuchen Sie es in einigen Minuten erneut.',
+  }),
+  ERROR_UNEXPECTED_ANSWER: entry('PORTAL_ERROR', 502, true, {
+    en: 'Bitrix24 gave an unexpected answer. Try again in a few minutes.',
+    ru: 'Битрикс24 вернул неожиданный ответ. Повторите попытку через несколько минут.',
+    de: 'Bitrix24 hat unerwartet geantwortet. Versuchen Sie es in einigen Minuten erneut.',
+  }),
+  QUERY_LIMIT_EXCEEDED: entry('RATE_LIMITED', 503, true, {
+    en: 'Bitrix24 is receiving too many requests from this portal right now. The app slows down and retries; if this persists, try again later.',
+    ru: 'Сейчас Битрикс24 получает слишком много запросов с этого портала. Приложение замедляется и повторяет попытки; если это не проходит, повторите позже.',
+    de: 'Bitrix24 erhält gerade zu viele Anfragen von diesem Portal. Die App drosselt und versucht es erneut; falls es anhält, versuchen Sie es später noch einmal.',
+  }),
+  OPERATION_TIME_LIMIT: entry('RATE_LIMITED', 503, true, {
+    en: 'This app has used its Bitrix24 time budget for the last 10 minutes. Try again in a few minutes.',
+    ru: 'Приложение исчерпало лимит времени Битрикс24 за последние 10 минут. Повторите попытку через несколько минут.',
+    de: 'Diese App hat ihr Bitrix24-Zeitbudget der letzten 10 Minuten aufgebraucht. Versuchen Sie es in einigen Minuten erneut.',
+  }),
+  OVERLOAD_LIMIT: entry('PORTAL_BLOCKED', 503, false, {
+    en: 'Bitrix24 has blocked REST access for this portal because of overload. Contact Bitrix24 support to lift the block.',
+    ru: 'Битрикс24 заблокировал REST API портала из-за перегрузки. Обратитесь в техподдержку Битрикс24, чтобы снять блокировку.',
+    de: 'Bitrix24 hat den REST-Zugang dieses Portals wegen Überlastung gesperrt. Wenden Sie sich an den Bitrix24-Support, um die Sperre aufzuheben.',
+  }),
+  ERROR_BATCH_METHOD_NOT_ALLOWED: entry('PORTAL_ERROR', 502, false, {
+    en: 'Bitrix24 refused a combined request from the app. Please report this to the app’s vendor.',
+    ru: 'Битрикс24 отклонил пакетный запрос приложения. Сообщите об этом разработчику приложения.',
+    de: 'Bitrix24 hat eine gebündelte Anfrage der App abgelehnt. Bitte melden Sie das dem Anbieter der App.',
+  }),
+  ERROR_BATCH_LENGTH_EXCEEDED: entry('PORTAL_ERROR', 502, false, {
+    en: 'Bitrix24 refused a combined request from the app as too long. Please report this to the app’s vendor.',
+    ru: 'Битрикс24 отклонил слишком длинный пакетный запрос приложения. Сообщите об этом разработчику приложения.',
+    de: 'Bitrix24 hat eine zu lange gebündelte Anfrage der App abgelehnt. Bitte melden Sie das dem Anbieter der App.',
+  }),
+  NO_AUTH_FOUND: entry('REOPEN_APP', 401, false, {
+    en: 'Bitrix24 did not recognise the app’s authorization. Reopen the app from the left menu.',
+    ru: 'Битрикс24 не принял авторизацию приложения. Откройте приложение из левого меню заново.',
+    de: 'Bitrix24 hat die Autorisierung der App nicht erkannt. Öffnen Sie die App erneut über das linke Menü.',
+  }),
+  invalid_token: entry('REOPEN_APP', 401, false, {
+    en: 'The app’s Bitrix24 authorization is no longer valid. Reopen the app from the left menu.',
+    ru: 'Авторизация приложения в Битрикс24 больше недействительна. Откройте приложение из левого меню заново.',
+    de: 'Die Bitrix24-Autorisierung der App ist nicht mehr gültig. Öffnen Sie die App erneut über das linke Menü.',
+  }),
+  expired_token: entry('REOPEN_APP', 401, true, {
+    en: 'The app’s Bitrix24 session expired and could not be renewed. Reopen the app from the left menu.',
+    ru: 'Сессия приложения в Битрикс24 истекла и не была продлена. Откройте приложение из левого меню заново.',
+    de: 'Die Bitrix24-Sitzung der App ist abgelaufen und konnte nicht erneuert werden. Öffnen Sie die App erneut über das linke Menü.',
+  }),
+  INVALID_REQUEST: entry('PORTAL_ERROR', 502, false, {
+    en: 'Bitrix24 requires HTTPS for this request. Please report this to the app’s vendor.',
+    ru: 'Битрикс24 требует HTTPS для этого запроса. Сообщите об этом разработчику приложения.',
+    de: 'Bitrix24 verlangt für diese Anfrage HTTPS. Bitte melden Sie das dem Anbieter der App.',
+  }),
+  ACCESS_DENIED: entry('PLAN_REQUIRED', 403, false, {
+    en: 'Bitrix24 allows apps to use REST only on commercial plans. Upgrade the portal’s plan to send pushes.',
+    ru: 'Битрикс24 открывает REST API приложениям только на коммерческих тарифах. Смените тариф портала, чтобы отправлять push-уведомления.',
+    de: 'Bitrix24 erlaubt Apps REST nur in kostenpflichtigen Tarifen. Wechseln Sie den Tarif des Portals, um Pushs zu senden.',
+  }),
+  INVALID_CREDENTIALS: entry('NOT_ALLOWED', 403, false, {
+    en: 'Your Bitrix24 account lacks the permissions this action needs.',
+    ru: 'У вашей учётной записи Битрикс24 нет прав на это действие.',
+    de: 'Ihrem Bitrix24-Konto fehlen die Rechte für diese Aktion.',
+  }),
+  ERROR_MANIFEST_IS_NOT_AVAILABLE: entry('PORTAL_ERROR', 502, false, {
+    en: 'Bitrix24 reported that a manifest is not available. Please report this to the app’s vendor.',
+    ru: 'Битрикс24 сообщил, что манифест недоступен. Сообщите об этом разработчику приложения.',
+    de: 'Bitrix24 meldet, dass ein Manifest nicht verfügbar ist. Bitte melden Sie das dem Anbieter der App.',
+  }),
+  insufficient_scope: entry('SCOPE_MISSING', 403, false, {
+    en: 'The app lacks a Bitrix24 permission it needs. Reinstall the app from the Market so the portal grants its current permissions.',
+    ru: 'У приложения нет нужного разрешения Битрикс24. Переустановите приложение из Маркета, чтобы портал выдал ему актуальные разрешения.',
+    de: 'Der App fehlt eine nötige Bitrix24-Berechtigung. Installieren Sie die App erneut aus dem Market, damit das Portal ihre aktuellen Berechtigungen gewährt.',
+  }),
+  user_access_error: entry('APP_ACCESS_RESTRICTED', 403, false, {
+    en: 'A portal administrator has restricted this app to certain users, and you are not one of them. Ask an administrator to give you access in the app’s settings.',
+    ru: 'Администратор портала ограничил доступ к приложению определёнными пользователями, и вас среди них нет. Попросите администратора открыть вам доступ в настройках приложения.',
+    de: 'Ein Portal-Administrator hat diese App auf bestimmte Benutzer beschränkt, zu denen Sie nicht gehören. Bitten Sie einen Administrator, Ihnen in den App-Einstellungen Zugang zu geben.',
+  }),
+  PORTAL_DELETED: entry('PORTAL_CLOSED', 410, false, {
+    en: 'The portal is deleted or its public part is closed, so Bitrix24 cannot be reached.',
+    ru: 'Портал удалён или его публичная часть закрыта, поэтому Битрикс24 недоступен.',
+    de: 'Das Portal ist gelöscht oder sein öffentlicher Teil geschlossen; Bitrix24 ist nicht erreichbar.',
+  }),
+  // OAuth server
+  invalid_grant: entry('REOPEN_APP', 401, false, {
+    en: 'The app’s saved Bitrix24 authorization has run out. An administrator needs to open the app from the left menu once to renew it.',
+    ru: 'Сохранённая авторизация приложения в Битрикс24 истекла. Администратору нужно один раз открыть приложение из левого меню, чтобы обновить её.',
+    de: 'Die gespeicherte Bitrix24-Autorisierung der App ist abgelaufen. Ein Administrator muss die App einmal über das linke Menü öffnen, um sie zu erneuern.',
+  }),
+  invalid_client: entry('APP_MISCONFIGURED', 502, false, {
+    en: 'The app’s registration with Bitrix24 is not valid (client id or secret). Please report this to the app’s vendor.',
+    ru: 'Регистрация приложения в Битрикс24 недействительна (client id или secret). Сообщите об этом разработчику приложения.',
+    de: 'Die Registrierung der App bei Bitrix24 ist ungültig (Client-ID oder Secret). Bitte melden Sie das dem Anbieter der App.',
+  }),
+};
+
+/** Transport problems and codes we have never seen: honest, and never a raw Bitrix24 text. */
+export const UNKNOWN_ERROR: ErrorEntry = entry('PORTAL_ERROR', 502, true, {
+  en: 'Bitrix24 could not complete the request. Try again in a few minutes.',
+  ru: 'Битрикс24 не смог выполнить запрос. Повторите попытку через несколько минут.',
+  de: 'Bitrix24 konnte die Anfrage nicht ausführen. Versuchen Sie es in einigen Minuten erneut.',
+});
+
+export const NETWORK_ERROR: ErrorEntry = entry('PORTAL_UNREACHABLE', 502, true, {
+  en: 'Bitrix24 could not be reached. Try again in a few minutes.',
+  ru: 'Не удалось связаться с Битрикс24. Повторите попытку через несколько минут.',
+  de: 'Bitrix24 war nicht erreichbar. Versuchen Sie es in einigen Minuten erneut.',
+});
+
+export function describeBitrixError(code: string): ErrorEntry {
+  if (code === 'NETWORK_ERROR') return NETWORK_ERROR;
+  return BITRIX_ERRORS[code] ?? UNKNOWN_ERROR;
+}
