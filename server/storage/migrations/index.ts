@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_foundation.js';
+
+/**
+ * Every migration, in order. Names are `NNNN_name`; Kysely applies them in name order and refuses
+ * a database that has applied a migration this list does not know, or out of order.
+ * Add a new file `NNNN_name.ts` and list it here.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001_foundation': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...migrations }),
+};
