@@ -2,26 +2,40 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { ClientPages } from './http/clientPages.js';
+import type { PortalStore } from './storage/portalStore.js';
+import { createOAuthClient, type OAuthClient } from './bitrix/oauthClient.js';
 import { requestLogging } from './http/requestLogging.js';
-import { pageRoutes } from './http/pageRoutes.js';
+import { openingRoutes } from './install/openingRoutes.js';
+import { eventRoutes } from './install/eventRoutes.js';
 
 export interface AppDependencies {
   config: AppConfig;
   logger: Logger;
   pages: ClientPages;
+  store: PortalStore;
+  /** Outbound HTTP (OAuth server and portals); tests may wrap it to observe or break the network. */
+  fetch?: typeof fetch;
 }
 
 /** Builds the Express app from its dependencies; listening is the caller's business (server/main.ts, tests). */
 export function createApp(deps: AppDependencies): Express {
+  const { config, logger } = deps;
+  const oauth: OAuthClient | null = config.b24
+    ? createOAuthClient({ oauthUrl: config.oauthUrl, clientId: config.b24.clientId, clientSecret: config.b24.clientSecret, fetch: deps.fetch })
+    : null;
+  const rest = { fetch: deps.fetch };
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(requestLogging(deps.logger));
+  app.use(requestLogging(logger));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(pageRoutes(deps));
+  app.use(deps.pages.assets);
+  app.use(openingRoutes({ config, logger, pages: deps.pages, store: deps.store, oauth, rest }));
+  app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest }));
 
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'NOT_FOUND', message: 'No such API endpoint' });
@@ -29,7 +43,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found');
   });
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(logger));
   return app;
 }
 

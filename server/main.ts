@@ -4,7 +4,8 @@ import { createLogger } from './logger.js';
 import { createApp } from './app.js';
 import { builtClientPages, type ClientPages } from './http/clientPages.js';
 import { openDatabase, migrateToLatest } from './storage/database.js';
-import { loadOrCreateKeyFile, parseEncryptionKey } from './security/tokenCipher.js';
+import { createTokenCipher, loadOrCreateKeyFile, parseEncryptionKey } from './security/tokenCipher.js';
+import { createPortalStore } from './storage/portalStore.js';
 
 function configOrExit(): AppConfig {
   try {
@@ -23,7 +24,8 @@ const logger = createLogger({ level: config.logLevel });
 
 const encryptionKey = config.tokenEncryptionKey ? parseEncryptionKey(config.tokenEncryptionKey) : await loadOrCreateKeyFile(config.dataDir);
 const database = await openDatabase(config.databaseUrl, { logger });
-await migrateToLatest(database);
+await migrateToLatest(database, { logger });
+const store = createPortalStore(database, createTokenCipher(encryptionKey));
 
 let pages: ClientPages;
 if (config.nodeEnv === 'development') {
@@ -33,7 +35,7 @@ if (config.nodeEnv === 'development') {
   pages = builtClientPages();
 }
 
-const app = createApp({ config, logger, pages });
+const app = createApp({ config, logger, pages, store });
 const server = createServer(app);
 server.listen(config.port, () => {
   logger.info({ port: config.port, publicUrl: config.publicUrl, database: database.kind, keySource: config.tokenEncryptionKey ? 'env' : 'data-dir'}, 'listening');

@@ -4,6 +4,9 @@ import { createApp } from '../../server/app.js';
 import { loadConfig, type AppConfig } from '../../server/config.js';
 import { createLogger, type Logger } from '../../server/logger.js';
 import { builtClientPages } from '../../server/http/clientPages.js';
+import { openDatabase, migrateToLatest, type AppDatabase } from '../../server/storage/database.js';
+import { createPortalStore, type PortalStore } from '../../server/storage/portalStore.js';
+import { createTokenCipher, generateEncryptionKey } from '../../server/security/tokenCipher.js';
 import { startSimulator } from '../portal/index.js';
 import type { Clock, PortalOptions, Simulator } from '../portal/contract.js';
 
@@ -15,6 +18,8 @@ export interface StackOptions {
   portals?: PortalOptions[];
   clock?: Clock;
   accessTokenTtl?: number;
+  /** sqlite::memory: by default. */
+  databaseUrl?: string;
   /** Fixed ports for the demo; 0 (any free port) by default. */
   appPort?: number;
   oauthPort?: number;
@@ -24,6 +29,8 @@ export interface StackOptions {
 export interface Stack {
   appUrl: string;
   config: AppConfig;
+  database: AppDatabase;
+  store: PortalStore;
   sim: Simulator;
   close(): Promise<void>;
 }
@@ -60,20 +67,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     B24_CLIENT_SECRET: TEST_CLIENT_SECRET,
     B24_OAUTH_URL: sim.oauth.url,
     B24_APP_NAME: appName,
-    DATABASE_URL: 'sqlite::memory:',
+    DATABASE_URL: options.databaseUrl ?? 'sqlite::memory:',
     NODE_ENV: 'test',
   });
   const logger = options.logger ?? createLogger({ level: 'silent' });
-  server.on('request', createApp({ config, logger, pages: builtClientPages() }));
+  const database = await openDatabase(config.databaseUrl, { logger });
+  await migrateToLatest(database, { logger });
+  const store = createPortalStore(database, createTokenCipher(generateEncryptionKey()));
+  server.on('request', createApp({ config, logger, pages: builtClientPages(), store }));
 
   return {
     appUrl,
     config,
+    database,
+    store,
     sim,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sim.close();
+      await database.close();
     },
   };
 }

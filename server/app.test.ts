@@ -4,13 +4,17 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../app.js';
-import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
-import { builtClientPages } from './clientPages.js';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { builtClientPages } from './http/clientPages.js';
+import { createPortalStore } from './storage/portalStore.js';
+import { createSqliteTestDatabase, type DisposableTestDatabase } from './storage/testDatabases.js';
+import { createTokenCipher, generateEncryptionKey } from './security/tokenCipher.js';
 
 let server: Server;
 let base: string;
+let database: DisposableTestDatabase;
 
 beforeAll(async () => {
   const dist = mkdtempSync(path.join(tmpdir(), 'client-dist-'));
@@ -18,13 +22,18 @@ beforeAll(async () => {
   writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>app page</title>');
   writeFileSync(path.join(dist, 'install.html'), '<!doctype html><title>install page</title>');
   writeFileSync(path.join(dist, 'assets', 'main-abc.js'), 'console.log(1)');
-  const app = createApp({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), pages: builtClientPages(dist) });
+  database = await createSqliteTestDatabase();
+  const store = createPortalStore(database.appDb, createTokenCipher(generateEncryptionKey()));
+  const app = createApp({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), pages: builtClientPages(dist), store });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await database.dispose();
+});
 
 const bitrixOpenForm = new URLSearchParams({
   AUTH_ID: 'a'.repeat(70),
@@ -52,17 +61,28 @@ describe('handler URLs', () => {
     expect(response.headers.get('x-frame-options')).toBeNull();
   });
 
-  it('serves the install page on POST /install and refuses GET with 405', async () => {
-    const post = await fetch(`${base}/install`, { method: 'POST', body: bitrixOpenForm });
-    expect(await post.text()).toContain('install page');
+  it('refuses GET /install with 405', async () => {
     const get = await fetch(`${base}/install`);
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
   });
 
-  it('says plainly that events are not handled yet', async () => {
-    const response = await fetch(`${base}/events`, { method: 'POST', body: new URLSearchParams({ event: 'ONAPPINSTALL' }) });
-    expect(response.status).toBe(501);
+  it('refuses a malformed install POST with a clear 400 naming the field', async () => {
+    const response = await fetch(`${base}/install`, { method: 'POST', body: new URLSearchParams({ AUTH_ID: 'x' }) });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('AUTH_ID');
+  });
+
+  it('says the app is not configured when an install arrives without B24_CLIENT_ID', async () => {
+    const response = await fetch(`${base}/install`, { method: 'POST', body: bitrixOpenForm });
+    expect(response.status).toBe(503);
+    expect(await response.text()).toContain('B24_CLIENT_ID');
+  });
+
+  it('refuses unknown events and malformed event bodies with a 4xx', async () => {
+    expect((await fetch(`${base}/events`, { method: 'POST', body: new URLSearchParams({ event: 'ONCRMDEALADD' }) })).status).toBe(400);
+    expect((await fetch(`${base}/events`, { method: 'POST', body: 'not a form', headers: { 'Content-Type': 'text/plain' } })).status).toBe(415);
+    expect((await fetch(`${base}/events`)).status).toBe(405);
   });
 
   it('refuses an oversized form body with 413, not 500', async () => {

@@ -1,0 +1,123 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { Router, type Response } from 'express';
+import type { Logger } from '../logger.js';
+import type { AppConfig } from '../config.js';
+import type { OAuthClient } from '../bitrix/oauthClient.js';
+import type { RestCallOptions } from '../bitrix/restClient.js';
+import type { PortalStore } from '../storage/portalStore.js';
+import { appEvent, describeIssues, normaliseEventName, type AppEvent } from './requestSchemas.js';
+import { verifyOpening } from './verifyOpening.js';
+
+export interface EventDependencies {
+  config: AppConfig;
+  logger: Logger;
+  store: PortalStore;
+  oauth: OAuthClient | null;
+  rest?: RestCallOptions;
+}
+
+/** Events arrive form-encoded with bracketed keys (auth[member_id]), hence the extended (qs) parser. */
+const eventBody = express.urlencoded({ extended: true, limit: '32kb', parameterLimit: 100 });
+
+/**
+ * POST /events: ONAPPINSTALL and ONAPPUNINSTALL. The stored application_token is the proof an event
+ * comes from the portal; an ONAPPINSTALL for a portal whose token we do not know yet is proven through
+ * the OAuth server instead (its refresh token is redeemed, as for the install POST).
+ */
+export function eventRoutes(deps: EventDependencies): Router {
+  const router = Router();
+  router.post('/events', eventBody, async (req, res) => {
+    if (!req.is('application/x-www-form-urlencoded')) {
+      return answer(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Bitrix24 events are form-encoded');
+    }
+    const parsed = appEvent.safeParse(normaliseEventName(req.body));
+    if (!parsed.success) {
+      const unknownEvent = parsed.error.issues.some((issue) => issue.path[0] === 'event');
+      return answer(res, 400, unknownEvent ? 'UNKNOWN_EVENT' : 'MALFORMED_EVENT', unknownEvent ? 'Only ONAPPINSTALL and ONAPPUNINSTALL are handled here' : describeIssues(parsed.error));
+    }
+    const event = parsed.data;
+    return event.event === 'ONAPPINSTALL' ? onAppInstall(event, deps, res) : onAppUninstall(event, deps, res);
+  });
+  router.all('/events', (_req, res) => {
+    res.setHeader('Allow', 'POST');
+    answer(res, 405, 'METHOD_NOT_ALLOWED', 'Use POST');
+  });
+  return router;
+}
+
+type InstallEvent = Extract<AppEvent, { event: 'ONAPPINSTALL' }>;
+type UninstallEvent = Extract<AppEvent, { event: 'ONAPPUNINSTALL' }>;
+
+async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: Response): Promise<void> {
+  const { store, logger } = deps;
+  const memberId = event.auth.member_id.toLowerCase();
+  const stored = await store.getPortal(memberId);
+  if (stored?.applicationToken && stored.installState !== 'uninstalled') {
+    if (!sameSecret(stored.applicationToken, event.auth.application_token)) {
+      logger.warn({ memberId, event: event.event }, 'event with a wrong application token ignored');
+      return answer(res, 401, 'WRONG_APPLICATION_TOKEN', 'The application token does not match this portal');
+    }
+    await store.markInstallFinished(memberId);
+    return answer(res, 200, 'OK', 'Installation confirmed');
+  }
+
+  // We do not know this portal's application token yet: the OAuth server must vouch for the event.
+  if (!deps.oauth || !event.auth.refresh_token || !event.auth.access_token) {
+    logger.warn({ memberId, event: event.event }, 'unverifiable install event ignored');
+    return answer(res, 401, 'UNVERIFIED_EVENT', 'The event could not be verified');
+  }
+  let verified;
+  try {
+    verified = await verifyOpening({ AUTH_ID: event.auth.access_token, REFRESH_ID: event.auth.refresh_token, member_id: memberId }, deps.oauth, deps.rest);
+  } catch {
+    logger.warn({ memberId, event: event.event }, 'install event not confirmed by the OAuth server; ignored');
+    return answer(res, 401, 'UNVERIFIED_EVENT', 'The event could not be verified');
+  }
+  const { grant, user } = verified;
+  await store.upsertPortal({
+    memberId: grant.memberId,
+    domain: new URL(grant.clientEndpoint).host,
+    clientEndpoint: grant.clientEndpoint,
+    serverEndpoint: grant.serverEndpoint,
+    appName: stored?.appName ?? deps.config.appName,
+    applicationToken: event.auth.application_token,
+  });
+  await store.markInstallFinished(grant.memberId);
+  await store.saveUserTokens(grant.memberId, user.id, {
+    accessToken: grant.accessToken,
+    refreshToken: grant.refreshToken,
+    expiresAt: grant.expiresAt,
+    scope: grant.scope.join(','),
+    isAdmin: user.isAdmin,
+  });
+  logger.info({ memberId: grant.memberId }, 'install confirmed by ONAPPINSTALL');
+  return answer(res, 200, 'OK', 'Installation confirmed');
+}
+
+async function onAppUninstall(event: UninstallEvent, deps: EventDependencies, res: Response): Promise<void> {
+  const { store, logger } = deps;
+  const memberId = event.auth.member_id.toLowerCase();
+  const stored = await store.getPortal(memberId);
+  if (!stored?.applicationToken || !sameSecret(stored.applicationToken, event.auth.application_token)) {
+    logger.warn({ memberId, known: Boolean(stored) }, 'uninstall event with an unknown portal or a wrong application token ignored');
+    return answer(res, 401, 'WRONG_APPLICATION_TOKEN', 'The application token does not match this portal');
+  }
+  if (event.data.CLEAN) {
+    await store.deletePortal(memberId);
+    logger.info({ memberId }, 'uninstalled; data deleted (CLEAN)');
+  } else {
+    await store.markUninstalled(memberId);
+    logger.info({ memberId }, 'uninstalled; data kept');
+  }
+  return answer(res, 200, 'OK', 'Uninstall recorded');
+}
+
+/** Constant-time comparison of two secrets of any length. */
+function sameSecret(a: string, b: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+function answer(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json(status < 300 ? { status: code, message } : { error: code, message });
+}

@@ -1,0 +1,162 @@
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from '../logger.js';
+import type { AppConfig } from '../config.js';
+import type { ClientPage, ClientPages } from '../http/clientPages.js';
+import { frameAncestorsPolicy } from '../http/frameAncestors.js';
+import { OAuthError, type OAuthClient } from '../bitrix/oauthClient.js';
+import { BitrixError, type RestCallOptions } from '../bitrix/restClient.js';
+import type { PortalStore } from '../storage/portalStore.js';
+import { describeIssues, frameOpenForm } from './requestSchemas.js';
+import { ForgedOpeningError, verifyOpening, type VerifiedOpening } from './verifyOpening.js';
+
+export interface OpeningDependencies {
+  config: AppConfig;
+  logger: Logger;
+  pages: ClientPages;
+  store: PortalStore;
+  /** Null while B24_CLIENT_ID/B24_CLIENT_SECRET are not configured. */
+  oauth: OAuthClient | null;
+  rest?: RestCallOptions;
+}
+
+/** Bitrix24 form-POSTs a handful of short fields into the frame; anything larger is not Bitrix24. */
+const formBody = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+
+/**
+ * The install handler (POST /install) and the app page (GET|POST /). Both are opened by Bitrix24 with a
+ * form POST carrying the opening user's tokens. Nothing in that form is trusted as it is: the refresh
+ * token is redeemed at the configured OAuth server, whose answer names the portal.
+ */
+export function openingRoutes(deps: OpeningDependencies): Router {
+  const router = Router();
+  const { store, logger } = deps;
+
+  router.post('/install', formBody, async (req, res) => {
+    const form = frameOpenForm.safeParse(req.body);
+    if (!form.success) {
+      return refuse(res, 400, `This page is opened by Bitrix24 when the app is installed (${describeIssues(form.error)}).`);
+    }
+    if (!deps.oauth) {
+      return refuse(res, 503, 'The app is not configured yet: its operator must set B24_CLIENT_ID and B24_CLIENT_SECRET.');
+    }
+    let opening: VerifiedOpening;
+    try {
+      opening = await verifyOpening(form.data, deps.oauth, deps.rest);
+    } catch (error) {
+      return refuseUnverified(res, logger, error, 'install');
+    }
+    const { grant, user } = opening;
+    if (!user.isAdmin) {
+      return refuse(res, 403, 'Only a portal administrator can install this app.');
+    }
+    await store.upsertPortal({
+      memberId: grant.memberId,
+      domain: new URL(grant.clientEndpoint).host,
+      clientEndpoint: grant.clientEndpoint,
+      serverEndpoint: grant.serverEndpoint,
+      appName: deps.config.appName,
+      applicationToken: form.data.APPLICATION_TOKEN ?? null,
+    });
+    await store.saveUserTokens(grant.memberId, user.id, {
+      accessToken: grant.accessToken,
+      refreshToken: grant.refreshToken,
+      expiresAt: grant.expiresAt,
+      scope: grant.scope.join(','),
+      isAdmin: true,
+    });
+    logger.info({ memberId: grant.memberId, userId: user.id }, 'install verified and stored');
+    await sendPage(res, deps.pages, 'install', [grant.clientEndpoint]);
+  });
+  router.all('/install', methodNotAllowed('POST'));
+
+  router.get('/', async (_req, res) => {
+    // Opened outside Bitrix24: the page explains itself; no portal is known, so nobody may frame it.
+    await sendPage(res, deps.pages, 'index', []);
+  });
+
+  router.post('/', formBody, async (req, res) => {
+    await sendPage(res, deps.pages, 'index', await keepOpeningTokens(req, deps));
+  });
+  router.all('/', methodNotAllowed('GET, POST'));
+  return router;
+}
+
+/**
+ * When the app page is opened by an administrator, keep that admin's fresh tokens (verified), so every
+ * admin who opens the app can later send with their own authorization. Returns the origins allowed to
+ * frame the page. A failure here never blocks the page: the frame works with its own token.
+ */
+async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promise<string[]> {
+  const form = frameOpenForm.safeParse(req.body);
+  if (!form.success) return [];
+  const stored = await deps.store.getPortal(form.data.member_id.toLowerCase());
+  if (!stored || stored.installState === 'uninstalled') return [];
+  if (!deps.oauth) return [stored.clientEndpoint];
+  try {
+    const { grant, user } = await verifyOpening(form.data, deps.oauth, deps.rest);
+    if (grant.memberId !== stored.memberId) return [stored.clientEndpoint];
+    if (grant.clientEndpoint !== stored.clientEndpoint) {
+      // The portal was renamed: the OAuth server's answer is the authority on its new address.
+      await deps.store.upsertPortal({
+        memberId: stored.memberId,
+        domain: new URL(grant.clientEndpoint).host,
+        clientEndpoint: grant.clientEndpoint,
+        serverEndpoint: grant.serverEndpoint,
+        appName: stored.appName,
+      });
+    }
+    if (user.isAdmin) {
+      await deps.store.saveUserTokens(grant.memberId, user.id, {
+        accessToken: grant.accessToken,
+        refreshToken: grant.refreshToken,
+        expiresAt: grant.expiresAt,
+        scope: grant.scope.join(','),
+        isAdmin: true,
+      });
+    }
+    return [grant.clientEndpoint];
+  } catch (error) {
+    logUnverified(deps.logger, error, 'app page');
+    return [stored.clientEndpoint];
+  }
+}
+
+async function sendPage(res: Response, pages: ClientPages, page: ClientPage, portalEndpoints: string[]): Promise<void> {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Security-Policy', frameAncestorsPolicy(portalEndpoints));
+  res.type('html').send(await pages.html(page));
+}
+
+function refuse(res: Response, status: number, message: string): void {
+  res.status(status).setHeader('Cache-Control', 'no-store');
+  res.type('text/plain; charset=utf-8').send(message);
+}
+
+function refuseUnverified(res: Response, logger: Logger, error: unknown, where: string): void {
+  logUnverified(logger, error, where);
+  if (error instanceof OAuthError && (error.code === 'unavailable' || error.code === 'bad_answer')) {
+    return refuse(res, 502, 'Bitrix24’s authorization server could not be reached to verify this installation. Try again in a few minutes.');
+  }
+  if (error instanceof OAuthError && error.code === 'invalid_client') {
+    return refuse(res, 502, 'The app’s registration with Bitrix24 is not valid (client id or secret). Please report this to the app’s vendor.');
+  }
+  if (error instanceof BitrixError) {
+    return refuse(res, 502, 'Your portal could not be reached to verify this installation. Try again in a few minutes.');
+  }
+  if (error instanceof OAuthError || error instanceof ForgedOpeningError) {
+    return refuse(res, 401, 'Bitrix24 did not confirm this installation. Start it again from the Market in your portal.');
+  }
+  throw error;
+}
+
+function logUnverified(logger: Logger, error: unknown, where: string): void {
+  const code = error instanceof OAuthError || error instanceof BitrixError ? error.code : error instanceof ForgedOpeningError ? 'forged' : 'unexpected';
+  logger.warn({ where, code }, 'opening not verified');
+}
+
+function methodNotAllowed(allow: string): RequestHandler {
+  return (_req, res) => {
+    res.setHeader('Allow', allow);
+    res.status(405).json({ error: 'METHOD_NOT_ALLOWED', message: `Use ${allow}` });
+  };
+}

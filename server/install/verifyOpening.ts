@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import type { OAuthClient, OAuthGrant } from '../bitrix/oauthClient.js';
+import { callRest, type RestCallOptions } from '../bitrix/restClient.js';
+import type { FrameOpenForm } from './requestSchemas.js';
+
+/** The install POST's claims did not survive the OAuth server's answer. Nothing may be stored. */
+export class ForgedOpeningError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForgedOpeningError';
+  }
+}
+
+export interface VerifiedOpening {
+  /** From the OAuth server: the authoritative member_id, endpoint and user, with a fresh token pair. */
+  grant: OAuthGrant;
+  user: { id: number; isAdmin: boolean };
+}
+
+const profileAnswer = z.object({ ID: z.coerce.number().int().positive(), ADMIN: z.boolean() });
+
+/**
+ * Proves an install or app-page POST: its refresh token is redeemed at the configured OAuth server,
+ * whose answer names the portal; the portal (at the endpoint the OAuth server gave) then names the user.
+ * The REFRESH_ID is consumed: the caller must store grant's new pair.
+ */
+export async function verifyOpening(form: FrameOpenForm, oauth: OAuthClient, rest: RestCallOptions = {}): Promise<VerifiedOpening> {
+  const grant = await oauth.refresh(form.REFRESH_ID);
+  if (grant.memberId.toLowerCase() !== form.member_id.toLowerCase()) {
+    throw new ForgedOpeningError('The member_id of the request is not the one the OAuth server reports for its token');
+  }
+  const { result } = await callRest(grant.clientEndpoint, 'profile', {}, grant.accessToken, rest);
+  const profile = profileAnswer.safeParse(result);
+  if (!profile.success || profile.data.ID !== grant.userId) {
+    throw new ForgedOpeningError('The portal does not confirm the user the OAuth server reports for this token');
+  }
+  return { grant, user: { id: profile.data.ID, isAdmin: profile.data.ADMIN } };
+}
