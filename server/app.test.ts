@@ -1,13 +1,10 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { builtClientPages } from './http/clientPages.js';
+import { fixtureClientPages } from '../e2e/support/fixturePages.js';
 import { createPortalStore } from './storage/portalStore.js';
 import { createSqliteTestDatabase, type DisposableTestDatabase } from './storage/testDatabases.js';
 import { createTokenCipher, generateEncryptionKey } from './security/tokenCipher.js';
@@ -17,14 +14,9 @@ let base: string;
 let database: DisposableTestDatabase;
 
 beforeAll(async () => {
-  const dist = mkdtempSync(path.join(tmpdir(), 'client-dist-'));
-  mkdirSync(path.join(dist, 'assets'));
-  writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>app page</title>');
-  writeFileSync(path.join(dist, 'install.html'), '<!doctype html><title>install page</title>');
-  writeFileSync(path.join(dist, 'assets', 'main-abc.js'), 'console.log(1)');
   database = await createSqliteTestDatabase();
   const store = createPortalStore(database.appDb, createTokenCipher(generateEncryptionKey()));
-  const app = createApp({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), pages: builtClientPages(dist), store });
+  const app = createApp({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), pages: fixtureClientPages(), store });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

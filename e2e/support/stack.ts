@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../../server/app.js';
 import { loadConfig, type AppConfig } from '../../server/config.js';
 import { createLogger, type Logger } from '../../server/logger.js';
-import { builtClientPages } from '../../server/http/clientPages.js';
+import { builtClientPages, type ClientPages } from '../../server/http/clientPages.js';
 import { openDatabase, migrateToLatest, type AppDatabase } from '../../server/storage/database.js';
 import { createPortalStore, type PortalStore } from '../../server/storage/portalStore.js';
 import { createTokenCipher, generateEncryptionKey } from '../../server/security/tokenCipher.js';
@@ -18,6 +18,8 @@ export interface StackOptions {
   portals?: PortalOptions[];
   clock?: Clock;
   accessTokenTtl?: number;
+  /** The built client by default; server tests pass fixture pages. */
+  pages?: ClientPages;
   /** sqlite::memory: by default. */
   databaseUrl?: string;
   /** Fixed ports for the demo; 0 (any free port) by default. */
@@ -74,7 +76,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await openDatabase(config.databaseUrl, { logger });
   await migrateToLatest(database, { logger });
   const store = createPortalStore(database, createTokenCipher(generateEncryptionKey()));
-  server.on('request', createApp({ config, logger, pages: builtClientPages(), store }));
+  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store }));
 
   return {
     appUrl,

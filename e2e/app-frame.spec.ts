@@ -1,0 +1,70 @@
+import { test, expect, type Page } from '@playwright/test';
+import { startStack, type Stack } from './support/stack.js';
+import type { DirectoryUser } from './portal/contract.js';
+
+/**
+ * Our app (the real Vite build, served by the real Express app) inside the simulated Bitrix24 portal,
+ * in Chromium: install from the Market card, open from the left menu, greet the signed-in user.
+ */
+
+let stack: Stack;
+
+test.beforeAll(async () => {
+  stack = await startStack({ portals: [{ label: 'acme', users: 120, language: 'en' }] });
+});
+
+test.afterAll(async () => {
+  await stack?.close();
+});
+
+const fullName = (user: DirectoryUser) => [user.name, user.lastName].filter(Boolean).join(' ');
+const appFrame = (page: Page) => page.frameLocator('iframe[data-testid="portal-app-frame"]');
+
+test.describe.configure({ mode: 'serial' });
+
+test('an admin installs the app from the Market card; the app page greets them through B24Frame', async ({ page }) => {
+  const portal = stack.sim.portal();
+  const admin = portal.directory.users.find((user) => user.admin && user.active)!;
+  await page.goto(portal.shellUrl({ userId: admin.id }));
+
+  await page.getByTestId('portal-menu-market').click();
+  await page.getByTestId('portal-install').click();
+
+  // The install page binds the events and finishes the installation; the portal reloads the frame into the app page.
+  await expect(appFrame(page).getByTestId('signed-in-user')).toHaveText(`Signed in as ${fullName(admin)}`, { timeout: 20_000 });
+  await expect(appFrame(page).getByText('You are a portal administrator.')).toBeVisible();
+  await expect(page.getByTestId('portal-menu-app')).toBeVisible();
+  expect(portal.installState).toBe('installed');
+
+  // The events were bound to our handler, and ONAPPINSTALL reached it and was accepted.
+  expect(portal.boundEvents()).toMatchObject({ ONAPPINSTALL: [`${stack.appUrl}/events`], ONAPPUNINSTALL: [`${stack.appUrl}/events`] });
+  await expect.poll(() => portal.events.find((event) => event.event === 'ONAPPINSTALL')?.responseStatus).toBe(200);
+  const stored = await stack.store.getPortal(portal.memberId);
+  expect(stored).toMatchObject({ installState: 'installed', clientEndpoint: portal.clientEndpoint, applicationToken: portal.applicationToken });
+  expect(await stack.store.getUserTokens(portal.memberId, admin.id)).toMatchObject({ isAdmin: true, tokenState: 'live' });
+});
+
+test('a non-admin opens the app from the left menu and is told only admins send', async ({ page }) => {
+  const portal = stack.sim.portal();
+  const employee = portal.directory.users.find((user) => !user.admin && user.active && user.type === 'employee')!;
+  await page.goto(portal.shellUrl({ userId: employee.id }));
+  await page.getByTestId('portal-menu-app').click();
+  await expect(appFrame(page).getByTestId('signed-in-user')).toHaveText(`Signed in as ${fullName(employee)}`, { timeout: 20_000 });
+  await expect(appFrame(page).getByText('Only portal administrators can send push notifications.')).toBeVisible();
+  // A non-admin's opening never stores tokens.
+  expect(await stack.store.getUserTokens(portal.memberId, employee.id)).toBeNull();
+});
+
+test('the app speaks the portal language (Russian)', async ({ page }) => {
+  const portal = stack.sim.portal();
+  const admin = portal.directory.users.find((user) => user.admin && user.active)!;
+  await page.goto(portal.shellUrl({ userId: admin.id, lang: 'ru' }));
+  await page.getByTestId('portal-menu-app').click();
+  await expect(appFrame(page).getByTestId('signed-in-user')).toHaveText(`Вы вошли как ${fullName(admin)}`, { timeout: 20_000 });
+});
+
+test('opened outside Bitrix24, the app says where to open it instead of hanging', async ({ page }) => {
+  const response = await page.goto(stack.appUrl);
+  expect(response?.headers()['content-security-policy']).toBe("frame-ancestors 'none'");
+  await expect(page.getByRole('alert')).toContainText('Open this app from Bitrix24');
+});
