@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock, startSimulator, type SimulatorImpl } from '../../e2e/portal/index.js';
+import { createLogger } from '../logger.js';
+import { createPortalStore, type PortalStore } from '../storage/portalStore.js';
+import { forEachDatabase } from '../storage/testDatabases.js';
+import { runContenders } from '../storage/testSupport/childProcesses.js';
+import { createTokenCipher, generateEncryptionKey } from '../security/tokenCipher.js';
+import { createOAuthClient } from './oauthClient.js';
+import { createPortalGateway, TokensUnusableError, type PortalGateway } from './portalGateway.js';
+
+const APP = { clientId: 'local.gateway.test', clientSecret: 'gateway-secret-0123456789', name: 'Team Push', url: 'http://127.0.0.1:9', scopes: ['pull', 'user_brief', 'department', 'sonet_group'] };
+const HOUR = 3_600_000;
+
+let sim: SimulatorImpl;
+let clock: ManualClock;
+
+beforeAll(async () => {
+  clock = new ManualClock(Date.UTC(2026, 10, 23, 9));
+  sim = await startSimulator({ clock, app: APP, portals: [{ label: 'gw', users: 40, preinstalled: true }] });
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+forEachDatabase('portal gateway', (getDb) => {
+  let store: PortalStore;
+  let gateway: PortalGateway;
+  const key = generateEncryptionKey();
+  const portal = () => sim.portal('gw');
+  const admins = () => portal().directory.users.filter((user) => user.admin && user.active);
+
+  /** Stores the portal and an admin's tokens as a verified install would. */
+  async function install(userId: number) {
+    const answer = portal().issueTokens(userId);
+    await store.upsertPortal({ memberId: answer.member_id, domain: new URL(answer.client_endpoint).host, clientEndpoint: answer.client_endpoint, serverEndpoint: answer.server_endpoint, appName: APP.name });
+    await store.markInstallFinished(answer.member_id);
+    await store.saveUserTokens(answer.member_id, userId, { accessToken: answer.access_token, refreshToken: answer.refresh_token, expiresAt: answer.expires * 1000, scope: answer.scope, isAdmin: true });
+    return answer;
+  }
+
+  beforeEach(() => {
+    store = createPortalStore(getDb().appDb, createTokenCipher(key), { now: () => clock.now() });
+    const oauth = createOAuthClient({ oauthUrl: sim.oauth.url, clientId: APP.clientId, clientSecret: APP.clientSecret });
+    gateway = createPortalGateway({ store, oauth, logger: createLogger({ level: 'silent' }), now: () => clock.now() });
+  });
+
+  it('calls with the stored token and refreshes nothing while it is valid', async () => {
+    const [admin] = admins();
+    await install(admin!.id);
+    const before = sim.oauth.refreshCount(portal().memberId, admin!.id);
+    const { result } = await gateway.callAsUser<{ ID: string }>(portal().memberId, admin!.id, 'profile');
+    expect(Number(result.ID)).toBe(admin!.id);
+    expect(sim.oauth.refreshCount(portal().memberId, admin!.id)).toBe(before);
+  });
+
+  it('50 concurrent calls with an expired token make exactly one refresh', async () => {
+    const [admin] = admins();
+    await install(admin!.id);
+    const before = sim.oauth.refreshCount(portal().memberId, admin!.id);
+    clock.advance(2 * HOUR);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => gateway.callAsUser<{ ID: string }>(portal().memberId, admin!.id, 'profile')));
+    expect(answers.every(({ result }) => Number(result.ID) === admin!.id)).toBe(true);
+    expect(sim.oauth.refreshCount(portal().memberId, admin!.id) - before).toBe(1);
+    const stored = await store.getUserTokens(portal().memberId, admin!.id);
+    expect(stored!.expiresAt).toBeGreaterThan(clock.now());
+  });
+
+  it('refreshes on expired_token even when the stored expiry says the token is fine', async () => {
+    const [admin] = admins();
+    const answer = await install(admin!.id);
+    await store.saveUserTokens(portal().memberId, admin!.id, { accessToken: answer.access_token, refreshToken: answer.refresh_token, expiresAt: clock.now() + 10 * HOUR, scope: answer.scope, isAdmin: true });
+    clock.advance(2 * HOUR);
+    const before = sim.oauth.refreshCount(portal().memberId, admin!.id);
+    await gateway.callAsUser(portal().memberId, admin!.id, 'profile');
+    expect(sim.oauth.refreshCount(portal().memberId, admin!.id) - before).toBe(1);
+  });
+
+  it('invalid_grant marks that admin dead and another admin of the portal is used', async () => {
+    const [first, second] = admins();
+    const firstAnswer = await install(first!.id);
+    await install(second!.id);
+    sim.oauth.revokeRefreshToken(firstAnswer.refresh_token);
+    clock.advance(2 * HOUR);
+    await expect(gateway.callAsUser(portal().memberId, first!.id, 'profile')).rejects.toMatchObject({ reason: 'invalid_grant' });
+    expect((await store.getUserTokens(portal().memberId, first!.id))!.tokenState).toBe('dead');
+    const { result } = await gateway.callAsAdmin<{ ID: string }>(portal().memberId, 'profile', {}, first!.id);
+    expect(Number(result.ID)).toBe(second!.id);
+  });
+
+  it('with every admin dead it says an admin must open the app', async () => {
+    const [only] = admins();
+    const answer = await install(only!.id);
+    for (const admin of admins().slice(1)) await store.markTokensDead(portal().memberId, admin.id);
+    sim.oauth.revokeRefreshToken(answer.refresh_token);
+    clock.advance(2 * HOUR);
+    const error = await gateway.callAsAdmin(portal().memberId, 'profile').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokensUnusableError);
+    expect((error as TokensUnusableError).reason).toBe('no_admin');
+  });
+
+  it('follows a renamed portal to the endpoint the OAuth server reports', async () => {
+    const [admin] = admins();
+    await install(admin!.id);
+    const oldEndpoint = portal().clientEndpoint;
+    await portal().rename();
+    expect(portal().clientEndpoint).not.toBe(oldEndpoint);
+    const { result } = await gateway.callAsUser<{ ID: string }>(portal().memberId, admin!.id, 'profile');
+    expect(Number(result.ID)).toBe(admin!.id);
+    expect((await store.getPortal(portal().memberId))!.clientEndpoint).toBe(portal().clientEndpoint);
+  });
+
+  it('never sends client_secret in a URL', () => {
+    expect(sim.oauth.secretSeenInUrl).toBe(false);
+  });
+});
+
+describe('two app processes on one PostgreSQL', () => {
+  forEachDatabase(
+    'token refresh across processes',
+    (getDb) => {
+      it('an expired token used concurrently by two processes is refreshed exactly once', async () => {
+        const key = generateEncryptionKey();
+        const store = createPortalStore(getDb().appDb, createTokenCipher(key), { now: () => clock.now() });
+        const portal = sim.portal('gw');
+        const admin = portal.directory.users.find((user) => user.admin && user.active)!;
+        const answer = portal.issueTokens(admin.id);
+        await store.upsertPortal({ memberId: answer.member_id, domain: new URL(answer.client_endpoint).host, clientEndpoint: answer.client_endpoint, serverEndpoint: answer.server_endpoint, appName: APP.name });
+        // Already expired by the children's (real) clock, so both must renew before calling.
+        await store.saveUserTokens(answer.member_id, admin.id, { accessToken: answer.access_token, refreshToken: answer.refresh_token, expiresAt: Date.now() - 1000, scope: answer.scope, isAdmin: true });
+        const before = sim.oauth.refreshCount(answer.member_id, admin.id);
+        clock.advance(HOUR); // let the portal's rate-limit bucket drain from the earlier suites
+        const env = {
+          DATABASE_URL: getDb().url,
+          TOKEN_KEY: key.toBase64(),
+          OAUTH_URL: sim.oauth.url,
+          CLIENT_ID: APP.clientId,
+          CLIENT_SECRET: APP.clientSecret,
+          MEMBER_ID: answer.member_id,
+          USER_ID: String(admin.id),
+          CALLS: '20',
+        };
+        const results = await runContenders<{ ok: number; errors: string[] }>('../../bitrix/testSupport/gatewayContender.ts', [env, env], 30_000);
+        expect(results.flatMap((r) => r.errors)).toEqual([]);
+        expect(results.reduce((sum, r) => sum + r.ok, 0)).toBe(40);
+        expect(sim.oauth.refreshCount(answer.member_id, admin.id) - before).toBe(1);
+      });
+    },
+    { only: ['postgres'] },
+  );
+});

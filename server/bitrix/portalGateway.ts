@@ -1,0 +1,128 @@
+import type { Logger } from '../logger.js';
+import type { PortalStore, UserTokens } from '../storage/portalStore.js';
+import { OAuthError, type OAuthClient } from './oauthClient.js';
+import { BitrixError, callRest, type RestAnswer } from './restClient.js';
+
+/**
+ * The one way the backend talks to a portal with stored application authorization. It refreshes a
+ * user's tokens only when Bitrix24 says `expired_token` (or just before the known expiry), under the
+ * store's (portal, user) lock, so a single-use refresh token is redeemed once even with many concurrent
+ * calls and several app processes; the new pair is stored before anyone uses it.
+ */
+
+/** Refresh this long before the known expiry rather than waste a call on a certain `expired_token`. */
+export const EXPIRY_MARGIN_MS = 60_000;
+
+/** The stored tokens cannot be used any more (missing, revoked, `invalid_grant`): an admin must open the app. */
+export class TokensUnusableError extends Error {
+  constructor(
+    readonly memberId: string,
+    readonly userId: number | null,
+    readonly reason: 'no_tokens' | 'invalid_grant' | 'no_admin' | 'portal_unavailable',
+  ) {
+    super(`Stored Bitrix24 authorization unusable (${reason})`);
+    this.name = 'TokensUnusableError';
+  }
+}
+
+export interface PortalGatewayDeps {
+  store: PortalStore;
+  oauth: OAuthClient;
+  logger: Logger;
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+export interface PortalGateway {
+  /** Calls a method with this user's stored authorization. */
+  callAsUser<T = unknown>(memberId: string, userId: number, method: string, params?: Record<string, unknown>): Promise<RestAnswer<T>>;
+  /**
+   * Calls a method with an admin's stored authorization: the preferred admin first, then the other
+   * admins with live tokens (an admin whose tokens hit `invalid_grant` is marked dead and skipped).
+   */
+  callAsAdmin<T = unknown>(memberId: string, method: string, params?: Record<string, unknown>, preferUserId?: number): Promise<RestAnswer<T>>;
+}
+
+export function createPortalGateway(deps: PortalGatewayDeps): PortalGateway {
+  const { store, oauth, logger } = deps;
+  const now = deps.now ?? Date.now;
+
+  /** Returns tokens newer than `stale` (refreshing them if nobody else has), under the lock. */
+  async function renewed(memberId: string, userId: number, stale: UserTokens): Promise<UserTokens> {
+    let movedEndpoint: { clientEndpoint: string; serverEndpoint: string } | null = null;
+    const tokens = await store.withUserTokenLock(memberId, userId, async (current, save, controls) => {
+      if (!current || current.tokenState === 'dead') throw new TokensUnusableError(memberId, userId, 'no_tokens');
+      if (current.accessToken !== stale.accessToken && current.expiresAt > now() + EXPIRY_MARGIN_MS) return current;
+      try {
+        const grant = await oauth.refresh(current.refreshToken);
+        if (grant.memberId !== memberId || grant.userId !== userId) {
+          throw new OAuthError('bad_answer', 'The OAuth server answered for another portal or user', 200);
+        }
+        const saved = await save({ accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt, scope: grant.scope.join(',') });
+        movedEndpoint = { clientEndpoint: grant.clientEndpoint, serverEndpoint: grant.serverEndpoint };
+        return saved;
+      } catch (error) {
+        if (error instanceof OAuthError && error.code === 'invalid_grant') {
+          await controls.markDead();
+          logger.warn({ memberId, userId }, 'refresh token refused (invalid_grant); tokens marked dead');
+          throw new TokensUnusableError(memberId, userId, 'invalid_grant');
+        }
+        throw error;
+      }
+    });
+    if (movedEndpoint) await followEndpoint(memberId, movedEndpoint);
+    return tokens;
+  }
+
+  /** A renamed portal answers at a new address; the OAuth server's answer is the authority on it. */
+  async function followEndpoint(memberId: string, endpoints: { clientEndpoint: string; serverEndpoint: string }): Promise<void> {
+    const portal = await store.getPortal(memberId);
+    if (!portal || portal.clientEndpoint === endpoints.clientEndpoint) return;
+    await store.upsertPortal({
+      memberId,
+      domain: new URL(endpoints.clientEndpoint).host,
+      clientEndpoint: endpoints.clientEndpoint,
+      serverEndpoint: endpoints.serverEndpoint,
+      appName: portal.appName,
+    });
+    logger.info({ memberId, domain: new URL(endpoints.clientEndpoint).host }, 'portal moved to a new address');
+  }
+
+  async function endpointOf(memberId: string): Promise<string> {
+    const portal = await store.getPortal(memberId);
+    if (!portal || portal.installState === 'uninstalled') throw new TokensUnusableError(memberId, null, 'portal_unavailable');
+    return portal.clientEndpoint;
+  }
+
+  async function callAsUser<T>(memberId: string, userId: number, method: string, params: Record<string, unknown> = {}): Promise<RestAnswer<T>> {
+    let tokens = await store.getUserTokens(memberId, userId);
+    if (!tokens || tokens.tokenState === 'dead') throw new TokensUnusableError(memberId, userId, 'no_tokens');
+    if (tokens.expiresAt <= now() + EXPIRY_MARGIN_MS) tokens = await renewed(memberId, userId, tokens);
+    try {
+      return await callRest<T>(await endpointOf(memberId), method, params, tokens.accessToken, { fetch: deps.fetch });
+    } catch (error) {
+      // A renamed portal no longer answers at the stored address: a refresh tells us the new one.
+      const stale = error instanceof BitrixError && (error.code === 'expired_token' || error.code === 'NETWORK_ERROR');
+      if (!stale) throw error;
+      const fresh = await renewed(memberId, userId, tokens);
+      return callRest<T>(await endpointOf(memberId), method, params, fresh.accessToken, { fetch: deps.fetch });
+    }
+  }
+
+  return {
+    callAsUser,
+    async callAsAdmin<T>(memberId: string, method: string, params: Record<string, unknown> = {}, preferUserId?: number) {
+      const admins = await store.listLiveAdmins(memberId);
+      const order = [...admins].sort((a, b) => Number(b.userId === preferUserId) - Number(a.userId === preferUserId));
+      for (const admin of order) {
+        try {
+          return await callAsUser<T>(memberId, admin.userId, method, params);
+        } catch (error) {
+          if (error instanceof TokensUnusableError && error.userId !== null) continue;
+          throw error;
+        }
+      }
+      throw new TokensUnusableError(memberId, null, 'no_admin');
+    },
+  };
+}
