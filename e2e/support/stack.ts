@@ -62,7 +62,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     portals: options.portals ?? [{}],
   });
 
+  const encryptionKey = generateEncryptionKey();
   const config = loadConfig({
+    TOKEN_ENCRYPTION_KEY: encryptionKey.toBase64(),
     PORT: String((server.address() as AddressInfo).port),
     PUBLIC_URL: appUrl,
     B24_CLIENT_ID: TEST_CLIENT_ID,
@@ -75,7 +77,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const database = await openDatabase(config.databaseUrl, { logger });
   await migrateToLatest(database, { logger });
-  const store = createPortalStore(database, createTokenCipher(generateEncryptionKey()));
+  const store = createPortalStore(database, createTokenCipher(encryptionKey));
   server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store }));
 
   return {
