@@ -126,6 +126,23 @@ forEachDatabase('portal store', (getDb) => {
       expect(withToken.applicationToken).toBe(fresh);
     });
 
+    it('lists portals for operators with their state and live admins, unfinished installs included', async () => {
+      const unfinished = newMemberId();
+      const finished = newMemberId();
+      await store.upsertPortal(portalInput(unfinished));
+      await store.upsertPortal(portalInput(finished));
+      await store.markInstallFinished(finished);
+      const tokens = { accessToken: secret('a'), refreshToken: secret('r'), expiresAt: Date.now() + 3_600_000, scope: 'pull', isAdmin: true };
+      await store.saveUserTokens(finished, 1, tokens);
+      await store.saveUserTokens(finished, 2, tokens);
+      await store.saveUserTokens(finished, 3, { ...tokens, isAdmin: false });
+      await store.markTokensDead(finished, 2);
+      const overview = await store.listPortals();
+      expect(overview.find((p) => p.memberId === unfinished)).toMatchObject({ installState: 'new', installFinishedAt: null, liveAdmins: 0 });
+      expect(overview.find((p) => p.memberId === finished)).toMatchObject({ installState: 'installed', liveAdmins: 1 });
+      expect(JSON.stringify(overview)).not.toContain(tokens.accessToken);
+    });
+
     it('methods on an unknown portal say so instead of failing', async () => {
       const memberId = newMemberId();
       expect(await store.setApplicationToken(memberId, 'x')).toBe(false);

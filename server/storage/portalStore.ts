@@ -32,6 +32,15 @@ export interface Portal {
   updatedAt: number;
 }
 
+export interface PortalOverview {
+  memberId: string;
+  domain: string;
+  installState: InstallState;
+  installFinishedAt: number | null;
+  createdAt: number;
+  liveAdmins: number;
+}
+
 export interface UpsertPortalInput {
   memberId: string;
   domain: string;
@@ -99,6 +108,8 @@ export interface PortalStore {
   /** Creates the portal (`new`) or updates its endpoints, domain and app name. */
   upsertPortal(input: UpsertPortalInput): Promise<Portal>;
   getPortal(memberId: string): Promise<Portal | null>;
+  /** Every portal with its count of admins holding live tokens (operators' overview; no secrets). */
+  listPortals(): Promise<PortalOverview[]>;
   /** `new`/`installed` -> `installed`; keeps the first finish time. False if absent or uninstalled. */
   markInstallFinished(memberId: string): Promise<boolean>;
   /** False if the portal is absent. */
@@ -428,6 +439,33 @@ export function createPortalStore(appDb: AppDatabase, cipher: TokenCipher, optio
         .orderBy('user_id', 'asc')
         .execute();
       return rows.map(toUserTokens);
+    },
+
+    async listPortals() {
+      const rows = await db
+        .selectFrom('portals')
+        .leftJoin('portal_users', (join) =>
+          join.onRef('portal_users.member_id', '=', 'portals.member_id').on('portal_users.is_admin', '=', 1).on('portal_users.token_state', '=', 'live'),
+        )
+        .select((eb) => [
+          'portals.member_id',
+          'portals.domain',
+          'portals.install_state',
+          'portals.install_finished_at',
+          'portals.created_at',
+          eb.fn.count<number>('portal_users.user_id').as('live_admins'),
+        ])
+        .groupBy(['portals.member_id', 'portals.domain', 'portals.install_state', 'portals.install_finished_at', 'portals.created_at'])
+        .orderBy('portals.created_at', 'asc')
+        .execute();
+      return rows.map((row) => ({
+        memberId: row.member_id,
+        domain: row.domain,
+        installState: row.install_state,
+        installFinishedAt: row.install_finished_at === null ? null : Number(row.install_finished_at),
+        createdAt: Number(row.created_at),
+        liveAdmins: Number(row.live_admins),
+      }));
     },
 
     async markTokensDead(memberId, userId) {
