@@ -214,6 +214,8 @@ export interface AppRegistration {
   /** Default '/install'; null = the app has no install page (installed at once). */
   installPath?: string | null;
   scopes: string[];
+  /** Added: the app's status in OAuth answers, the frame POST and events. Default 'L' for a `local.` client id, else 'F'. */
+  status?: 'L' | 'F' | 'D' | 'T' | 'P';
 }
 
 export interface PortalOptions extends DirectoryOptions {

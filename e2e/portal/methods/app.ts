@@ -1,0 +1,31 @@
+import { RestError } from '../restAnswer.js';
+import type { MethodTable, PortalState } from './types.js';
+
+/** app.info's answer; also what the OAuth server's app.info builds on. */
+export function appInfo(portal: PortalState): Record<string, unknown> {
+  const language = portal.language;
+  return {
+    ID: 17,
+    CODE: portal.app.code ?? portal.app.clientId,
+    VERSION: portal.app.version ?? 1,
+    STATUS: portal.appStatus,
+    INSTALLED: portal.installState === 'installed',
+    PAYMENT_EXPIRED: 'N',
+    DAYS: null,
+    LANGUAGE_ID: language,
+    LICENSE: `${language}_pro100`,
+    LICENSE_TYPE: 'pro100',
+    LICENSE_FAMILY: 'pro',
+  };
+}
+
+export const appMethods: MethodTable = {
+  'app.info': {
+    scopes: null,
+    handle(_params, ctx) {
+      if (ctx.auth.kind !== 'app') throw new RestError(400, 'ACCESS_DENIED', 'Access denied! Application context required');
+      return { result: appInfo(ctx.portal) };
+    },
+  },
+};
+
