@@ -12,7 +12,18 @@ export interface ClientPages {
   html(page: ClientPage): Promise<string>;
 }
 
-export const CLIENT_DIST = path.resolve(import.meta.dirname, '../../dist/client');
+/** The project root: the nearest folder with package.json (this file runs from server/ or dist/server/). */
+function projectRoot(from: string = import.meta.dirname): string {
+  let dir = from;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`No package.json above ${from}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export const CLIENT_DIST = path.join(projectRoot(), 'dist', 'client');
 
 export function clientIsBuilt(distDir = CLIENT_DIST): boolean {
   return existsSync(path.join(distDir, 'index.html')) && existsSync(path.join(distDir, 'install.html'));
