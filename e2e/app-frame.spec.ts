@@ -33,6 +33,9 @@ test('an admin installs the app from the Market card; the app page greets them t
   // The install page binds the events and finishes the installation; the portal reloads the frame into the app page.
   await expect(appFrame(page).getByTestId('signed-in-user')).toHaveText(`Signed in as ${fullName(admin)}`, { timeout: 20_000 });
   await expect(appFrame(page).getByText('You are a portal administrator.')).toBeVisible();
+  // The backend, asked with the frame's own token, confirms the admin and their saved authorization.
+  await expect(appFrame(page).getByTestId('status-ready')).toContainText('Pushes will be sent as “Team Push”');
+  await expect(appFrame(page).getByTestId('status-install-unfinished')).toHaveCount(0);
   await expect(page.getByTestId('portal-menu-app')).toBeVisible();
   expect(portal.installState).toBe('installed');
 
@@ -51,6 +54,8 @@ test('a non-admin opens the app from the left menu and is told only admins send'
   await page.getByTestId('portal-menu-app').click();
   await expect(appFrame(page).getByTestId('signed-in-user')).toHaveText(`Signed in as ${fullName(employee)}`, { timeout: 20_000 });
   await expect(appFrame(page).getByText('Only portal administrators can send push notifications.')).toBeVisible();
+  await expect(appFrame(page).getByTestId('status-ready')).toHaveCount(0);
+  await expect(appFrame(page).getByTestId('status-error')).toHaveCount(0);
   // A non-admin's opening never stores tokens.
   expect(await stack.store.getUserTokens(portal.memberId, employee.id)).toBeNull();
 });

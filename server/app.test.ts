@@ -90,11 +90,11 @@ describe('handler URLs', () => {
     expect((await fetch(`${base}/assets/nope.js`)).status).toBe(404);
   });
 
-  it('answers unknown routes with 404 and unknown API calls with JSON', async () => {
+  it('answers unknown routes with 404, and any API call without Bitrix24 authorization with a JSON 401', async () => {
     expect((await fetch(`${base}/nowhere`)).status).toBe(404);
     const api = await fetch(`${base}/api/nothing`);
-    expect(api.status).toBe(404);
-    expect(await api.json()).toMatchObject({ error: 'NOT_FOUND' });
+    expect(api.status).toBe(401);
+    expect(await api.json()).toMatchObject({ error: 'AUTH_REQUIRED' });
   });
 
   it('answers /healthz and tags every response with a request id', async () => {

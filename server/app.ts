@@ -7,6 +7,8 @@ import { createOAuthClient, type OAuthClient } from './bitrix/oauthClient.js';
 import { requestLogging } from './http/requestLogging.js';
 import { openingRoutes } from './install/openingRoutes.js';
 import { eventRoutes } from './install/eventRoutes.js';
+import { frameAuth } from './api/frameAuth.js';
+import { statusRoute } from './api/statusRoute.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -15,6 +17,8 @@ export interface AppDependencies {
   store: PortalStore;
   /** Outbound HTTP (OAuth server and portals); tests may wrap it to observe or break the network. */
   fetch?: typeof fetch;
+  /** Clock (epoch ms); tests drive expiry with it. */
+  now?: () => number;
 }
 
 /** Builds the Express app from its dependencies; listening is the caller's business (server/main.ts, tests). */
@@ -37,6 +41,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(openingRoutes({ config, logger, pages: deps.pages, store: deps.store, oauth, rest }));
   app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest }));
 
+  app.use('/api', express.json({ limit: '64kb' }), frameAuth({ store: deps.store, logger, rest, now: deps.now }), statusRoute({ config, store: deps.store }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'NOT_FOUND', message: 'No such API endpoint' });
   });

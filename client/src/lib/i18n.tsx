@@ -20,6 +20,11 @@ const en = {
   'install.done': 'Installation finished. Bitrix24 will open the app now.',
   'install.failed': 'Installation failed: {message}',
   'install.alreadyInstalled': 'The app is already installed. Open it from the left menu.',
+  'status.notInstalled': 'The app is not installed on this portal. Install it from the Bitrix24 Market.',
+  'status.unavailable': 'The app’s server could not be reached. Reload the page in a minute.',
+  'status.installUnfinished': 'The installation has not been finished yet. An administrator should open the app once from the Market so it can finish.',
+  'status.reopenApp': 'The app’s saved Bitrix24 authorization for you has run out. Close the app and open it again from the left menu to renew it.',
+  'status.ready': 'Pushes will be sent as “{appName}”. Administrators with saved authorization: {admins}.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -43,6 +48,11 @@ const ru: Catalogue = {
   'install.done': 'Установка завершена. Битрикс24 сейчас откроет приложение.',
   'install.failed': 'Установка не удалась: {message}',
   'install.alreadyInstalled': 'Приложение уже установлено. Откройте его из левого меню.',
+  'status.notInstalled': 'Приложение не установлено на этом портале. Установите его из Маркета Битрикс24.',
+  'status.unavailable': 'Не удалось связаться с сервером приложения. Обновите страницу через минуту.',
+  'status.installUnfinished': 'Установка ещё не завершена. Администратору нужно один раз открыть приложение из Маркета, чтобы она завершилась.',
+  'status.reopenApp': 'Сохранённая авторизация Битрикс24 для вас истекла. Закройте приложение и откройте его снова из левого меню, чтобы обновить её.',
+  'status.ready': 'Push-уведомления будут отправляться от имени «{appName}». Администраторов с сохранённой авторизацией: {admins}.',
 };
 
 const de: Catalogue = {
@@ -63,6 +73,11 @@ const de: Catalogue = {
   'install.done': 'Installation abgeschlossen. Bitrix24 öffnet die App jetzt.',
   'install.failed': 'Installation fehlgeschlagen: {message}',
   'install.alreadyInstalled': 'Die App ist bereits installiert. Öffnen Sie sie über das linke Menü.',
+  'status.notInstalled': 'Die App ist auf diesem Portal nicht installiert. Installieren Sie sie aus dem Bitrix24 Market.',
+  'status.unavailable': 'Der Server der App war nicht erreichbar. Laden Sie die Seite in einer Minute neu.',
+  'status.installUnfinished': 'Die Installation ist noch nicht abgeschlossen. Ein Administrator sollte die App einmal aus dem Market öffnen, damit sie abgeschlossen wird.',
+  'status.reopenApp': 'Ihre gespeicherte Bitrix24-Autorisierung ist abgelaufen. Schließen Sie die App und öffnen Sie sie erneut über das linke Menü, um sie zu erneuern.',
+  'status.ready': 'Pushs werden als „{appName}“ gesendet. Administratoren mit gespeicherter Autorisierung: {admins}.',
 };
 
 const catalogues: Record<Language, Catalogue> = { en, ru, de };

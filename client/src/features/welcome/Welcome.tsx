@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useFrame } from '../../app/frameContext';
 import { useI18n } from '../../lib/i18n';
 import { fullName, useProfile } from './useProfile';
+import { StatusNotices } from '../status/StatusNotices';
 
 /** Placeholder app page of the foundation: proves the frame works by greeting the signed-in user. */
 export function Welcome() {
@@ -26,6 +27,7 @@ export function Welcome() {
         <section className="card">
           <p data-testid="signed-in-user">{t('welcome.signedInAs', { name: fullName(profile.data) })}</p>
           <p>{profile.data.ADMIN ? t('welcome.admin') : t('welcome.notAdmin')}</p>
+          <StatusNotices />
         </section>
       )}
     </main>

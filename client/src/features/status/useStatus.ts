@@ -1,0 +1,16 @@
+import { useQuery } from '@tanstack/react-query';
+import { useFrame } from '../../app/frameContext';
+import { apiRequest } from '../../lib/api';
+
+/** Mirrors server/api/statusRoute.ts. */
+export interface Status {
+  user: { id: number; isAdmin: boolean };
+  portal: { installState: 'new' | 'installed'; appName: string };
+  callerAuthorization: 'live' | 'dead' | 'none';
+  liveAdmins: number;
+}
+
+export function useStatus() {
+  const frame = useFrame();
+  return useQuery({ queryKey: ['status'], queryFn: ({ signal }) => apiRequest<Status>(frame, 'status', { signal }) });
+}

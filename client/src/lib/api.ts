@@ -1,0 +1,53 @@
+import type { B24Frame } from '@bitrix24/b24jssdk';
+
+/**
+ * The one client of our backend's /api/. Each call carries the frame's current Bitrix24 token and
+ * member_id in headers (no cookies inside the iframe); an expired token is renewed through the portal
+ * (refreshAuth) and the call is tried once more.
+ */
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type FrameAuth = { access_token: string; member_id: string };
+
+async function currentAuth(frame: B24Frame, renew: boolean): Promise<FrameAuth> {
+  const auth = renew ? await frame.auth.refreshAuth() : frame.auth.getAuthData() || (await frame.auth.refreshAuth());
+  if (!auth) throw new ApiError(401, 'AUTH_REQUIRED', 'Bitrix24 gave no authorization');
+  return auth;
+}
+
+/** API paths resolve beside the page, so a PUBLIC_URL with a path prefix keeps working. */
+export function apiUrl(path: string, base: string = window.location.href): string {
+  return new URL(`api/${path.replace(/^\/+/, '')}`, new URL('.', base)).href;
+}
+
+export async function apiRequest<T>(frame: B24Frame, path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    const auth = await currentAuth(frame, attempt > 0);
+    const response = await fetch(apiUrl(path), {
+      method: init.method ?? 'GET',
+      headers: {
+        Authorization: `Bearer ${auth.access_token}`,
+        'X-B24-Member-Id': auth.member_id,
+        ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: init.signal,
+      credentials: 'omit',
+    });
+    const payload = (await response.json().catch(() => null)) as { error?: string; message?: string } | null;
+    if (response.ok) return payload as T;
+    const code = payload?.error ?? `HTTP_${response.status}`;
+    if (response.status === 401 && code === 'TOKEN_EXPIRED' && attempt === 0) continue;
+    throw new ApiError(response.status, code, payload?.message ?? response.statusText);
+  }
+}

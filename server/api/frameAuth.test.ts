@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Router } from 'express';
+import { startStack, type Stack } from '../../e2e/support/stack.js';
+import { fixtureClientPages } from '../../e2e/support/fixturePages.js';
+import { ManualClock } from '../../e2e/portal/index.js';
+import type { SimPortal } from '../../e2e/portal/contract.js';
+import { forEachDatabase } from '../storage/testDatabases.js';
+import { MEMBER_ID_HEADER } from './frameAuth.js';
+
+/** Who may call /api/: through the simulator, on SQLite and PostgreSQL. */
+forEachDatabase('frame API authentication', (getDb) => {
+  let stack: Stack;
+  const clock = new ManualClock(Date.UTC(2026, 10, 23, 8));
+
+  beforeAll(async () => {
+    stack = await startStack({
+      pages: fixtureClientPages(),
+      databaseUrl: getDb().url,
+      clock,
+      portals: [
+        { label: 'one', users: 20 },
+        { label: 'two', users: 20 },
+        { label: 'never-installed', users: 5 },
+      ],
+    });
+    for (const label of ['one', 'two']) {
+      const portal = stack.sim.portal(label);
+      const opening = portal.openFrame(admin(portal).id, 'INSTALL');
+      expect((await fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) })).status).toBe(200);
+    }
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const admin = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
+  const employee = (portal: SimPortal) => portal.directory.users.find((user) => !user.admin && user.active && user.type === 'employee')!;
+  const status = (headers: Record<string, string>) => fetch(`${stack.appUrl}/api/status`, { headers });
+  const as = (portal: SimPortal, userId: number, memberId = portal.memberId) => ({ Authorization: `Bearer ${portal.issueTokens(userId).access_token}`, [MEMBER_ID_HEADER]: memberId });
+
+  it('an admin of an installed portal gets their status; the browser’s own claims are ignored', async () => {
+    const portal = stack.sim.portal('one');
+    const response = await status({ ...as(portal, admin(portal).id), 'X-B24-Is-Admin': 'N', 'X-B24-Domain': 'evil.example' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      user: { id: admin(portal).id, isAdmin: true },
+      portal: { installState: 'new', appName: 'Team Push' },
+      callerAuthorization: 'live',
+      liveAdmins: 1,
+    });
+  });
+
+  it('a non-admin is recognised as such', async () => {
+    const portal = stack.sim.portal('one');
+    const response = await status(as(portal, employee(portal).id));
+    expect(await response.json()).toMatchObject({ user: { id: employee(portal).id, isAdmin: false }, callerAuthorization: 'none' });
+  });
+
+  it('answers 401 without a token, with an unknown or never-installed portal, or with a bad token', async () => {
+    const portal = stack.sim.portal('one');
+    expect((await status({})).status).toBe(401);
+    expect((await status({ Authorization: 'Bearer abcdefghijk' })).status).toBe(401);
+    const unknown = await status(as(portal, admin(portal).id, 'ffffffffffffffffffffffffffffffff'));
+    expect([unknown.status, (await unknown.json()).error]).toEqual([401, 'UNKNOWN_PORTAL']);
+    const never = stack.sim.portal('never-installed');
+    expect((await status(as(never, admin(never).id))).status).toBe(401);
+    const bad = await status({ Authorization: `Bearer ${'x'.repeat(60)}`, [MEMBER_ID_HEADER]: portal.memberId });
+    expect([bad.status, (await bad.json()).error]).toEqual([401, 'BAD_TOKEN']);
+  });
+
+  it('a token of another portal is refused (checked at the stored portal, not where the token came from)', async () => {
+    const one = stack.sim.portal('one');
+    const two = stack.sim.portal('two');
+    const foreign = { Authorization: `Bearer ${two.issueTokens(admin(two).id).access_token}`, [MEMBER_ID_HEADER]: one.memberId };
+    const response = await status(foreign);
+    expect([response.status, (await response.json()).error]).toEqual([401, 'BAD_TOKEN']);
+  });
+
+  it('an expired token gets TOKEN_EXPIRED so the frame renews it', async () => {
+    const portal = stack.sim.portal('two');
+    const headers = as(portal, admin(portal).id);
+    clock.advance(2 * 3_600_000);
+    const response = await status(headers);
+    expect([response.status, (await response.json()).error]).toEqual([401, 'TOKEN_EXPIRED']);
+  });
+
+  it('checks a token once, then reuses the answer for a short while', async () => {
+    const portal = stack.sim.portal('one');
+    const headers = as(portal, admin(portal).id);
+    portal.resetCounters();
+    for (let i = 0; i < 5; i += 1) expect((await status(headers)).status).toBe(200);
+    expect(portal.counters().profile).toBe(1);
+    clock.advance(61_000);
+    expect((await status(headers)).status).toBe(200);
+    expect(portal.counters().profile).toBe(2);
+  });
+
+  it('after an uninstall the portal’s callers are refused at once, cached or not', async () => {
+    const portal = stack.sim.portal('two');
+    const headers = as(portal, admin(portal).id);
+    expect((await status(headers)).status).toBe(200);
+    await stack.store.markUninstalled(portal.memberId);
+    expect((await status(headers)).status).toBe(401);
+  });
+
+  it('requireAdmin refuses a non-admin with the meaning of Bitrix24’s ACCESS_ERROR', async () => {
+    const { requireAdmin, frameAuth } = await import('./frameAuth.js');
+    const { default: express } = await import('express');
+    const probe = express().use(frameAuth({ store: stack.store, logger: (await import('../logger.js')).createLogger({ level: 'silent' }), now: () => clock.now() }), Router().post('/admin-only', requireAdmin, (_req, res) => res.json({ ok: true })));
+    const server = probe.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/admin-only`;
+    try {
+      const portal = stack.sim.portal('one');
+      const refused = await fetch(url, { method: 'POST', headers: as(portal, employee(portal).id) });
+      expect([refused.status, (await refused.json()).error]).toEqual([403, 'NOT_ADMIN']);
+      expect((await fetch(url, { method: 'POST', headers: as(portal, admin(portal).id) })).status).toBe(200);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { z } from 'zod';
+import { BitrixError, callRest, type RestCallOptions } from '../bitrix/restClient.js';
+import { describeBitrixError } from '../bitrix/errorCatalog.js';
+import type { Portal, PortalStore } from '../storage/portalStore.js';
+import type { Logger } from '../logger.js';
+import { MEMBER_ID } from '../install/requestSchemas.js';
+
+/**
+ * Every /api/ call from the frame proves its user with that user's own Bitrix24 token (header, not
+ * cookie: third-party cookies are unreliable in the iframe). The token is checked against the stored
+ * portal's endpoint, which came from the OAuth server; nothing the browser says about the user (IS_ADMIN,
+ * DOMAIN) is believed.
+ */
+
+export const MEMBER_ID_HEADER = 'x-b24-member-id';
+
+export interface Caller {
+  memberId: string;
+  userId: number;
+  isAdmin: boolean;
+  portal: Portal;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    caller?: Caller;
+  }
+}
+
+/** How long a token's answer is reused. Frame tokens live an hour; a minute keeps revocations prompt. */
+export const CALLER_CACHE_TTL_MS = 60_000;
+const CALLER_CACHE_MAX = 10_000;
+
+const profileAnswer = z.object({ ID: z.coerce.number().int().positive(), ADMIN: z.boolean() });
+const bearer = /^Bearer ([\w.~+/=-]{8,512})$/;
+
+export interface FrameAuthDeps {
+  store: PortalStore;
+  logger: Logger;
+  rest?: RestCallOptions;
+  now?: () => number;
+}
+
+type CachedCaller = { userId: number; isAdmin: boolean; until: number };
+
+export function frameAuth(deps: FrameAuthDeps): RequestHandler {
+  const now = deps.now ?? Date.now;
+  const cache = new Map<string, CachedCaller>();
+
+  function remember(key: string, entry: CachedCaller): void {
+    if (cache.size >= CALLER_CACHE_MAX) {
+      const oldest = cache.keys().next();
+      if (!oldest.done) cache.delete(oldest.value);
+    }
+    cache.set(key, entry);
+  }
+
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const token = bearer.exec(req.get('authorization') ?? '')?.[1];
+    const memberId = req.get(MEMBER_ID_HEADER)?.trim().toLowerCase();
+    if (!token || !memberId) {
+      return unauthorized(res, 'AUTH_REQUIRED', 'Open this app from Bitrix24: the request carries no Bitrix24 authorization.');
+    }
+    if (!MEMBER_ID.test(memberId)) return unauthorized(res, 'UNKNOWN_PORTAL', 'This portal is not known to the app.');
+
+    const portal = await deps.store.getPortal(memberId);
+    if (!portal || portal.installState === 'uninstalled') {
+      return unauthorized(res, 'UNKNOWN_PORTAL', 'The app is not installed on this portal. Install it from the Bitrix24 Market.');
+    }
+
+    const key = createHash('sha256').update(`${memberId}\0${token}`).digest('base64url');
+    const cached = cache.get(key);
+    if (cached && cached.until > now()) {
+      req.caller = { memberId, userId: cached.userId, isAdmin: cached.isAdmin, portal };
+      return next();
+    }
+    cache.delete(key);
+
+    try {
+      const { result } = await callRest(portal.clientEndpoint, 'profile', {}, token, deps.rest);
+      const profile = profileAnswer.parse(result);
+      remember(key, { userId: profile.ID, isAdmin: profile.ADMIN, until: now() + CALLER_CACHE_TTL_MS });
+      req.caller = { memberId, userId: profile.ID, isAdmin: profile.ADMIN, portal };
+      return next();
+    } catch (error) {
+      if (error instanceof BitrixError) {
+        if (error.code === 'expired_token') return unauthorized(res, 'TOKEN_EXPIRED', 'The Bitrix24 session expired; the app renews it and tries again.');
+        if (['invalid_token', 'NO_AUTH_FOUND', 'WRONG_AUTH_TYPE'].includes(error.code)) {
+          return unauthorized(res, 'BAD_TOKEN', 'Bitrix24 did not recognise this authorization for this portal. Reopen the app from the left menu.');
+        }
+        const entry = describeBitrixError(error.code);
+        return res.status(entry.httpStatus).json({ error: entry.apiCode, message: entry.message.en });
+      }
+      if (error instanceof z.ZodError) {
+        deps.logger.warn({ memberId }, 'profile answer without ID/ADMIN');
+        return res.status(502).json({ error: 'PORTAL_ERROR', message: 'Bitrix24 gave an unexpected answer. Try again in a few minutes.' });
+      }
+      return next(error);
+    }
+  };
+}
+
+/** Only administrators send; Bitrix24 itself refuses others with ACCESS_ERROR, so we refuse first. */
+export const requireAdmin: RequestHandler = (req, res, next) => {
+  if (!req.caller) return unauthorized(res, 'AUTH_REQUIRED', 'Open this app from Bitrix24.');
+  if (!req.caller.isAdmin) {
+    const entry = describeBitrixError('ACCESS_ERROR');
+    return res.status(entry.httpStatus).json({ error: entry.apiCode, message: entry.message.en });
+  }
+  next();
+};
+
+function unauthorized(res: Response, code: string, message: string): void {
+  res.status(401).json({ error: code, message });
+}

@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import type { AppConfig } from '../config.js';
+import type { PortalStore } from '../storage/portalStore.js';
+
+/** What the frame needs to know before it offers anything: who the caller is and whether sending can work. */
+export interface StatusAnswer {
+  user: { id: number; isAdmin: boolean };
+  portal: { installState: 'new' | 'installed'; appName: string };
+  /** Whether the caller's own stored authorization (used to send) is live. */
+  callerAuthorization: 'live' | 'dead' | 'none';
+  /** Admins with live stored authorization: scheduled sends need at least one. */
+  liveAdmins: number;
+}
+
+export function statusRoute(deps: { config: AppConfig; store: PortalStore }): Router {
+  const router = Router();
+  router.get('/status', async (req, res) => {
+    const caller = req.caller!;
+    const [own, admins] = await Promise.all([deps.store.getUserTokens(caller.memberId, caller.userId), deps.store.listLiveAdmins(caller.memberId)]);
+    const answer: StatusAnswer = {
+      user: { id: caller.userId, isAdmin: caller.isAdmin },
+      portal: { installState: caller.portal.installState === 'installed' ? 'installed' : 'new', appName: caller.portal.appName },
+      callerAuthorization: own ? own.tokenState : 'none',
+      liveAdmins: admins.length,
+    };
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(answer);
+  });
+  return router;
+}
