@@ -62,11 +62,11 @@ forEachDatabase('frame API authentication', (getDb) => {
     expect((await status({})).status).toBe(401);
     expect((await status({ Authorization: 'Bearer abcdefghijk' })).status).toBe(401);
     const unknown = await status(as(portal, admin(portal).id, 'ffffffffffffffffffffffffffffffff'));
-    expect([unknown.status, (await unknown.json()).error]).toEqual([401, 'UNKNOWN_PORTAL']);
+    expect([unknown.status, ((await unknown.json()) as { error: string }).error]).toEqual([401, 'UNKNOWN_PORTAL']);
     const never = stack.sim.portal('never-installed');
     expect((await status(as(never, admin(never).id))).status).toBe(401);
     const bad = await status({ Authorization: `Bearer ${'x'.repeat(60)}`, [MEMBER_ID_HEADER]: portal.memberId });
-    expect([bad.status, (await bad.json()).error]).toEqual([401, 'BAD_TOKEN']);
+    expect([bad.status, ((await bad.json()) as { error: string }).error]).toEqual([401, 'BAD_TOKEN']);
   });
 
   it('a token of another portal is refused (checked at the stored portal, not where the token came from)', async () => {
@@ -74,7 +74,7 @@ forEachDatabase('frame API authentication', (getDb) => {
     const two = stack.sim.portal('two');
     const foreign = { Authorization: `Bearer ${two.issueTokens(admin(two).id).access_token}`, [MEMBER_ID_HEADER]: one.memberId };
     const response = await status(foreign);
-    expect([response.status, (await response.json()).error]).toEqual([401, 'BAD_TOKEN']);
+    expect([response.status, ((await response.json()) as { error: string }).error]).toEqual([401, 'BAD_TOKEN']);
   });
 
   it('an expired token gets TOKEN_EXPIRED so the frame renews it', async () => {
@@ -82,7 +82,7 @@ forEachDatabase('frame API authentication', (getDb) => {
     const headers = as(portal, admin(portal).id);
     clock.advance(2 * 3_600_000);
     const response = await status(headers);
-    expect([response.status, (await response.json()).error]).toEqual([401, 'TOKEN_EXPIRED']);
+    expect([response.status, ((await response.json()) as { error: string }).error]).toEqual([401, 'TOKEN_EXPIRED']);
   });
 
   it('checks a token once, then reuses the answer for a short while', async () => {
@@ -114,7 +114,7 @@ forEachDatabase('frame API authentication', (getDb) => {
     try {
       const portal = stack.sim.portal('one');
       const refused = await fetch(url, { method: 'POST', headers: as(portal, employee(portal).id) });
-      expect([refused.status, (await refused.json()).error]).toEqual([403, 'NOT_ADMIN']);
+      expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([403, 'NOT_ADMIN']);
       expect((await fetch(url, { method: 'POST', headers: as(portal, admin(portal).id) })).status).toBe(200);
     } finally {
       server.close();
