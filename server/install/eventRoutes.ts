@@ -7,6 +7,7 @@ import type { RestCallOptions } from '../bitrix/restClient.js';
 import type { PortalStore } from '../storage/portalStore.js';
 import { appEvent, describeIssues, normaliseEventName, type AppEvent } from './requestSchemas.js';
 import { verifyOpening } from './verifyOpening.js';
+import { portalFromGrant, tokensFromGrant } from './grantRecords.js';
 
 export interface EventDependencies {
   config: AppConfig;
@@ -74,22 +75,9 @@ async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: R
     return answer(res, 401, 'UNVERIFIED_EVENT', 'The event could not be verified');
   }
   const { grant, user } = verified;
-  await store.upsertPortal({
-    memberId: grant.memberId,
-    domain: new URL(grant.clientEndpoint).host,
-    clientEndpoint: grant.clientEndpoint,
-    serverEndpoint: grant.serverEndpoint,
-    appName: stored?.appName ?? deps.config.appName,
-    applicationToken: event.auth.application_token,
-  });
+  await store.upsertPortal(portalFromGrant(grant, stored?.appName ?? deps.config.appName, event.auth.application_token));
   await store.markInstallFinished(grant.memberId);
-  await store.saveUserTokens(grant.memberId, user.id, {
-    accessToken: grant.accessToken,
-    refreshToken: grant.refreshToken,
-    expiresAt: grant.expiresAt,
-    scope: grant.scope.join(','),
-    isAdmin: user.isAdmin,
-  });
+  await store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, user.isAdmin));
   logger.info({ memberId: grant.memberId }, 'install confirmed by ONAPPINSTALL');
   return answer(res, 200, 'OK', 'Installation confirmed');
 }

@@ -8,6 +8,7 @@ import { BitrixError, type RestCallOptions } from '../bitrix/restClient.js';
 import type { PortalStore } from '../storage/portalStore.js';
 import { describeIssues, frameOpenForm } from './requestSchemas.js';
 import { ForgedOpeningError, verifyOpening, type VerifiedOpening } from './verifyOpening.js';
+import { portalFromGrant, tokensFromGrant } from './grantRecords.js';
 
 export interface OpeningDependencies {
   config: AppConfig;
@@ -49,21 +50,8 @@ export function openingRoutes(deps: OpeningDependencies): Router {
     if (!user.isAdmin) {
       return refuse(res, 403, 'Only a portal administrator can install this app.');
     }
-    await store.upsertPortal({
-      memberId: grant.memberId,
-      domain: new URL(grant.clientEndpoint).host,
-      clientEndpoint: grant.clientEndpoint,
-      serverEndpoint: grant.serverEndpoint,
-      appName: deps.config.appName,
-      applicationToken: form.data.APPLICATION_TOKEN ?? null,
-    });
-    await store.saveUserTokens(grant.memberId, user.id, {
-      accessToken: grant.accessToken,
-      refreshToken: grant.refreshToken,
-      expiresAt: grant.expiresAt,
-      scope: grant.scope.join(','),
-      isAdmin: true,
-    });
+    await store.upsertPortal(portalFromGrant(grant, deps.config.appName, form.data.APPLICATION_TOKEN ?? null));
+    await store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, true));
     logger.info({ memberId: grant.memberId, userId: user.id }, 'install verified and stored');
     await sendPage(res, deps.pages, 'install', [grant.clientEndpoint]);
   });
@@ -97,22 +85,10 @@ async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promi
     if (grant.memberId !== stored.memberId) return [stored.clientEndpoint];
     if (grant.clientEndpoint !== stored.clientEndpoint) {
       // The portal was renamed: the OAuth server's answer is the authority on its new address.
-      await deps.store.upsertPortal({
-        memberId: stored.memberId,
-        domain: new URL(grant.clientEndpoint).host,
-        clientEndpoint: grant.clientEndpoint,
-        serverEndpoint: grant.serverEndpoint,
-        appName: stored.appName,
-      });
+      await deps.store.upsertPortal(portalFromGrant(grant, stored.appName));
     }
     if (user.isAdmin) {
-      await deps.store.saveUserTokens(grant.memberId, user.id, {
-        accessToken: grant.accessToken,
-        refreshToken: grant.refreshToken,
-        expiresAt: grant.expiresAt,
-        scope: grant.scope.join(','),
-        isAdmin: true,
-      });
+      await deps.store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, true));
     }
     return [grant.clientEndpoint];
   } catch (error) {

@@ -1,0 +1,19 @@
+import type { OAuthGrant } from '../bitrix/oauthClient.js';
+import type { SaveUserTokensInput, UpsertPortalInput } from '../storage/portalStore.js';
+
+/** What the store keeps of a verified OAuth answer: the portal as the OAuth server names it... */
+export function portalFromGrant(grant: OAuthGrant, appName: string, applicationToken?: string | null): UpsertPortalInput {
+  return {
+    memberId: grant.memberId,
+    domain: new URL(grant.clientEndpoint).host,
+    clientEndpoint: grant.clientEndpoint,
+    serverEndpoint: grant.serverEndpoint,
+    appName,
+    applicationToken,
+  };
+}
+
+/** ...and the user's fresh token pair. */
+export function tokensFromGrant(grant: OAuthGrant, isAdmin: boolean): SaveUserTokensInput {
+  return { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt, scope: grant.scope.join(','), isAdmin };
+}
