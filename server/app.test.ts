@@ -16,7 +16,7 @@ let database: DisposableTestDatabase;
 beforeAll(async () => {
   database = await createSqliteTestDatabase();
   const store = createPortalStore(database.appDb, createTokenCipher(generateEncryptionKey()));
-  const app = createApp({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), pages: fixtureClientPages(), store });
+  const app = createApp({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), pages: fixtureClientPages(), store, database: database.appDb });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

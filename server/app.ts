@@ -9,6 +9,11 @@ import { openingRoutes } from './install/openingRoutes.js';
 import { eventRoutes } from './install/eventRoutes.js';
 import { frameAuth } from './api/frameAuth.js';
 import { statusRoute } from './api/statusRoute.js';
+import { sendRoutes } from './api/sendRoutes.js';
+import type { AppDatabase } from './storage/database.js';
+import { createSending, type SendOptions } from './send/wiring.js';
+import { SEND_BODY_LIMIT } from './send/messageSchema.js';
+import { sendAudience } from './send/audience.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -19,6 +24,10 @@ export interface AppDependencies {
   fetch?: typeof fetch;
   /** Clock (epoch ms); tests drive expiry with it. */
   now?: () => number;
+  /** The database behind `store`: sending and history live there. */
+  database: AppDatabase;
+  /** Timing of the send pipeline (tests make it instant). */
+  sends?: SendOptions;
 }
 
 /** Builds the Express app from its dependencies; listening is the caller's business (server/main.ts, tests). */
@@ -41,7 +50,9 @@ export function createApp(deps: AppDependencies): Express {
   app.use(openingRoutes({ config, logger, pages: deps.pages, store: deps.store, oauth, rest }));
   app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest }));
 
-  app.use('/api', express.json({ limit: '64kb' }), frameAuth({ store: deps.store, logger, rest, now: deps.now }), statusRoute({ config, store: deps.store }));
+  app.use('/api', express.json({ limit: SEND_BODY_LIMIT }), frameAuth({ store: deps.store, logger, rest, now: deps.now }), statusRoute({ config, store: deps.store }));
+  const { sendStore, pipeline } = createSending({ config, database: deps.database, store: deps.store, logger, audience: sendAudience, now: deps.now, fetch: deps.fetch, options: deps.sends });
+  app.use('/api', sendRoutes({ sendStore, pipeline, audienceSchema: sendAudience.schema, answerWithinMs: deps.sends?.answerWithinMs }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'NOT_FOUND', message: 'No such API endpoint' });
   });

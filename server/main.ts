@@ -35,7 +35,7 @@ if (config.nodeEnv === 'development') {
   pages = builtClientPages();
 }
 
-const app = createApp({ config, logger, pages, store });
+const app = createApp({ config, logger, pages, store, database });
 const server = createServer(app);
 server.listen(config.port, () => {
   logger.info({ port: config.port, publicUrl: config.publicUrl, database: database.kind, keySource: config.tokenEncryptionKey ? 'env' : 'data-dir'}, 'listening');

@@ -78,7 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await openDatabase(config.databaseUrl, { logger });
   await migrateToLatest(database, { logger });
   const store = createPortalStore(database, createTokenCipher(encryptionKey));
-  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store, now: () => sim.clock.now() }));
+  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store, database, now: () => sim.clock.now() }));
 
   return {
     appUrl,

@@ -10,7 +10,7 @@ import { createTestDatabase, forEachDatabase, postgresProbe, TEST_DATABASE_URL, 
 import { runContenders } from './testSupport/childProcesses.js';
 
 const ALL_MIGRATIONS = Object.keys(migrations);
-const APP_TABLES = ['app_meta', 'portal_users', 'portals'];
+const APP_TABLES = ['app_meta', 'portal_users', 'portals', 'send_chunks', 'sends'];
 
 /** Tables of this database only (on PostgreSQL: of the current schema, not the whole database). */
 async function appTables(appDb: AppDatabase): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_foundation.js';
+import * as m0002 from './0002_sends.js';
 
 /**
  * Every migration, in order. Names are `NNNN_name`; Kysely applies them in name order and refuses
@@ -8,6 +9,7 @@ import * as m0001 from './0001_foundation.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_foundation': m0001,
+  '0002_sends': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

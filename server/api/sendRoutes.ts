@@ -1,0 +1,185 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Language } from '../bitrix/errorCatalog.js';
+import { FINAL_SEND_STATUSES, type ChunkTotals, type SendRecord, type SendStore } from '../storage/sendStore.js';
+import { messageCheckSchema, payloadFit, sendRequestSchema, validationFailure, type PayloadFit } from '../send/messageSchema.js';
+import { IdempotencyConflictError, type SendPipeline } from '../send/sendPipeline.js';
+import { describeSendError } from '../send/sendErrors.js';
+import { requireAdmin } from './frameAuth.js';
+
+/**
+ * The send API for the frame (admins only: Bitrix24 itself accepts pushes only from admins, and the
+ * history shows what was sent to whom):
+ * - `POST /api/sends` {idempotencyKey, text, avatar?, audience?, testToSelf?} -> 201 (new), 200 (replay
+ *   of a finished send), 202 (still running after `answerWithinMs`; poll `GET /api/sends/:id`), or the
+ *   error table's status with `{error, message, send, fit}` when the send failed as a whole;
+ * - `GET /api/sends?limit=&before=` -> `{sends, nextBefore}`, newest first, this portal only;
+ * - `GET /api/sends/:id` -> `{send}` (404 for another portal's);
+ * - `POST /api/message/check` {text, avatar?} -> `{fit}`.
+ * "accepted" is all Bitrix24 tells us: it never reports delivery.
+ */
+
+export interface SendRoutesDeps {
+  sendStore: SendStore;
+  /** Null when the app has no Bitrix24 credentials configured (nothing can be sent). */
+  pipeline: SendPipeline | null;
+  /** server/audience's schema for the `audience` field. */
+  audienceSchema: z.ZodType;
+  /** How long `POST /api/sends` waits for the send to finish before answering 202 (default 20 s). */
+  answerWithinMs?: number;
+}
+
+export interface SendErrorView {
+  code: string;
+  message: string;
+  retryable: boolean;
+  /** Bitrix24's own code (or our send error code) behind `code`, for support. */
+  source: string;
+}
+
+export interface SendView {
+  id: string;
+  createdAt: number;
+  senderId: number;
+  text: string;
+  avatar: string | null;
+  audience: unknown;
+  testToSelf: boolean;
+  status: SendRecord['status'];
+  /** Recipients after resolution (null until resolved). */
+  recipientCount: number | null;
+  /** Recipients whose push Bitrix24 accepted (not: delivered). */
+  acceptedCount: number;
+  failedCount: number;
+  /** Recipients whose push may or may not have been accepted (not repeated, to avoid duplicates). */
+  uncertainCount: number;
+  pendingCount: number;
+  error: SendErrorView | null;
+  finishedAt: number | null;
+}
+
+const EMPTY_TOTALS: ChunkTotals = { pending: 0, sending: 0, accepted: 0, failed: 0, uncertain: 0 };
+const SEND_ID = /^[0-9a-f-]{36}$/i;
+
+const historyQuery = z.strictObject({
+  limit: z.coerce.number({ error: 'limit must be a number' }).int().min(1).max(100).default(20),
+  before: z.string().regex(SEND_ID, 'before must be a send id').optional(),
+});
+
+function languageOf(req: Request): Language {
+  const accepted = req.acceptsLanguages('en', 'ru', 'de');
+  return accepted === 'ru' || accepted === 'de' ? accepted : 'en';
+}
+
+export function toSendView(send: SendRecord, totals: ChunkTotals, language: Language): SendView {
+  let error: SendErrorView | null = null;
+  if (send.errorCode) {
+    const entry = describeSendError(send.errorCode);
+    // Nothing refused, only unanswered: the table's "try again" would risk duplicates.
+    const onlyUncertain = totals.failed === 0 && totals.uncertain > 0;
+    const message = onlyUncertain ? describeSendError('PUSH_OUTCOME_UNKNOWN').message[language] : entry.message[language];
+    error = { code: entry.apiCode, message, retryable: onlyUncertain ? false : entry.retryable, source: send.errorCode };
+  }
+  return {
+    id: send.id,
+    createdAt: send.createdAt,
+    senderId: send.senderId,
+    text: send.text,
+    avatar: send.avatar,
+    audience: send.audience,
+    testToSelf: send.testToSelf,
+    status: send.status,
+    recipientCount: send.recipientCount,
+    acceptedCount: totals.accepted,
+    failedCount: totals.failed,
+    uncertainCount: totals.uncertain,
+    pendingCount: totals.pending + totals.sending,
+    error,
+    finishedAt: send.finishedAt,
+  };
+}
+
+function badRequest(res: Response, error: z.ZodError): void {
+  res.status(400).json(validationFailure(error));
+}
+
+export function sendRoutes(deps: SendRoutesDeps): Router {
+  const router = Router();
+  const schema = sendRequestSchema(deps.audienceSchema);
+  const answerWithinMs = deps.answerWithinMs ?? 20_000;
+
+  async function view(send: SendRecord, language: Language): Promise<SendView> {
+    const totals = await deps.sendStore.chunkTotals([send.id]);
+    return toSendView(send, totals.get(send.id) ?? EMPTY_TOTALS, language);
+  }
+
+  router.post('/message/check', requireAdmin, (req, res) => {
+    const parsed = messageCheckSchema.safeParse(req.body);
+    if (!parsed.success) return badRequest(res, parsed.error);
+    const fit: PayloadFit = payloadFit(req.caller!.portal.appName, parsed.data.text, parsed.data.avatar);
+    res.json({ fit });
+  });
+
+  router.post('/sends', requireAdmin, async (req, res) => {
+    const caller = req.caller!;
+    const parsed = schema.safeParse(req.body);
+    if (!parsed.success) return badRequest(res, parsed.error);
+    if (!deps.pipeline) {
+      return res.status(503).json({ error: 'APP_MISCONFIGURED', message: 'The app is not connected to Bitrix24 (client id and secret are not configured).' });
+    }
+    const body = parsed.data;
+    const fit = payloadFit(caller.portal.appName, body.text, body.avatar);
+    let submission;
+    try {
+      submission = await deps.pipeline.submit({
+        memberId: caller.memberId,
+        senderId: caller.userId,
+        idempotencyKey: body.idempotencyKey,
+        text: body.text,
+        avatar: body.avatar ?? null,
+        audience: body.audience,
+        testToSelf: body.testToSelf ?? false,
+      });
+    } catch (error) {
+      if (error instanceof IdempotencyConflictError) {
+        return res.status(409).json({ error: 'IDEMPOTENCY_KEY_REUSED', message: 'This idempotency key was already used for a different message. Use a new key for a new message.', field: 'idempotencyKey' });
+      }
+      throw error;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), answerWithinMs);
+    });
+    const finished = await Promise.race([submission.done, bound]).finally(() => clearTimeout(timer));
+    const send = finished ?? (await deps.sendStore.getSend(caller.memberId, submission.send.id)) ?? submission.send;
+    const answer = { send: await view(send, languageOf(req)), fit };
+    res.setHeader('Cache-Control', 'no-store');
+    if (!submission.created) res.setHeader('Idempotent-Replayed', 'true');
+    if (!FINAL_SEND_STATUSES.includes(send.status)) return res.status(202).json(answer);
+    if (send.status === 'failed' && answer.send.error) {
+      const entry = describeSendError(answer.send.error.source);
+      return res.status(entry.httpStatus).json({ error: answer.send.error.code, message: answer.send.error.message, ...answer });
+    }
+    res.status(submission.created ? 201 : 200).json(answer);
+  });
+
+  router.get('/sends', requireAdmin, async (req, res) => {
+    const parsed = historyQuery.safeParse(req.query);
+    if (!parsed.success) return badRequest(res, parsed.error);
+    const page = await deps.sendStore.listSends(req.caller!.memberId, parsed.data);
+    const totals = await deps.sendStore.chunkTotals(page.sends.map((send) => send.id));
+    const language = languageOf(req);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ sends: page.sends.map((send) => toSendView(send, totals.get(send.id) ?? EMPTY_TOTALS, language)), nextBefore: page.nextBefore });
+  });
+
+  router.get('/sends/:id', requireAdmin, async (req, res) => {
+    const id = String(req.params.id);
+    const send = SEND_ID.test(id) ? await deps.sendStore.getSend(req.caller!.memberId, id) : null;
+    if (!send) return res.status(404).json({ error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ send: await view(send, languageOf(req)) });
+  });
+
+  return router;
+}

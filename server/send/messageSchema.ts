@@ -1,0 +1,138 @@
+import { z } from 'zod';
+
+/**
+ * What an administrator may send, checked before anything is recorded or any REST call is made.
+ *
+ * TEXT: Bitrix24 refuses an empty TEXT with PHP's `empty()`, which also refuses the string "0"
+ * (platform doc §1); we trim first, so whitespace-only is refused too. The limit is 1,000 characters
+ * (Unicode code points): the phone shows a notification body of a few lines, and 1,000 characters stay
+ * within Android's 4,096-byte payload even in a 4-byte script (emoji), so only iOS can cut a text we
+ * accept — and `payloadFit` tells the sender when it will.
+ * AVATAR: Bitrix24 does not validate it and the phone loads it from the public internet, so only an
+ * absolute https URL is accepted.
+ */
+
+export const TEXT_MAX_CHARS = 1_000;
+export const AVATAR_MAX_CHARS = 512;
+/** Largest JSON body the send API reads (text and audience of explicit users fit many times over). */
+export const SEND_BODY_LIMIT = '64kb';
+
+/** Device payload caps (platform doc §1): iOS cuts byte-wise at 2048, Android at 4096. */
+export const IOS_PAYLOAD_BYTES = 2048;
+export const ANDROID_PAYLOAD_BYTES = 4096;
+/**
+ * Bytes the push service adds around title, body and image: the client id, JSON keys and punctuation.
+ * Not published by Bitrix24 (UNCONFIRMED); 200 bytes is a generous allowance for a ~40-character
+ * client id plus the `aps`/`alert`/`title`/`body` envelope, so "fits" errs on the side of a warning.
+ */
+export const PAYLOAD_OVERHEAD_BYTES = 200;
+
+export const textField = z
+  .string({ error: 'Write the text of the notification.' })
+  .trim()
+  .refine((text) => text !== '' && text !== '0', 'The text is empty. Bitrix24 does not accept an empty text or the text "0".')
+  .refine((text) => [...text].length <= TEXT_MAX_CHARS, `The text is longer than ${TEXT_MAX_CHARS} characters.`);
+
+export const avatarField = z
+  .string({ error: 'The image must be a URL.' })
+  .trim()
+  .max(AVATAR_MAX_CHARS, `The image URL is longer than ${AVATAR_MAX_CHARS} characters.`)
+  .refine(isHttpsUrl, 'The image must be an absolute https:// URL that phones can load from the internet.');
+
+/** A client-made UUID (any version), or a similar opaque key of 16–64 URL-safe characters. */
+export const idempotencyKeyField = z
+  .string({ error: 'An idempotency key is required.' })
+  .regex(/^[A-Za-z0-9_-]{16,64}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'The idempotency key must be a UUID.');
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
+export const messageCheckSchema = z.strictObject({
+  text: textField,
+  avatar: avatarField.optional(),
+});
+export type MessageCheck = z.infer<typeof messageCheckSchema>;
+
+export interface DeviceFit {
+  fits: boolean;
+  limit: number;
+}
+
+export interface PayloadFit {
+  /** Estimated bytes of the device payload (app name + text + avatar URL, JSON-escaped, + overhead). */
+  bytes: number;
+  ios: DeviceFit;
+  android: DeviceFit;
+}
+
+/** UTF-8 bytes of a string as it travels inside JSON (quotes, backslashes and newlines escaped). */
+function jsonBytes(value: string): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8') - 2;
+}
+
+/** Whether the push fits the phones' payload caps, so the UI can warn before a text is cut. */
+export function payloadFit(appName: string, text: string, avatar?: string | null): PayloadFit {
+  const bytes = jsonBytes(appName) + jsonBytes(text) + jsonBytes(avatar ?? '') + PAYLOAD_OVERHEAD_BYTES;
+  return {
+    bytes,
+    ios: { fits: bytes <= IOS_PAYLOAD_BYTES, limit: IOS_PAYLOAD_BYTES },
+    android: { fits: bytes <= ANDROID_PAYLOAD_BYTES, limit: ANDROID_PAYLOAD_BYTES },
+  };
+}
+
+/** A 400 answer naming the field: `{error, message, field}`. */
+export interface ValidationFailure {
+  error: string;
+  message: string;
+  field?: string;
+}
+
+const FIELD_CODES: Record<string, { tooLong?: string; other: string }> = {
+  text: { other: 'TEXT_EMPTY' },
+  avatar: { other: 'AVATAR_INVALID' },
+  idempotencyKey: { other: 'IDEMPOTENCY_KEY_INVALID' },
+  audience: { other: 'AUDIENCE_INVALID' },
+  testToSelf: { other: 'VALIDATION_FAILED' },
+};
+
+/** The first problem of a failed parse as a stable code, a readable message and the field's name. */
+export function validationFailure(error: z.ZodError): ValidationFailure {
+  const issue = error.issues[0];
+  if (!issue) return { error: 'VALIDATION_FAILED', message: 'The request is not valid.' };
+  if (issue.code === 'unrecognized_keys') {
+    const field = [...issue.path.map(String), issue.keys[0] ?? ''].filter(Boolean).join('.');
+    return { error: 'UNKNOWN_FIELD', message: `Unknown field "${field}".`, field };
+  }
+  const top = issue.path[0];
+  if (top === undefined) return { error: 'VALIDATION_FAILED', message: 'The request body must be a JSON object.' };
+  const field = issue.path.map(String).join('.');
+  const name = String(top);
+  if (name === 'text' && issue.message.startsWith('The text is longer')) return { error: 'TEXT_TOO_LONG', message: issue.message, field };
+  if (name === 'text' && issue.code === 'invalid_type') {
+    return { error: 'TEXT_EMPTY', message: 'Write the text of the notification.', field };
+  }
+  const code = FIELD_CODES[name]?.other ?? 'VALIDATION_FAILED';
+  return { error: code, message: issue.message, field };
+}
+
+/** `POST /api/sends`; the audience schema is server/audience's (passed in, so this file stays independent of it). */
+export function sendRequestSchema<A extends z.ZodType>(audience: A) {
+  return z
+    .strictObject({
+      idempotencyKey: idempotencyKeyField,
+      text: textField,
+      avatar: avatarField.optional(),
+      audience: audience.optional(),
+      testToSelf: z.boolean({ error: 'testToSelf must be true or false.' }).optional(),
+    })
+    .refine((body) => body.testToSelf === true || body.audience !== undefined, {
+      path: ['audience'],
+      message: 'Choose the recipients, or send a test to yourself.',
+    });
+}

@@ -1,0 +1,49 @@
+import { describeBitrixError, type ErrorEntry } from '../bitrix/errorCatalog.js';
+
+/**
+ * Failures of a send that are not Bitrix24 error codes. Stored in `sends.error_code` /
+ * `send_chunks.error_code` beside Bitrix24's own codes, and described through the same table shape;
+ * `describeSendError` looks here first, then in the Bitrix24 error table.
+ */
+
+const entry = (apiCode: string, httpStatus: number, retryable: boolean, message: ErrorEntry['message']): ErrorEntry => ({ apiCode, httpStatus, retryable, message });
+
+/** The code our push transport gives a call that may have reached Bitrix24 but got no answer (see pushTransport.ts). */
+export const OUTCOME_UNKNOWN = 'PUSH_OUTCOME_UNKNOWN';
+
+export const SEND_ERRORS: Readonly<Record<string, ErrorEntry>> = {
+  [OUTCOME_UNKNOWN]: entry('OUTCOME_UNKNOWN', 502, false, {
+    en: 'Bitrix24 did not answer whether it accepted this push. It was not sent again, so nobody gets it twice; check with a few recipients before sending again.',
+    ru: 'Битрикс24 не ответил, принял ли он это push-уведомление. Повторно оно не отправлялось, чтобы никто не получил его дважды; уточните у нескольких получателей, прежде чем отправлять снова.',
+    de: 'Bitrix24 hat nicht beantwortet, ob es diesen Push angenommen hat. Er wurde nicht erneut gesendet, damit niemand ihn doppelt erhält; fragen Sie einige Empfänger, bevor Sie erneut senden.',
+  }),
+  NO_RECIPIENTS: entry('NO_RECIPIENTS', 422, false, {
+    en: 'The chosen recipients include no active employees, so nothing was sent.',
+    ru: 'Среди выбранных получателей нет активных сотрудников, поэтому ничего не отправлено.',
+    de: 'Unter den gewählten Empfängern ist kein aktiver Mitarbeiter, daher wurde nichts gesendet.',
+  }),
+  NO_STORED_AUTH: entry('REOPEN_APP', 401, false, {
+    en: 'The app has no saved Bitrix24 authorization of yours to send with. Open the app from the left menu once, then send again.',
+    ru: 'У приложения нет вашей сохранённой авторизации Битрикс24 для отправки. Один раз откройте приложение из левого меню и отправьте снова.',
+    de: 'Die App hat keine gespeicherte Bitrix24-Autorisierung von Ihnen zum Senden. Öffnen Sie die App einmal über das linke Menü und senden Sie erneut.',
+  }),
+  PORTAL_UNAVAILABLE: entry('UNKNOWN_PORTAL', 410, false, {
+    en: 'The app is no longer installed on this portal.',
+    ru: 'Приложение больше не установлено на этом портале.',
+    de: 'Die App ist auf diesem Portal nicht mehr installiert.',
+  }),
+  INTERRUPTED: entry('OUTCOME_UNKNOWN', 502, false, {
+    en: 'The app was restarted while this push was being handed to Bitrix24; whether Bitrix24 accepted it is unknown. It was not sent again, so nobody gets it twice.',
+    ru: 'Приложение перезапустилось, пока это push-уведомление передавалось в Битрикс24; принял ли его Битрикс24, неизвестно. Повторно оно не отправлялось, чтобы никто не получил его дважды.',
+    de: 'Die App wurde neu gestartet, während dieser Push an Bitrix24 übergeben wurde; ob Bitrix24 ihn angenommen hat, ist unbekannt. Er wurde nicht erneut gesendet, damit niemand ihn doppelt erhält.',
+  }),
+  INTERNAL_ERROR: entry('INTERNAL_ERROR', 502, false, {
+    en: 'Something went wrong on our side while sending. Nothing more will be sent for this message.',
+    ru: 'При отправке на нашей стороне произошла ошибка. Больше ничего по этому сообщению отправлено не будет.',
+    de: 'Beim Senden ist auf unserer Seite ein Fehler aufgetreten. Für diese Nachricht wird nichts mehr gesendet.',
+  }),
+};
+
+export function describeSendError(code: string): ErrorEntry {
+  return SEND_ERRORS[code] ?? describeBitrixError(code);
+}

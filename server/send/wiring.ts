@@ -1,0 +1,54 @@
+import type { z } from 'zod';
+import type { AppConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { AppDatabase } from '../storage/database.js';
+import type { PortalStore } from '../storage/portalStore.js';
+import { createOAuthClient } from '../bitrix/oauthClient.js';
+import { createPortalGateway, type PortalGateway } from '../bitrix/portalGateway.js';
+import { createSendStore, type SendStore } from '../storage/sendStore.js';
+import { pushSafeFetch } from './pushTransport.js';
+import { createSendPipeline, type ResolveAudience, type SendPipeline, type SendPipelineDeps } from './sendPipeline.js';
+
+/** What createApp needs to offer sending; tests override the timing parts (sleep, limits, backoff). */
+export interface SendOptions extends Partial<Pick<SendPipelineDeps, 'sleep' | 'rateLimit' | 'chunkSize' | 'maxAttempts' | 'backoffMs' | 'leaseMs'>> {
+  /** How long POST /api/sends waits for the send before answering 202. */
+  answerWithinMs?: number;
+  /** Run recoverInterruptedSends when the app is created (default true). */
+  recoverAtStart?: boolean;
+  /** Called with the pipeline once built (tests wait on it, or drive recovery). */
+  onPipeline?: (pipeline: SendPipeline) => void;
+}
+
+export interface AudienceModule {
+  schema: z.ZodType;
+  resolve: ResolveAudience;
+}
+
+/** The gateway pushes go through: its fetch keeps "never connected" apart from "maybe accepted". */
+export function createSendGateway(deps: { config: AppConfig; store: PortalStore; logger: Logger; now?: () => number; fetch?: typeof fetch }): PortalGateway | null {
+  if (!deps.config.b24) return null;
+  const oauth = createOAuthClient({ oauthUrl: deps.config.oauthUrl, clientId: deps.config.b24.clientId, clientSecret: deps.config.b24.clientSecret, fetch: deps.fetch });
+  return createPortalGateway({ store: deps.store, oauth, logger: deps.logger, now: deps.now, fetch: pushSafeFetch(deps.fetch ?? fetch) });
+}
+
+export function createSending(deps: {
+  config: AppConfig;
+  database: AppDatabase;
+  store: PortalStore;
+  logger: Logger;
+  audience: AudienceModule;
+  now?: () => number;
+  fetch?: typeof fetch;
+  options?: SendOptions;
+}): { sendStore: SendStore; pipeline: SendPipeline | null } {
+  const sendStore = createSendStore(deps.database, { now: deps.now });
+  const gateway = createSendGateway(deps);
+  if (!gateway) return { sendStore, pipeline: null };
+  const { answerWithinMs: _answer, recoverAtStart, onPipeline, ...timing } = deps.options ?? {};
+  const pipeline = createSendPipeline({ store: sendStore, gateway, resolveAudience: deps.audience.resolve, logger: deps.logger, now: deps.now, ...timing });
+  onPipeline?.(pipeline);
+  if (recoverAtStart ?? true) {
+    pipeline.recoverInterruptedSends().catch((error: unknown) => deps.logger.error({ err: error }, 'recovering interrupted sends failed'));
+  }
+  return { sendStore, pipeline };
+}

@@ -1,0 +1,116 @@
+import { beforeAll, expect, it } from 'vitest';
+import { createTokenCipher, generateEncryptionKey } from '../security/tokenCipher.js';
+import { createPortalStore } from './portalStore.js';
+import { createSendStore, type NewSend, type SendStore } from './sendStore.js';
+import { forEachDatabase } from './testDatabases.js';
+
+forEachDatabase('send store', (getDb) => {
+  let store: SendStore;
+  let clock = 1_000_000;
+  let seq = 0;
+  const MEMBER = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4';
+  const OTHER = 'ffffeeeeddddccccbbbbaaaa99998888';
+  const newSend = (overrides: Partial<NewSend> = {}): NewSend => {
+    seq += 1;
+    return {
+      id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+      memberId: MEMBER,
+      senderId: 1,
+      idempotencyKey: `key-${seq}-${'x'.repeat(16)}`,
+      requestHash: 'h',
+      text: 'Hello',
+      avatar: null,
+      audience: { users: [2, 3] },
+      testToSelf: false,
+      leaseUntil: clock + 60_000,
+      ...overrides,
+    };
+  };
+
+  beforeAll(async () => {
+    const { appDb } = getDb();
+    const portals = createPortalStore(appDb, createTokenCipher(generateEncryptionKey()));
+    for (const memberId of [MEMBER, OTHER]) {
+      await portals.upsertPortal({ memberId, domain: 'p.example', clientEndpoint: 'https://p.example/rest/', serverEndpoint: 'https://oauth.example/rest/', appName: 'Team Push' });
+    }
+    store = createSendStore(appDb, { now: () => clock });
+  });
+
+  it('records a send as queued, with its audience, and finds it by portal and key only', async () => {
+    const input = newSend({ avatar: 'https://img.example/a.png' });
+    const { send, created } = await store.createSend(input);
+    expect(created).toBe(true);
+    expect(send).toMatchObject({ id: input.id, status: 'queued', audience: { users: [2, 3] }, testToSelf: false, avatar: 'https://img.example/a.png', recipientCount: null, createdAt: clock });
+    expect(await store.getSend(MEMBER, input.id)).toEqual(send);
+    expect(await store.getSend(OTHER, input.id)).toBeNull();
+    expect(await store.getSendByKey(MEMBER, input.idempotencyKey)).toEqual(send);
+  });
+
+  it('an idempotency key is unique per portal: a repeat writes nothing, another portal may use it', async () => {
+    const first = await store.createSend(newSend({ idempotencyKey: 'same-key-0123456789' }));
+    const again = await store.createSend(newSend({ idempotencyKey: 'same-key-0123456789', text: 'Other' }));
+    expect(again).toEqual({ send: first.send, created: false });
+    const elsewhere = await store.createSend(newSend({ idempotencyKey: 'same-key-0123456789', memberId: OTHER }));
+    expect(elsewhere.created).toBe(true);
+  });
+
+  it('concurrent creations with one key yield one send', async () => {
+    const results = await Promise.all(Array.from({ length: 5 }, () => store.createSend(newSend({ idempotencyKey: 'racing-key-0123456789' }))));
+    expect(results.filter((result) => result.created)).toHaveLength(1);
+    expect(new Set(results.map((result) => result.send.id)).size).toBe(1);
+  });
+
+  it('chunks: recorded with the send moving to sending; a chunk is claimed once; totals per status', async () => {
+    const { send } = await store.createSend(newSend());
+    await store.startSending(send.id, [[1, 2, 3], [4, 5], [6]], clock + 1000);
+    expect(await store.getSend(MEMBER, send.id)).toMatchObject({ status: 'sending', recipientCount: 6, leaseUntil: clock + 1000 });
+    const claims = await Promise.all([store.claimChunk(send.id, 0), store.claimChunk(send.id, 0), store.claimChunk(send.id, 0)]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    await store.finishChunk(send.id, 0, 'accepted', null);
+    expect(await store.claimChunk(send.id, 0)).toBe(false);
+    expect(await store.claimChunk(send.id, 1)).toBe(true);
+    await store.releaseChunk(send.id, 1, 'QUERY_LIMIT_EXCEEDED');
+    expect(await store.claimChunk(send.id, 1)).toBe(true);
+    expect(await store.markSendingChunksUncertain(send.id, 'INTERRUPTED')).toBe(1);
+    expect(await store.failPendingChunks(send.id, 'ACCESS_ERROR')).toBe(1);
+    const chunks = await store.listChunks(send.id);
+    expect(chunks.map((chunk) => [chunk.index, chunk.userIds, chunk.status, chunk.attempts, chunk.errorCode])).toEqual([
+      [0, [1, 2, 3], 'accepted', 1, null],
+      [1, [4, 5], 'uncertain', 2, 'INTERRUPTED'],
+      [2, [6], 'failed', 0, 'ACCESS_ERROR'],
+    ]);
+    expect((await store.chunkTotals([send.id])).get(send.id)).toEqual({ pending: 0, sending: 0, accepted: 3, failed: 1, uncertain: 2 });
+    await store.finishSend(send.id, 'partly_failed', 'INTERRUPTED');
+    expect(await store.getSend(MEMBER, send.id)).toMatchObject({ status: 'partly_failed', errorCode: 'INTERRUPTED', finishedAt: clock, leaseUntil: null });
+  });
+
+  it('history: newest first, paged by the last id, per portal', async () => {
+    const { appDb } = getDb();
+    const fresh = createSendStore(appDb, { now: () => clock });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      clock += 10;
+      ids.push((await fresh.createSend(newSend({ memberId: OTHER }))).send.id);
+    }
+    const first = await fresh.listSends(OTHER, { limit: 2 });
+    const second = await fresh.listSends(OTHER, { limit: 2, before: first.nextBefore! });
+    const third = await fresh.listSends(OTHER, { limit: 2, before: second.nextBefore! });
+    const all = [...first.sends, ...second.sends, ...third.sends].map((send) => send.id);
+    // The portal had one send before (the shared key above), created earliest.
+    expect(all.slice(0, 5)).toEqual([...ids].reverse());
+    expect(all).toHaveLength(6);
+    expect(third.nextBefore).toBeNull();
+    expect((await fresh.listSends(MEMBER, { limit: 100 })).sends.every((send) => send.memberId === MEMBER)).toBe(true);
+  });
+
+  it('interrupted sends: only those whose lease ran out are taken, each by one claimer', async () => {
+    const { send: live } = await store.createSend(newSend({ leaseUntil: clock + 60_000 }));
+    const { send: stale } = await store.createSend(newSend({ leaseUntil: clock - 1 }));
+    const claims = await Promise.all([store.claimInterruptedSends(clock + 5000), store.claimInterruptedSends(clock + 5000)]);
+    const claimed = claims.flat().map((send) => send.id);
+    expect(claimed.filter((id) => id === stale.id)).toHaveLength(1);
+    expect(claimed).not.toContain(live.id);
+    const all = await store.claimInterruptedSends(clock + 9000, { ignoreLeases: true });
+    expect(all.map((send) => send.id)).toContain(live.id);
+  });
+});
