@@ -47,6 +47,31 @@ test('an admin installs the app from the Market card; the app page greets them t
   expect(await stack.store.getUserTokens(portal.memberId, admin.id)).toMatchObject({ isAdmin: true, tokenState: 'live' });
 });
 
+test('an admin sends a test push to themselves; it arrives on their phone with the app name as title', async ({ page, context }) => {
+  const portal = stack.sim.portal();
+  const admin = portal.directory.users.find((user) => user.admin && user.active)!;
+  await page.goto(portal.shellUrl({ userId: admin.id }));
+  await page.getByTestId('portal-menu-app').click();
+  const frame = appFrame(page);
+
+  // An empty message is refused with a clear error, and nothing reaches Bitrix24.
+  await frame.getByRole('button', { name: 'Send test to me' }).click();
+  await expect(frame.getByTestId('send-error')).toContainText('empty');
+  expect(portal.pushes).toHaveLength(0);
+
+  await frame.getByLabel('Message').fill('Fire drill at 15:00, please use the east stairs.');
+  await frame.getByRole('button', { name: 'Send test to me' }).dblclick();
+  await expect(frame.getByTestId('send-outcome')).toContainText('Accepted by Bitrix24 for 1 recipient');
+  await expect.poll(() => portal.pushes.length).toBe(1);
+  expect(portal.pushes[0]).toMatchObject({ userId: admin.id, title: 'Team Push', text: 'Fire drill at 15:00, please use the east stairs.' });
+
+  const phone = await context.newPage();
+  await phone.goto(portal.phoneUrl({ userId: admin.id }));
+  await expect(phone.getByTestId('push')).toHaveCount(1);
+  await expect(phone.getByTestId('push-title')).toHaveText('Team Push');
+  await expect(phone.getByTestId('push-text')).toHaveText('Fire drill at 15:00, please use the east stairs.');
+});
+
 test('a non-admin opens the app from the left menu and is told only admins send', async ({ page }) => {
   const portal = stack.sim.portal();
   const employee = portal.directory.users.find((user) => !user.admin && user.active && user.type === 'employee')!;
@@ -56,6 +81,7 @@ test('a non-admin opens the app from the left menu and is told only admins send'
   await expect(appFrame(page).getByText('Only portal administrators can send push notifications.')).toBeVisible();
   await expect(appFrame(page).getByTestId('status-ready')).toHaveCount(0);
   await expect(appFrame(page).getByTestId('status-error')).toHaveCount(0);
+  await expect(appFrame(page).getByRole('button', { name: 'Send test to me' })).toHaveCount(0);
   // A non-admin's opening never stores tokens.
   expect(await stack.store.getUserTokens(portal.memberId, employee.id)).toBeNull();
 });

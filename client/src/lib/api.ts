@@ -30,7 +30,7 @@ export function apiUrl(path: string, base: string = window.location.href): strin
   return new URL(`api/${path.replace(/^\/+/, '')}`, new URL('.', base)).href;
 }
 
-export async function apiRequest<T>(frame: B24Frame, path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+export async function apiRequest<T>(frame: B24Frame, path: string, init: { method?: string; body?: unknown; signal?: AbortSignal; language?: string } = {}): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
     const auth = await currentAuth(frame, attempt > 0);
     const response = await fetch(apiUrl(path), {
@@ -38,6 +38,7 @@ export async function apiRequest<T>(frame: B24Frame, path: string, init: { metho
       headers: {
         Authorization: `Bearer ${auth.access_token}`,
         'X-B24-Member-Id': auth.member_id,
+        ...(init.language ? { 'Accept-Language': init.language } : {}),
         ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }),
       },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),

@@ -25,6 +25,11 @@ const en = {
   'status.installUnfinished': 'The installation has not been finished yet. An administrator should open the app once from the Market so it can finish.',
   'status.reopenApp': 'The app’s saved Bitrix24 authorization for you has run out. Close the app and open it again from the left menu to renew it.',
   'status.ready': 'Pushes will be sent as “{appName}”. Administrators with saved authorization: {admins}.',
+  'composer.message': 'Message',
+  'composer.avatar': 'Avatar URL',
+  'composer.sendTestToMe': 'Send test to me',
+  'composer.sending': 'Sending…',
+  'composer.accepted': 'Accepted by Bitrix24 for {count} recipient(s). Bitrix24 confirms acceptance, not delivery.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -53,6 +58,11 @@ const ru: Catalogue = {
   'status.installUnfinished': 'Установка ещё не завершена. Администратору нужно один раз открыть приложение из Маркета, чтобы она завершилась.',
   'status.reopenApp': 'Сохранённая авторизация Битрикс24 для вас истекла. Закройте приложение и откройте его снова из левого меню, чтобы обновить её.',
   'status.ready': 'Push-уведомления будут отправляться от имени «{appName}». Администраторов с сохранённой авторизацией: {admins}.',
+  'composer.message': 'Сообщение',
+  'composer.avatar': 'URL аватара',
+  'composer.sendTestToMe': 'Отправить тест себе',
+  'composer.sending': 'Отправка…',
+  'composer.accepted': 'Битрикс24 принял уведомление для получателей: {count}. Битрикс24 подтверждает приём, а не доставку.',
 };
 
 const de: Catalogue = {
@@ -78,6 +88,11 @@ const de: Catalogue = {
   'status.installUnfinished': 'Die Installation ist noch nicht abgeschlossen. Ein Administrator sollte die App einmal aus dem Market öffnen, damit sie abgeschlossen wird.',
   'status.reopenApp': 'Ihre gespeicherte Bitrix24-Autorisierung ist abgelaufen. Schließen Sie die App und öffnen Sie sie erneut über das linke Menü, um sie zu erneuern.',
   'status.ready': 'Pushs werden als „{appName}“ gesendet. Administratoren mit gespeicherter Autorisierung: {admins}.',
+  'composer.message': 'Nachricht',
+  'composer.avatar': 'Avatar-URL',
+  'composer.sendTestToMe': 'Test an mich senden',
+  'composer.sending': 'Wird gesendet…',
+  'composer.accepted': 'Von Bitrix24 für {count} Empfänger angenommen. Bitrix24 bestätigt die Annahme, nicht die Zustellung.',
 };
 
 const catalogues: Record<Language, Catalogue> = { en, ru, de };

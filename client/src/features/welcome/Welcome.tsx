@@ -3,12 +3,15 @@ import { useFrame } from '../../app/frameContext';
 import { useI18n } from '../../lib/i18n';
 import { fullName, useProfile } from './useProfile';
 import { StatusNotices } from '../status/StatusNotices';
+import { useStatus } from '../status/useStatus';
+import { TestSendForm } from '../composer/TestSendForm';
 
 /** Placeholder app page of the foundation: proves the frame works by greeting the signed-in user. */
 export function Welcome() {
   const frame = useFrame();
   const { t } = useI18n();
   const profile = useProfile();
+  const status = useStatus();
 
   useEffect(() => {
     void frame.parent.setTitle(t('welcome.title'));
@@ -16,7 +19,7 @@ export function Welcome() {
 
   useEffect(() => {
     void frame.parent.fitWindow();
-  }, [frame, profile.status]);
+  }, [frame, profile.status, status.status]);
 
   return (
     <main className="page">
@@ -30,6 +33,7 @@ export function Welcome() {
           <StatusNotices />
         </section>
       )}
+      {status.data?.user.isAdmin && status.data.callerAuthorization === 'live' && <TestSendForm />}
     </main>
   );
 }
