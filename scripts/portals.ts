@@ -33,6 +33,6 @@ if (portals.length === 0) {
   console.log('No portals yet.');
 } else {
   console.table(
-    portals.map((p) => ({ member_id: p.memberId, domain: p.domain, state: p.installState, since: when(p.createdAt), finished: when(p.installFinishedAt), live_admins: p.liveAdmins, attention: note(p) })),
+    portals.map((p) => ({ member_id: p.memberId, domain: p.domain, state: p.installState, app_status: p.appStatus ?? '—', since: when(p.createdAt), finished: when(p.installFinishedAt), live_admins: p.liveAdmins, attention: note(p) })),
   );
 }

@@ -9,6 +9,7 @@ export function portalFromGrant(grant: OAuthGrant, appName: string, applicationT
     clientEndpoint: grant.clientEndpoint,
     serverEndpoint: grant.serverEndpoint,
     appName,
+    appStatus: grant.status || null,
     applicationToken,
   };
 }

@@ -84,7 +84,7 @@ forEachDatabase(
       expect(response.headers.get('content-security-policy')).toBe(`frame-ancestors ${portal.origin}`);
       expect(response.headers.get('x-frame-options')).toBeNull();
       const stored = await stack.store.getPortal(portal.memberId);
-      expect(stored).toMatchObject({ installState: 'new', installFinishedAt: null, clientEndpoint: portal.clientEndpoint, applicationToken: portal.applicationToken, appName: 'Team Push' });
+      expect(stored).toMatchObject({ installState: 'new', installFinishedAt: null, clientEndpoint: portal.clientEndpoint, applicationToken: portal.applicationToken, appName: 'Team Push', appStatus: 'L' });
       expect(await stack.store.getUserTokens(portal.memberId, admin.id)).toMatchObject({ isAdmin: true, tokenState: 'live' });
     });
 

@@ -130,7 +130,8 @@ forEachDatabase('portal store', (getDb) => {
       const unfinished = newMemberId();
       const finished = newMemberId();
       await store.upsertPortal(portalInput(unfinished));
-      await store.upsertPortal(portalInput(finished));
+      await store.upsertPortal({ ...portalInput(finished), appStatus: 'T' });
+      await store.upsertPortal(portalInput(finished)); // an answer without a status keeps the known one
       await store.markInstallFinished(finished);
       const tokens = { accessToken: secret('a'), refreshToken: secret('r'), expiresAt: Date.now() + 3_600_000, scope: 'pull', isAdmin: true };
       await store.saveUserTokens(finished, 1, tokens);
@@ -139,7 +140,7 @@ forEachDatabase('portal store', (getDb) => {
       await store.markTokensDead(finished, 2);
       const overview = await store.listPortals();
       expect(overview.find((p) => p.memberId === unfinished)).toMatchObject({ installState: 'new', installFinishedAt: null, liveAdmins: 0 });
-      expect(overview.find((p) => p.memberId === finished)).toMatchObject({ installState: 'installed', liveAdmins: 1 });
+      expect(overview.find((p) => p.memberId === finished)).toMatchObject({ installState: 'installed', appStatus: 'T', liveAdmins: 1 });
       expect(JSON.stringify(overview)).not.toContain(tokens.accessToken);
     });
 

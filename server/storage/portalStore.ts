@@ -27,6 +27,8 @@ export interface Portal {
   applicationToken: string | null;
   installState: InstallState;
   appName: string;
+  /** The app's status on the portal from the OAuth server (L, F, D, T, P); null until known. */
+  appStatus: string | null;
   installFinishedAt: number | null;
   createdAt: number;
   updatedAt: number;
@@ -36,6 +38,7 @@ export interface PortalOverview {
   memberId: string;
   domain: string;
   installState: InstallState;
+  appStatus: string | null;
   installFinishedAt: number | null;
   createdAt: number;
   liveAdmins: number;
@@ -47,6 +50,8 @@ export interface UpsertPortalInput {
   clientEndpoint: string;
   serverEndpoint: string;
   appName: string;
+  /** Omitted or null: keep the stored one. */
+  appStatus?: string | null;
   /** Omitted or null: keep the stored one (a reinstall after uninstall clears it). */
   applicationToken?: string | null;
 }
@@ -199,6 +204,7 @@ export function createPortalStore(appDb: AppDatabase, cipher: TokenCipher, optio
       applicationToken: row.application_token === null ? null : cipher.decrypt(row.application_token, context.applicationToken(row.member_id)),
       installState: row.install_state,
       appName: row.app_name,
+      appStatus: row.app_status,
       installFinishedAt: row.install_finished_at === null ? null : Number(row.install_finished_at),
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
@@ -340,6 +346,7 @@ export function createPortalStore(appDb: AppDatabase, cipher: TokenCipher, optio
           application_token: token === null ? null : cipher.encrypt(token, context.applicationToken(input.memberId)),
           install_state: 'new',
           app_name: input.appName,
+          app_status: input.appStatus ?? null,
           install_finished_at: null,
           created_at: timestamp,
           updated_at: timestamp,
@@ -352,6 +359,7 @@ export function createPortalStore(appDb: AppDatabase, cipher: TokenCipher, optio
               client_endpoint: eb.ref('excluded.client_endpoint'),
               server_endpoint: eb.ref('excluded.server_endpoint'),
               app_name: eb.ref('excluded.app_name'),
+              app_status: sql<string | null>`coalesce(excluded.app_status, portals.app_status)`,
               updated_at: eb.ref('excluded.updated_at'),
               // A reinstall after uninstall starts over; otherwise the state is kept.
               install_state: sql<InstallState>`case when ${wasUninstalled} then 'new' else portals.install_state end`,
@@ -451,17 +459,19 @@ export function createPortalStore(appDb: AppDatabase, cipher: TokenCipher, optio
           'portals.member_id',
           'portals.domain',
           'portals.install_state',
+          'portals.app_status',
           'portals.install_finished_at',
           'portals.created_at',
           eb.fn.count<number>('portal_users.user_id').as('live_admins'),
         ])
-        .groupBy(['portals.member_id', 'portals.domain', 'portals.install_state', 'portals.install_finished_at', 'portals.created_at'])
+        .groupBy(['portals.member_id', 'portals.domain', 'portals.install_state', 'portals.app_status', 'portals.install_finished_at', 'portals.created_at'])
         .orderBy('portals.created_at', 'asc')
         .execute();
       return rows.map((row) => ({
         memberId: row.member_id,
         domain: row.domain,
         installState: row.install_state,
+        appStatus: row.app_status,
         installFinishedAt: row.install_finished_at === null ? null : Number(row.install_finished_at),
         createdAt: Number(row.created_at),
         liveAdmins: Number(row.live_admins),

@@ -23,6 +23,7 @@ export interface PortalsTable {
   install_state: InstallState;
   /** The registered app name in use: the title of every push. */
   app_name: string;
+  app_status: string | null;
   install_finished_at: number | null;
   created_at: number;
   updated_at: number;
