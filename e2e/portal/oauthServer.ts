@@ -5,7 +5,7 @@ import { appInfo } from './methods/app.js';
 import { parsePhpQuery, type Params } from './phpParams.js';
 import type { SimPortalImpl } from './portal.js';
 import { errors, RestError, restTime } from './restAnswer.js';
-import { parseBody, readBody } from './restHttp.js';
+import { parseBody, readBody, sendJson } from './restHttp.js';
 import type { TokenStore } from './tokens.js';
 
 export interface OAuthServerDeps {
@@ -91,8 +91,8 @@ export class SimOAuthServerImpl implements SimOAuthServer {
     const params: Params = { ...query, ...body };
     if (path === '/oauth/token') this.token(params, res);
     else if (path === '/rest/app.info' || path === '/rest/app.info.json') this.appInfo(query, body, req, res);
-    else if (path === '/_sim/state') send(res, 200, { url: this.url, secretSeenInUrl: this.secretInUrl, refreshes: this.refreshCount() });
-    else send(res, 404, { error: 'NOT_FOUND', error_description: 'Not found' });
+    else if (path === '/_sim/state') sendJson(res, 200, { url: this.url, secretSeenInUrl: this.secretInUrl, refreshes: this.refreshCount() });
+    else sendJson(res, 404, { error: 'NOT_FOUND', error_description: 'Not found' });
   }
 
   private token(params: Params, res: ServerResponse): void {
@@ -116,13 +116,13 @@ export class SimOAuthServerImpl implements SimOAuthServer {
       entry.httpStatus = 200;
       entry.userId = refreshed.tokens.userId;
       this.log.push(entry);
-      send(res, 200, portal.tokenAnswer(refreshed.tokens));
+      sendJson(res, 200, portal.tokenAnswer(refreshed.tokens));
     } catch (error) {
       const failure = error instanceof OAuthError ? error : new OAuthError(500, 'server_error', 'Internal error');
       entry.httpStatus = failure.httpStatus;
       entry.error = failure.error;
       this.log.push(entry);
-      send(res, failure.httpStatus, { error: failure.error, error_description: failure.description });
+      sendJson(res, failure.httpStatus, { error: failure.error, error_description: failure.description });
     }
   }
 
@@ -146,7 +146,7 @@ export class SimOAuthServerImpl implements SimOAuthServer {
       entry.httpStatus = 200;
       entry.userId = found.binding.userId;
       this.log.push(entry);
-      send(res, 200, {
+      sendJson(res, 200, {
         result: {
           ...appInfo(portal),
           client_id: found.binding.clientId,
@@ -164,7 +164,7 @@ export class SimOAuthServerImpl implements SimOAuthServer {
       entry.httpStatus = failure.httpStatus;
       entry.error = failure.error;
       this.log.push(entry);
-      send(res, failure.httpStatus, failure.toJSON());
+      sendJson(res, failure.httpStatus, failure.toJSON());
     }
   }
 }
@@ -173,10 +173,3 @@ function str(value: unknown): string {
   return typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(payload));
-  res.end(payload);
-}

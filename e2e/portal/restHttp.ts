@@ -85,7 +85,8 @@ function applyCors(req: IncomingMessage, res: ServerResponse, portal: SimPortalI
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+/** A JSON answer (REST and OAuth server alike). */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
@@ -140,7 +141,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, port
     payload.time = time;
     entry.httpStatus = 200;
     portal.log.record(entry);
-    send(res, 200, payload);
+    sendJson(res, 200, payload);
   } catch (error) {
     if (error instanceof NetworkFault) {
       entry.error = 'NETWORK_FAULT';
@@ -153,6 +154,6 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, port
     entry.httpStatus = restError.httpStatus;
     entry.error = restError.error;
     portal.log.record(entry);
-    send(res, restError.httpStatus, restError.toJSON());
+    sendJson(res, restError.httpStatus, restError.toJSON());
   }
 }
