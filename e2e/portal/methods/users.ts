@@ -148,18 +148,26 @@ function listUsers(params: Params, ctx: CallContext, mode: 'get' | 'search'): Me
   const wantsEmail = typeCondition ? asList(typeCondition.value).some((v) => String(v) === 'email') : false;
 
   let candidates: readonly DirectoryUser[] = directory.users;
+  /** The condition the candidates were taken by: already applied, so not tested again row by row. */
+  let applied: FilterCondition | undefined;
   const idCondition = conditions.find((c) => c.field === 'ID' && (c.operator === '' || c.operator === '=' || c.operator === '@'));
   const departmentCondition = conditions.find((c) => c.field === 'UF_DEPARTMENT' && (c.operator === '' || c.operator === '=' || c.operator === '@'));
   if (idCondition) {
     const ids = [...new Set(asList(idCondition.value).map(phpInt))].sort((a, b) => a - b);
     candidates = ids.map((id) => directory.user(id)).filter((u): u is DirectoryUser => u !== undefined);
+    applied = idCondition;
   } else if (departmentCondition) {
     const ids = new Set<number>();
     for (const d of asList(departmentCondition.value)) for (const u of directory.usersInDepartment(phpInt(d))) ids.add(u.id);
     candidates = [...ids].sort((a, b) => a - b).map((id) => directory.user(id) as DirectoryUser);
+    applied = departmentCondition;
   }
 
-  const predicate = buildPredicate(directory, conditions, mode);
+  const predicate = buildPredicate(
+    directory,
+    conditions.filter((c) => c !== applied),
+    mode,
+  );
   const rows = candidates.filter((u) => u.type !== 'bot' && (u.type !== 'email' || wantsEmail) && predicate(u));
 
   const sortField = String(getCi(params, 'sort') ?? 'ID').toUpperCase();
