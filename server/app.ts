@@ -14,6 +14,9 @@ import type { AppDatabase } from './storage/database.js';
 import { createSending, type SendOptions } from './send/wiring.js';
 import { SEND_BODY_LIMIT } from './send/messageSchema.js';
 import { sendAudience } from './send/audience.js';
+import { audienceRoutes } from './api/audienceRoutes.js';
+import { createDepartmentTreeCache } from './audience/departmentTreeCache.js';
+import { createPortalRateLimiter } from './send/rateLimiter.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -51,8 +54,15 @@ export function createApp(deps: AppDependencies): Express {
   app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest }));
 
   app.use('/api', express.json({ limit: SEND_BODY_LIMIT }), frameAuth({ store: deps.store, logger, rest, now: deps.now }), statusRoute({ config, store: deps.store }));
-  const { sendStore, pipeline } = createSending({ config, database: deps.database, store: deps.store, logger, audience: sendAudience, now: deps.now, fetch: deps.fetch, options: deps.sends });
-  app.use('/api', sendRoutes({ sendStore, pipeline, audienceSchema: sendAudience.schema, answerWithinMs: deps.sends?.answerWithinMs }));
+  // One limiter and one department tree cache per process, shared by sends and the picker's reads.
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sends?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const limiter = deps.sends?.limiter ?? createPortalRateLimiter({ limit: deps.sends?.rateLimit, now, sleep });
+  const treeCache = createDepartmentTreeCache({ now });
+  const audience = sendAudience(treeCache);
+  const { sendStore, pipeline } = createSending({ config, database: deps.database, store: deps.store, logger, audience, now: deps.now, fetch: deps.fetch, options: { ...deps.sends, limiter } });
+  app.use('/api', audienceRoutes({ limiter, treeCache, logger, rest }));
+  app.use('/api', sendRoutes({ sendStore, pipeline, audienceSchema: audience.schema, answerWithinMs: deps.sends?.answerWithinMs }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'NOT_FOUND', message: 'No such API endpoint' });
   });

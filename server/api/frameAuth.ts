@@ -21,6 +21,8 @@ export interface Caller {
   userId: number;
   isAdmin: boolean;
   portal: Portal;
+  /** The request's own Bitrix24 token: reads for the picker go out with it (never stored, never logged). */
+  token: string;
 }
 
 declare module 'express-serve-static-core' {
@@ -73,7 +75,7 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
     const key = createHash('sha256').update(`${memberId}\0${token}`).digest('base64url');
     const cached = cache.get(key);
     if (cached && cached.until > now()) {
-      req.caller = { memberId, userId: cached.userId, isAdmin: cached.isAdmin, portal };
+      req.caller = { memberId, userId: cached.userId, isAdmin: cached.isAdmin, portal, token };
       return next();
     }
     cache.delete(key);
@@ -82,7 +84,7 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
       const { result } = await callRest(portal.clientEndpoint, 'profile', {}, token, deps.rest);
       const profile = profileAnswer.parse(result);
       remember(key, { userId: profile.ID, isAdmin: profile.ADMIN, until: now() + CALLER_CACHE_TTL_MS });
-      req.caller = { memberId, userId: profile.ID, isAdmin: profile.ADMIN, portal };
+      req.caller = { memberId, userId: profile.ID, isAdmin: profile.ADMIN, portal, token };
       return next();
     } catch (error) {
       if (error instanceof BitrixError) {

@@ -88,16 +88,12 @@ export async function readListings(callRest: CallRest, initial: readonly Listing
         state.requested.add(page);
       }
     }
-    // Free slots read ahead, shared round-robin among the lists whose size is still unknown.
-    for (let added = true; added && slots.length < BATCH_LIMIT; ) {
-      added = false;
-      for (const state of states) {
-        if (slots.length >= BATCH_LIMIT) break;
-        const page = readAheadPage(state);
-        if (page === null) continue;
+    // Free slots read ahead of unknown totals, one list at a time: a page read past a list's end is a
+    // slot lost, and filling one list first loses at most what that one list overshoots.
+    for (const state of states) {
+      for (let page = readAheadPage(state); page !== null && slots.length < BATCH_LIMIT; page = readAheadPage(state)) {
         slots.push({ state, page });
         state.requested.add(page);
-        added = true;
       }
     }
     if (slots.length === 0) throw new Error('listing stalled: pages missing but none to request');

@@ -33,7 +33,10 @@ export interface ResolveContext {
 }
 
 export const SAMPLE_SIZE = 10;
-/** Departments per `user.get` filter, so one batch request stays a reasonable size. */
+/**
+ * Departments per `user.get` filter. Each id is one PHP input variable of the batch command, and PHP
+ * parses at most `max_input_vars` (1,000 by default) of them: more would be dropped without a word.
+ */
 const DEPARTMENTS_PER_LIST = 200;
 /** Read-ahead for user lists: fill the batch (their size is what the call count depends on). */
 const USER_READ_AHEAD = 10_000;
@@ -42,7 +45,7 @@ function userListing(filter: Record<string, unknown>, onUser: (row: unknown) => 
   return {
     readAhead,
     command: (start) => ({ method: 'user.get', params: { FILTER: { ...EMPLOYEE_FILTER, ...filter }, sort: 'ID', order: 'ASC', ADMIN_MODE: true, start } }),
-    onRows: (rows) => rows.forEach(onUser),
+    onRows: (rows) => rows.forEach((row) => onUser(row)),
   };
 }
 
@@ -60,9 +63,9 @@ function isSystemError(error: BitrixError): boolean {
 export async function resolveAudience(callRest: CallRest, audience: unknown, context: ResolveContext = {}): Promise<ResolvedAudience> {
   const plan: AudiencePlan = planAudience(audienceSchema.parse(audience));
   const recipients = new Map<number, RecipientSummary>();
-  const addEmployee = (row: unknown) => {
+  const addEmployee = (row: unknown, accept?: (employee: RecipientSummary) => boolean) => {
     const employee = employeeOf(row);
-    if (employee && !recipients.has(employee.id)) recipients.set(employee.id, employee);
+    if (employee && !recipients.has(employee.id) && (!accept || accept(employee))) recipients.set(employee.id, employee);
   };
 
   const listings: Listing[] = [];
@@ -87,6 +90,10 @@ export async function resolveAudience(callRest: CallRest, audience: unknown, con
         for (const [id, withSubdepartments] of plan.departments) {
           if (withSubdepartments) subtreeOf(tree, id).forEach((d) => wanted.add(d));
           else wanted.add(id);
+        }
+        if (wanted.size === tree.size && wanted.size > DEPARTMENTS_PER_LIST) {
+          // The whole company: one list of all employees (several department lists would each end on a part page).
+          return [userListing({}, (row) => addEmployee(row, (employee) => employee.departmentIds.some((id) => wanted.has(id))))];
         }
         return chunked([...wanted].sort((a, b) => a - b), DEPARTMENTS_PER_LIST).map((ids) => userListing({ UF_DEPARTMENT: ids }, addEmployee));
       };

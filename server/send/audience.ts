@@ -1,13 +1,12 @@
-import { z } from 'zod';
+import { audienceSchema } from '../audience/audienceSchema.js';
+import { resolveAudienceIds } from '../audience/resolveAudience.js';
+import type { DepartmentTreeCache } from '../audience/departmentTreeCache.js';
 import type { AudienceModule } from './wiring.js';
 
-/**
- * INTERIM until server/audience lands (written in parallel): explicit user ids only, taken as given.
- * Replace this file's body with a re-export of server/audience's audienceSchema and resolveAudience.
- */
-const interimSchema = z.strictObject({ users: z.array(z.number().int().positive()).min(1).max(10_000) });
-
-export const sendAudience: AudienceModule = {
-  schema: interimSchema,
-  resolve: async (_callRest, audience) => interimSchema.parse(audience).users,
-};
+/** The audience a send accepts and how it is resolved: server/audience, sharing the app's department tree cache. */
+export function sendAudience(treeCache: DepartmentTreeCache): AudienceModule {
+  return {
+    schema: audienceSchema,
+    resolve: (callRest, audience, { memberId }) => resolveAudienceIds(callRest, audience, { memberId, treeCache }),
+  };
+}

@@ -22,6 +22,16 @@ export const SEND_ERRORS: Readonly<Record<string, ErrorEntry>> = {
     ru: 'Среди выбранных получателей нет активных сотрудников, поэтому ничего не отправлено.',
     de: 'Unter den gewählten Empfängern ist kein aktiver Mitarbeiter, daher wurde nichts gesendet.',
   }),
+  DEPARTMENT_NOT_FOUND: entry('DEPARTMENT_NOT_FOUND', 422, false, {
+    en: 'A chosen department no longer exists in Bitrix24. Remove it from the recipients and choose again.',
+    ru: 'Одного из выбранных отделов больше нет в Битрикс24. Уберите его из получателей и выберите заново.',
+    de: 'Eine gewählte Abteilung gibt es in Bitrix24 nicht mehr. Entfernen Sie sie aus den Empfängern und wählen Sie neu.',
+  }),
+  GROUP_NOT_FOUND: entry('GROUP_NOT_FOUND', 422, false, {
+    en: 'A chosen workgroup no longer exists in Bitrix24, or you cannot see it. Remove it from the recipients and choose again.',
+    ru: 'Одной из выбранных рабочих групп больше нет в Битрикс24, или она вам не видна. Уберите её из получателей и выберите заново.',
+    de: 'Eine gewählte Arbeitsgruppe gibt es in Bitrix24 nicht mehr, oder Sie können sie nicht sehen. Entfernen Sie sie aus den Empfängern und wählen Sie neu.',
+  }),
   NO_STORED_AUTH: entry('REOPEN_APP', 401, false, {
     en: 'The app has no saved Bitrix24 authorization of yours to send with. Open the app from the left menu once, then send again.',
     ru: 'У приложения нет вашей сохранённой авторизации Битрикс24 для отправки. Один раз откройте приложение из левого меню и отправьте снова.',

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { BitrixError, type RestAnswer } from '../bitrix/restClient.js';
+import { BitrixError } from '../bitrix/restClient.js';
+import type { CallRest } from '../bitrix/batch.js';
+import { AudienceError } from '../audience/audienceErrors.js';
 import { TokensUnusableError, type PortalGateway } from '../bitrix/portalGateway.js';
 import type { ChunkRecord, SendRecord, SendStatus, SendStore } from '../storage/sendStore.js';
 import { createPortalRateLimiter, type PortalRateLimiter, type RateLimit } from './rateLimiter.js';
@@ -34,9 +36,9 @@ const RETRY_LATER = new Set(['QUERY_LIMIT_EXCEEDED']);
 /** Answers from inside the method where acceptance is unknown. */
 const MAYBE_ACCEPTED = new Set(['INTERNAL_SERVER_ERROR', 'ERROR_UNEXPECTED_ANSWER', 'BAD_ANSWER', OUTCOME_UNKNOWN]);
 
-export type CallRest = (method: string, params: Record<string, unknown>) => Promise<RestAnswer<unknown>>;
-/** Active employee ids of an audience (server/audience). */
-export type ResolveAudience = (callRest: CallRest, audience: unknown) => Promise<number[]>;
+export type { CallRest };
+/** Active employee ids of an audience (server/audience), read with the sender's authorization. */
+export type ResolveAudience = (callRest: CallRest, audience: unknown, context: { memberId: string }) => Promise<number[]>;
 
 export interface SendPipelineDeps {
   store: SendStore;
@@ -46,6 +48,8 @@ export interface SendPipelineDeps {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   rateLimit?: RateLimit;
+  /** A limiter shared with other callers of the same portals (audience preview, search); else one of our own. */
+  limiter?: PortalRateLimiter;
   chunkSize?: number;
   maxAttempts?: number;
   /** Wait before attempt n+1 (n >= 1). Default: 1 s, 2 s, 4 s … capped at 30 s. */
@@ -133,6 +137,7 @@ function errorCodeOf(error: unknown): string {
     return 'NO_STORED_AUTH';
   }
   if (error instanceof BitrixError) return error.code;
+  if (error instanceof AudienceError) return error.code;
   return 'INTERNAL_ERROR';
 }
 
@@ -172,7 +177,7 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
   const backoffMs = deps.backoffMs ?? ((attempt: number) => Math.min(30_000, 1000 * 2 ** (attempt - 1)));
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const newId = deps.newId ?? timeOrderedIdFactory(now);
-  const limiter: PortalRateLimiter = createPortalRateLimiter({ limit: deps.rateLimit, now, sleep });
+  const limiter: PortalRateLimiter = deps.limiter ?? createPortalRateLimiter({ limit: deps.rateLimit, now, sleep });
 
   /** Runs of this process, by send id: a replay waits for the first request's run. */
   const running = new Map<string, Promise<SendRecord>>();
@@ -208,7 +213,7 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
   async function execute(send: SendRecord): Promise<SendRecord> {
     let recipients: number[];
     try {
-      recipients = send.testToSelf ? [send.senderId] : await deps.resolveAudience(readCaller(send.memberId, send.senderId), send.audience);
+      recipients = send.testToSelf ? [send.senderId] : await deps.resolveAudience(readCaller(send.memberId, send.senderId), send.audience, { memberId: send.memberId });
     } catch (error) {
       const code = errorCodeOf(error);
       if (code === 'INTERNAL_ERROR') logger.error({ err: error, sendId: send.id, memberId: send.memberId }, 'audience resolution failed');

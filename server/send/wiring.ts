@@ -10,7 +10,7 @@ import { pushSafeFetch } from './pushTransport.js';
 import { createSendPipeline, type ResolveAudience, type SendPipeline, type SendPipelineDeps } from './sendPipeline.js';
 
 /** What createApp needs to offer sending; tests override the timing parts (sleep, limits, backoff). */
-export interface SendOptions extends Partial<Pick<SendPipelineDeps, 'sleep' | 'rateLimit' | 'chunkSize' | 'maxAttempts' | 'backoffMs' | 'leaseMs'>> {
+export interface SendOptions extends Partial<Pick<SendPipelineDeps, 'sleep' | 'rateLimit' | 'limiter' | 'chunkSize' | 'maxAttempts' | 'backoffMs' | 'leaseMs'>> {
   /** How long POST /api/sends waits for the send before answering 202. */
   answerWithinMs?: number;
   /** Run recoverInterruptedSends when the app is created (default true). */

@@ -1,0 +1,107 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { CallRest } from '../bitrix/batch.js';
+import { BitrixError, callRest, type RestCallOptions } from '../bitrix/restClient.js';
+import { AudienceError } from '../audience/audienceErrors.js';
+import { audienceSchema } from '../audience/audienceSchema.js';
+import type { DepartmentTreeCache } from '../audience/departmentTreeCache.js';
+import { readRecipientDirectory, searchEmployees, searchQuerySchema } from '../audience/recipientDirectory.js';
+import { resolveAudience } from '../audience/resolveAudience.js';
+import type { PortalRateLimiter } from '../send/rateLimiter.js';
+import { describeSendError } from '../send/sendErrors.js';
+import { validationFailure } from '../send/messageSchema.js';
+import type { Logger } from '../logger.js';
+import { requireAdmin } from './frameAuth.js';
+import { requestLanguage } from './requestLanguage.js';
+
+/**
+ * What the recipient picker reads (admins only, this portal only), each with the caller's own frame
+ * token and through the portal's shared rate limiter:
+ * - `POST /api/audience/preview` {audience} -> `{count, sample, unreachableUsers}`: the audience resolved
+ *   exactly as a send would resolve it;
+ * - `GET /api/recipients/search?q=` -> `{users}`: active employees by name, position or department;
+ * - `GET /api/recipients/directory` -> `{departments, groups}` to choose from.
+ * Bitrix24's refusals come back through the one error table; an expired frame token is 401
+ * TOKEN_EXPIRED so the frame renews it and asks again.
+ */
+
+export interface AudienceRoutesDeps {
+  limiter: PortalRateLimiter;
+  treeCache: DepartmentTreeCache;
+  logger: Logger;
+  rest?: RestCallOptions;
+}
+
+const previewBody = z.strictObject({ audience: audienceSchema }, { error: 'The request body must be a JSON object with "audience".' });
+
+function failure(req: Request, res: Response, logger: Logger, error: unknown): void {
+  const language = requestLanguage(req);
+  if (error instanceof AudienceError) {
+    const entry = describeSendError(error.code);
+    res.status(entry.httpStatus).json({ error: entry.apiCode, message: entry.message[language], ids: error.ids });
+    return;
+  }
+  if (error instanceof BitrixError) {
+    if (error.code === 'expired_token') {
+      res.status(401).json({ error: 'TOKEN_EXPIRED', message: 'The Bitrix24 session expired; the app renews it and tries again.' });
+      return;
+    }
+    const entry = describeSendError(error.code);
+    if (entry.httpStatus >= 500) logger.warn({ memberId: req.caller?.memberId, method: error.method, code: error.code }, 'portal refused a recipient read');
+    res.status(entry.httpStatus).json({ error: entry.apiCode, message: entry.message[language] });
+    return;
+  }
+  throw error;
+}
+
+export function audienceRoutes(deps: AudienceRoutesDeps): Router {
+  const router = Router();
+
+  /** REST with the caller's own token, paced with every other call this process makes to the portal. */
+  function callerRest(req: Request): CallRest {
+    const { portal, token, memberId } = req.caller!;
+    return async (method, params) => {
+      await deps.limiter.acquire(memberId);
+      return callRest(portal.clientEndpoint, method, params, token, deps.rest);
+    };
+  }
+
+  router.post('/audience/preview', requireAdmin, async (req, res) => {
+    const parsed = previewBody.safeParse(req.body);
+    if (!parsed.success) {
+      const problem = validationFailure(parsed.error);
+      return res.status(400).json({ ...problem, error: problem.error === 'UNKNOWN_FIELD' ? problem.error : 'AUDIENCE_INVALID' });
+    }
+    try {
+      const resolved = await resolveAudience(callerRest(req), parsed.data.audience, { memberId: req.caller!.memberId, treeCache: deps.treeCache });
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ count: resolved.userIds.length, sample: resolved.sample, unreachableUsers: resolved.unreachableUsers });
+    } catch (error) {
+      failure(req, res, deps.logger, error);
+    }
+  });
+
+  router.get('/recipients/search', requireAdmin, async (req, res) => {
+    const parsed = searchQuerySchema.safeParse(req.query);
+    if (!parsed.success) return res.status(400).json({ ...validationFailure(parsed.error), error: 'SEARCH_INVALID' });
+    try {
+      const users = await searchEmployees(callerRest(req), parsed.data.q);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ users });
+    } catch (error) {
+      failure(req, res, deps.logger, error);
+    }
+  });
+
+  router.get('/recipients/directory', requireAdmin, async (req, res) => {
+    try {
+      const directory = await readRecipientDirectory(callerRest(req), { memberId: req.caller!.memberId, treeCache: deps.treeCache });
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(directory);
+    } catch (error) {
+      failure(req, res, deps.logger, error);
+    }
+  });
+
+  return router;
+}
