@@ -14,12 +14,12 @@ export const MAX_GROUPS = 500;
 export const MAX_ACCESS_CODES = 5_000;
 
 /**
- * Access codes the app can send to: `U<id>` a user, `D<id>` a department's own members, `DR<id>` a
+ * Access codes the app can send to: `U<id>` a user (`IU<id>`, the same user as an intranet employee), `D<id>` a department's own members, `DR<id>` a
  * department with its sub-departments, `SG<id>` a workgroup's members (`SG<id>_K` members, `_E`
  * moderators and the owner, `_A` the owner: the role suffixes are UNCONFIRMED for selectAccess, so both
  * spellings are taken), `AU` all authorised users (for this app: all active employees).
  */
-export const ACCESS_CODE = /^(?:AU|U[1-9]\d{0,9}|DR?[1-9]\d{0,9}|SG[1-9]\d{0,9}(?:_[AEK])?)$/;
+export const ACCESS_CODE = /^(?:AU|I?U[1-9]\d{0,9}|DR?[1-9]\d{0,9}|SG[1-9]\d{0,9}(?:_[AEK])?)$/;
 
 const entityId = (what: string) =>
   z
@@ -44,7 +44,7 @@ export const audienceSchema = z
         .array(
           z
             .string({ error: 'Access codes are strings such as U5, D3, DR3, SG7 or AU.' })
-            .regex(ACCESS_CODE, 'Only access codes for users (U…), departments (D…, DR…), workgroups (SG…) or all employees (AU) can receive pushes.'),
+            .regex(ACCESS_CODE, 'Only access codes for users (U…, IU…), departments (D…, DR…), workgroups (SG…) or all employees (AU) can receive pushes.'),
         )
         .max(MAX_ACCESS_CODES, `Choose at most ${MAX_ACCESS_CODES} access codes.`)
         .optional(),
@@ -89,6 +89,7 @@ export function planAudience(audience: Audience): AudiencePlan {
   for (const code of audience.accessCodes ?? []) {
     if (code === 'AU') all = true;
     else if (code.startsWith('U')) users.add(Number(code.slice(1)));
+    else if (code.startsWith('IU')) users.add(Number(code.slice(2)));
     else if (code.startsWith('DR')) addDepartment(Number(code.slice(2)), true);
     else if (code.startsWith('D')) addDepartment(Number(code.slice(1)), false);
     else {

@@ -153,7 +153,7 @@ describe('audience schema', () => {
   };
 
   it('takes every kind, alone or mixed', () => {
-    for (const audience of [{ all: true }, { users: [5] }, { departments: [{ id: 3 }] }, { groups: [7] }, { accessCodes: ['U5', 'D3', 'DR3', 'SG7', 'SG7_K', 'AU'] }]) {
+    for (const audience of [{ all: true }, { users: [5] }, { departments: [{ id: 3 }] }, { groups: [7] }, { accessCodes: ['U5', 'IU5', 'D3', 'DR3', 'SG7', 'SG7_K', 'AU'] }]) {
       expect(problem(audience)).toBeNull();
     }
   });
