@@ -7,6 +7,7 @@ import { builtClientPages, type ClientPages } from '../../server/http/clientPage
 import { openDatabase, migrateToLatest, type AppDatabase } from '../../server/storage/database.js';
 import { createPortalStore, type PortalStore } from '../../server/storage/portalStore.js';
 import { createTokenCipher, generateEncryptionKey } from '../../server/security/tokenCipher.js';
+import type { SendOptions } from '../../server/send/wiring.js';
 import { startSimulator } from '../portal/index.js';
 import type { Clock, PortalOptions, Simulator } from '../portal/contract.js';
 
@@ -26,6 +27,8 @@ export interface StackOptions {
   appPort?: number;
   oauthPort?: number;
   logger?: Logger;
+  /** Send pipeline timing (e.g. short retry backoff so a test sees retries run out in seconds). */
+  sends?: SendOptions;
 }
 
 export interface Stack {
@@ -78,7 +81,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await openDatabase(config.databaseUrl, { logger });
   await migrateToLatest(database, { logger });
   const store = createPortalStore(database, createTokenCipher(encryptionKey));
-  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store, database, now: () => sim.clock.now() }));
+  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store, database, now: () => sim.clock.now(), sends: options.sends }));
 
   return {
     appUrl,

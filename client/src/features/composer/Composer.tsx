@@ -1,0 +1,165 @@
+import { useId, useState, type FormEvent } from 'react';
+import { ApiError } from '../../lib/api';
+import { useI18n } from '../../lib/i18n';
+import { useAudiencePreview } from '../recipients/api';
+import { RecipientPicker } from '../recipients/RecipientPicker';
+import { toAudience, type Pick } from '../recipients/selection';
+import { FINAL_STATUSES, useSend, useSendProgress, type SendView } from './api';
+import { ConfirmDialog } from './ConfirmDialog';
+import { MessageFields } from './MessageFields';
+import { PhonePreview } from './PhonePreview';
+
+/** Above this many people (or for everybody) a send asks for confirmation first. */
+export const CONFIRM_ABOVE = 50;
+
+export interface Draft {
+  picks: Pick[];
+  text: string;
+  avatar: string;
+}
+
+type Action = 'send' | 'test' | 'schedule';
+const newKeys = (): Record<Action, string> => ({ send: crypto.randomUUID(), test: crypto.randomUUID(), schedule: crypto.randomUUID() });
+
+/** `datetime-local` value -> an instant with an explicit offset (the admin's browser time zone). */
+export function localToIso(local: string): string | null {
+  if (!local) return null;
+  const date = new Date(local);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+function localInputValue(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/**
+ * The composer: recipients, message, phone preview, and Send / Send test to me / Schedule. Each
+ * action has one idempotency key per composed message: a double click, or a retry after a network
+ * error, never sends twice; any edit makes a new message.
+ */
+export function Composer({ appName, selfId, draft }: { appName: string; selfId: number; draft: Draft }) {
+  const { t, language } = useI18n();
+  const sendAtId = useId();
+  const [picks, setPicks] = useState<Pick[]>(draft.picks);
+  const [text, setText] = useState(draft.text);
+  const [avatar, setAvatar] = useState(draft.avatar);
+  const [sendAt, setSendAt] = useState('');
+  const [earliest] = useState(() => localInputValue(new Date(Date.now() + 60_000)));
+  const [keys, setKeys] = useState(newKeys);
+  const [confirming, setConfirming] = useState(false);
+  const [lastAction, setLastAction] = useState<Action | null>(null);
+  const send = useSend();
+  const audience = toAudience(picks);
+  const preview = useAudiencePreview(audience);
+  const everybody = picks.some((pick) => pick.kind === 'all');
+  const count = preview.data && !preview.isPlaceholderData ? preview.data.count : null;
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+  const edit = <T,>(set: (value: T) => void) => (value: T) => {
+    set(value);
+    setKeys(newKeys());
+    send.reset();
+  };
+
+  const message = () => ({ text, ...(avatar.trim() ? { avatar: avatar.trim() } : {}) });
+  const run = (action: Action) => {
+    if (send.isPending) return;
+    setLastAction(action);
+    if (action === 'test') send.mutate({ idempotencyKey: keys.test, ...message(), testToSelf: true });
+    else if (action === 'send') send.mutate({ idempotencyKey: keys.send, ...message(), audience });
+    else send.mutate({ idempotencyKey: keys.schedule, ...message(), audience, sendAt: localToIso(sendAt) ?? sendAt });
+  };
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    if (send.isPending) return;
+    if (audience && (everybody || (count ?? 0) > CONFIRM_ABOVE)) setConfirming(true);
+    else run('send');
+  };
+
+  const answered = send.data?.send;
+  const progress = useSendProgress(answered);
+  const outcome: SendView | undefined = progress.data ?? answered;
+  const failure = send.error instanceof ApiError ? send.error : send.error ? new ApiError(0, 'NETWORK', t('status.unavailable')) : null;
+
+  return (
+    <form className="composer" onSubmit={onSubmit} noValidate aria-describedby="composer-outcome">
+      <RecipientPicker picks={picks} onChange={edit(setPicks)} selfId={selfId} />
+      <div className="composer__message">
+        <MessageFields text={text} avatar={avatar} onText={edit(setText)} onAvatar={edit(setAvatar)} />
+        <PhonePreview appName={appName} text={text} avatar={avatar} />
+      </div>
+
+      <div className="card actions">
+        <button type="submit" className="button" disabled={send.isPending}>
+          {t('composer.send')}
+        </button>
+        <button type="button" className="button button--secondary" disabled={send.isPending} onClick={() => run('test')}>
+          {t('composer.sendTestToMe')}
+        </button>
+        <span className="actions__schedule">
+          <label htmlFor={sendAtId}>{t('composer.sendAt')}</label>
+          <input id={sendAtId} type="datetime-local" value={sendAt} min={earliest} onChange={(event) => edit(setSendAt)(event.target.value)} />
+          <span className="hint">{t('composer.timeZone', { zone: timeZone })}</span>
+          <button type="button" className="button button--secondary" disabled={send.isPending || !sendAt} onClick={() => run('schedule')}>
+            {t('composer.schedule')}
+          </button>
+        </span>
+      </div>
+
+      <div id="composer-outcome">
+        {send.isPending && <p role="status">{lastAction === 'schedule' ? t('composer.scheduling') : t('composer.sending')}</p>}
+        {outcome && <Outcome send={outcome} language={language} />}
+        {failure && (
+          <p role="alert" data-testid="send-error">
+            {failure.message}
+          </p>
+        )}
+      </div>
+
+      <ConfirmDialog
+        open={confirming}
+        count={count}
+        everybody={everybody}
+        onCancel={() => setConfirming(false)}
+        onConfirm={() => {
+          setConfirming(false);
+          run('send');
+        }}
+      />
+    </form>
+  );
+}
+
+function Outcome({ send, language }: { send: SendView; language: string }) {
+  const { t } = useI18n();
+  if (send.status === 'scheduled' && send.sendAt) {
+    const when = new Date(send.sendAt).toLocaleString(language, { dateStyle: 'medium', timeStyle: 'short' });
+    return (
+      <p role="status" data-testid="send-outcome">
+        {t('composer.scheduled', { when })}
+      </p>
+    );
+  }
+  if (!FINAL_STATUSES.includes(send.status)) {
+    return (
+      <p role="status" data-testid="send-outcome">
+        {t('composer.inProgress', { done: send.acceptedCount, count: send.recipientCount ?? 0 })}
+      </p>
+    );
+  }
+  if (send.error) {
+    return (
+      <p role="alert" data-testid="send-error">
+        {send.acceptedCount > 0 ? t('composer.partly', { accepted: send.acceptedCount, count: send.recipientCount ?? 0 }) + ' ' : ''}
+        {send.error.message}
+      </p>
+    );
+  }
+  return (
+    <p role="status" data-testid="send-outcome">
+      {t('composer.accepted', { count: send.acceptedCount })}
+    </p>
+  );
+}

@@ -1,0 +1,79 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useFrame } from '../../app/frameContext';
+import { apiRequest } from '../../lib/api';
+import { useI18n } from '../../lib/i18n';
+import { useDebounced } from '../../lib/useDebounced';
+import type { Audience } from './selection';
+
+/** Mirrors server/audience/employeeRows.ts RecipientSummary. */
+export interface Employee {
+  id: number;
+  fullName: string;
+  position: string;
+  photo: string | null;
+  departmentIds: number[];
+}
+
+/** Mirrors server/audience/recipientDirectory.ts. */
+export interface Department {
+  id: number;
+  name: string;
+  parentId: number | null;
+  sort: number;
+}
+export interface Group {
+  id: number;
+  name: string;
+  memberCount: number;
+  project: boolean;
+}
+
+export interface AudiencePreview {
+  count: number;
+  sample: Employee[];
+  unreachableUsers: number[];
+}
+
+export const SEARCH_DEBOUNCE_MS = 250;
+const PREVIEW_DEBOUNCE_MS = 300;
+
+/** Employees as the admin types: debounced, and a newer query cancels the request of an older one. */
+export function useEmployeeSearch(query: string) {
+  const frame = useFrame();
+  const { language } = useI18n();
+  const q = useDebounced(query.trim(), SEARCH_DEBOUNCE_MS);
+  return useQuery({
+    queryKey: ['recipients', 'search', q],
+    queryFn: ({ signal }) => apiRequest<{ users: Employee[] }>(frame, `recipients/search?q=${encodeURIComponent(q)}`, { signal, language }),
+    enabled: q.length > 0,
+    staleTime: 60_000,
+    select: (answer) => answer.users,
+  });
+}
+
+export function useRecipientDirectory(enabled: boolean) {
+  const frame = useFrame();
+  const { language } = useI18n();
+  return useQuery({
+    queryKey: ['recipients', 'directory'],
+    queryFn: ({ signal }) => apiRequest<{ departments: Department[]; groups: Group[] }>(frame, 'recipients/directory', { signal, language }),
+    enabled,
+    staleTime: 5 * 60_000,
+  });
+}
+
+/** The number of people the chosen audience reaches, resolved by the server as a send would. */
+export function useAudiencePreview(audience: Audience | null) {
+  const frame = useFrame();
+  const { language } = useI18n();
+  const settled = useDebounced(audience, PREVIEW_DEBOUNCE_MS);
+  const key = settled ? JSON.stringify(settled) : null;
+  return useQuery({
+    queryKey: ['audience', 'preview', key],
+    queryFn: ({ signal }) => apiRequest<AudiencePreview>(frame, 'audience/preview', { method: 'POST', body: { audience: settled }, signal, language }),
+    enabled: key !== null,
+    staleTime: 30_000,
+    retry: false,
+    placeholderData: keepPreviousData,
+  });
+}
