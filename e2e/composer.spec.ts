@@ -138,6 +138,28 @@ test('an admin picks two employees, a department and a group, sees the count, se
   await expect(phone.getByTestId('push-text').filter({ hasText: text })).toHaveCount(1);
 });
 
+test('Bitrix24\'s own access dialog: a department with sub-departments and a group are taken as they are', async ({ page }) => {
+  const p = portal();
+  const frame = await openApp(page);
+  const department = p.directory.departments.find((d) => d.parent === 1)!;
+  const group = p.directory.groups[0]!;
+  await frame.getByRole('button', { name: 'Choose in Bitrix24…' }).click();
+  // The dialog is the portal's, outside our iframe.
+  await page.getByTestId('sim-access-tab-departments').click();
+  await page.getByTestId(`sim-access-option-DR${department.id}`).check();
+  await page.getByTestId('sim-access-tab-groups').click();
+  await page.getByTestId(`sim-access-option-SG${group.id}`).check();
+  await page.getByTestId('sim-access-dialog-ok').click();
+
+  const inside = subtree(p, department.id);
+  const expected = new Set(p.directory.users.filter((user) => isRecipient(user) && user.departments.some((d) => inside.has(d))).map((user) => user.id));
+  for (const member of group.members) if (isRecipient(p.directory.user(member.userId)!)) expected.add(member.userId);
+  await expect(frame.getByTestId('recipient-chips').locator('li')).toHaveCount(2);
+  await expect(frame.getByTestId('recipient-chips')).toContainText(department.name);
+  await expect(frame.getByTestId('recipient-chips')).toContainText(group.name);
+  await expect(frame.getByTestId('recipient-count')).toHaveText(`${expected.size} people will receive it.`);
+});
+
 test('an empty message and a bad avatar are refused with clear errors and nothing is sent', async ({ page }) => {
   const frame = await openApp(page);
   const before = portal().pushes.length;
