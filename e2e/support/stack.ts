@@ -8,6 +8,7 @@ import { openDatabase, migrateToLatest, type AppDatabase } from '../../server/st
 import { createPortalStore, type PortalStore } from '../../server/storage/portalStore.js';
 import { createTokenCipher, generateEncryptionKey } from '../../server/security/tokenCipher.js';
 import type { SendOptions } from '../../server/send/wiring.js';
+import { REQUIRED_SCOPES } from '../../server/bitrix/scopes.js';
 import { startSimulator } from '../portal/index.js';
 import type { Clock, PortalOptions, Simulator } from '../portal/contract.js';
 
@@ -60,7 +61,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       clientSecret: TEST_CLIENT_SECRET,
       name: appName,
       url: appUrl,
-      scopes: ['pull', 'user_brief', 'department', 'sonet_group'],
+      scopes: [...REQUIRED_SCOPES],
     },
     portals: options.portals ?? [{}],
   });

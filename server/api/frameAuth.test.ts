@@ -48,6 +48,7 @@ forEachDatabase('frame API authentication', (getDb) => {
       portal: { installState: 'new', appName: 'Team Push' },
       callerAuthorization: 'live',
       liveAdmins: 1,
+      missingScopes: [],
     });
   });
 

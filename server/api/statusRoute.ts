@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppConfig } from '../config.js';
 import type { PortalStore } from '../storage/portalStore.js';
+import { missingScopes } from '../bitrix/scopes.js';
 
 /** What the frame needs to know before it offers anything: who the caller is and whether sending can work. */
 export interface StatusAnswer {
@@ -10,6 +11,8 @@ export interface StatusAnswer {
   callerAuthorization: 'live' | 'dead' | 'none';
   /** Admins with live stored authorization: scheduled sends need at least one. */
   liveAdmins: number;
+  /** Scopes the app needs that the caller's grant lacks (an app version with fewer scopes, or a portal that removed some). */
+  missingScopes: string[];
 }
 
 export function statusRoute(deps: { config: AppConfig; store: PortalStore }): Router {
@@ -22,6 +25,7 @@ export function statusRoute(deps: { config: AppConfig; store: PortalStore }): Ro
       portal: { installState: caller.portal.installState === 'installed' ? 'installed' : 'new', appName: caller.portal.appName },
       callerAuthorization: own ? own.tokenState : 'none',
       liveAdmins: admins.length,
+      missingScopes: own ? missingScopes(own.scope) : [],
     };
     res.setHeader('Cache-Control', 'no-store');
     res.json(answer);

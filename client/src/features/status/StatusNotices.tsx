@@ -15,7 +15,7 @@ export function StatusNotices() {
       </p>
     );
   }
-  const { user, portal, callerAuthorization, liveAdmins } = status.data;
+  const { user, portal, callerAuthorization, liveAdmins, missingScopes } = status.data;
   return (
     <>
       {portal.installState === 'new' && (
@@ -26,6 +26,11 @@ export function StatusNotices() {
       {user.isAdmin && callerAuthorization !== 'live' && (
         <p role="alert" data-testid="status-reopen">
           {t('status.reopenApp')}
+        </p>
+      )}
+      {user.isAdmin && missingScopes.length > 0 && (
+        <p role="alert" data-testid="status-missing-scopes">
+          {t('status.missingScopes', { scopes: missingScopes.join(', ') })}
         </p>
       )}
       {user.isAdmin && callerAuthorization === 'live' && (

@@ -8,6 +8,7 @@ export interface Status {
   portal: { installState: 'new' | 'installed'; appName: string };
   callerAuthorization: 'live' | 'dead' | 'none';
   liveAdmins: number;
+  missingScopes: string[];
 }
 
 export function useStatus() {
