@@ -5,6 +5,7 @@ import type { ClientPages } from './http/clientPages.js';
 import type { PortalStore } from './storage/portalStore.js';
 import { createOAuthClient, type OAuthClient } from './bitrix/oauthClient.js';
 import { requestLogging } from './http/requestLogging.js';
+import { securityHeaders } from './http/securityHeaders.js';
 import { openingRoutes } from './install/openingRoutes.js';
 import { eventRoutes } from './install/eventRoutes.js';
 import { frameAuth } from './api/frameAuth.js';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestLogging(logger));
+  app.use(securityHeaders({ development: config.nodeEnv === 'development' }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

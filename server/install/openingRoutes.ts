@@ -2,7 +2,7 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type { Logger } from '../logger.js';
 import type { AppConfig } from '../config.js';
 import type { ClientPage, ClientPages } from '../http/clientPages.js';
-import { frameAncestorsPolicy } from '../http/frameAncestors.js';
+import { pageContentSecurityPolicy } from '../http/securityHeaders.js';
 import { OAuthError, type OAuthClient } from '../bitrix/oauthClient.js';
 import { BitrixError, type RestCallOptions } from '../bitrix/restClient.js';
 import type { PortalStore } from '../storage/portalStore.js';
@@ -53,17 +53,17 @@ export function openingRoutes(deps: OpeningDependencies): Router {
     await store.upsertPortal(portalFromGrant(grant, deps.config.appName, form.data.APPLICATION_TOKEN ?? null));
     await store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, true));
     logger.info({ memberId: grant.memberId, userId: user.id }, 'install verified and stored');
-    await sendPage(res, deps.pages, 'install', [grant.clientEndpoint]);
+    await sendPage(res, deps, 'install', [grant.clientEndpoint]);
   });
   router.all('/install', methodNotAllowed('POST'));
 
   router.get('/', async (_req, res) => {
     // Opened outside Bitrix24: the page explains itself; no portal is known, so nobody may frame it.
-    await sendPage(res, deps.pages, 'index', []);
+    await sendPage(res, deps, 'index', []);
   });
 
   router.post('/', formBody, async (req, res) => {
-    await sendPage(res, deps.pages, 'index', await keepOpeningTokens(req, deps));
+    await sendPage(res, deps, 'index', await keepOpeningTokens(req, deps));
   });
   router.all('/', methodNotAllowed('GET, POST'));
   return router;
@@ -97,10 +97,10 @@ async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promi
   }
 }
 
-async function sendPage(res: Response, pages: ClientPages, page: ClientPage, portalEndpoints: string[]): Promise<void> {
+async function sendPage(res: Response, deps: { pages: ClientPages; config: AppConfig }, page: ClientPage, portalEndpoints: string[]): Promise<void> {
   res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Security-Policy', frameAncestorsPolicy(portalEndpoints));
-  res.type('html').send(await pages.html(page));
+  res.setHeader('Content-Security-Policy', pageContentSecurityPolicy(portalEndpoints, { development: deps.config.nodeEnv === 'development' }));
+  res.type('html').send(await deps.pages.html(page));
 }
 
 function refuse(res: Response, status: number, message: string): void {
