@@ -10,6 +10,7 @@ import { openingRoutes } from './install/openingRoutes.js';
 import { eventRoutes } from './install/eventRoutes.js';
 import { frameAuth } from './api/frameAuth.js';
 import { statusRoute } from './api/statusRoute.js';
+import { apiRateLimit, type ApiRateLimits } from './api/apiRateLimit.js';
 import { sendRoutes } from './api/sendRoutes.js';
 import type { AppDatabase } from './storage/database.js';
 import { createSending, type SendOptions } from './send/wiring.js';
@@ -32,6 +33,8 @@ export interface AppDependencies {
   database: AppDatabase;
   /** Timing of the send pipeline (tests make it instant). */
   sends?: SendOptions;
+  /** Per-user and per-portal limits on /api/ (default DEFAULT_API_RATE_LIMITS). */
+  apiRateLimits?: ApiRateLimits;
 }
 
 /** Builds the Express app from its dependencies; listening is the caller's business (server/main.ts, tests). */
@@ -55,7 +58,13 @@ export function createApp(deps: AppDependencies): Express {
   app.use(openingRoutes({ config, logger, pages: deps.pages, store: deps.store, oauth, rest }));
   app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest }));
 
-  app.use('/api', express.json({ limit: SEND_BODY_LIMIT }), frameAuth({ store: deps.store, logger, rest, now: deps.now }), statusRoute({ config, store: deps.store }));
+  app.use(
+    '/api',
+    express.json({ limit: SEND_BODY_LIMIT }),
+    frameAuth({ store: deps.store, logger, rest, now: deps.now }),
+    apiRateLimit({ limits: deps.apiRateLimits, now: deps.now }),
+    statusRoute({ config, store: deps.store }),
+  );
   // One limiter and one department tree cache per process, shared by sends and the picker's reads.
   const now = deps.now ?? Date.now;
   const sleep = deps.sends?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));

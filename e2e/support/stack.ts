@@ -8,6 +8,7 @@ import { openDatabase, migrateToLatest, type AppDatabase } from '../../server/st
 import { createPortalStore, type PortalStore } from '../../server/storage/portalStore.js';
 import { createTokenCipher, generateEncryptionKey } from '../../server/security/tokenCipher.js';
 import type { SendOptions } from '../../server/send/wiring.js';
+import type { ApiRateLimits } from '../../server/api/apiRateLimit.js';
 import { REQUIRED_SCOPES } from '../../server/bitrix/scopes.js';
 import { startSimulator } from '../portal/index.js';
 import type { Clock, PortalOptions, Simulator } from '../portal/contract.js';
@@ -30,6 +31,8 @@ export interface StackOptions {
   logger?: Logger;
   /** Send pipeline timing (e.g. short retry backoff so a test sees retries run out in seconds). */
   sends?: SendOptions;
+  /** /api/ limits per user and portal (benchmarks raise them). */
+  apiRateLimits?: ApiRateLimits;
 }
 
 export interface Stack {
@@ -82,7 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await openDatabase(config.databaseUrl, { logger });
   await migrateToLatest(database, { logger });
   const store = createPortalStore(database, createTokenCipher(encryptionKey));
-  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store, database, now: () => sim.clock.now(), sends: options.sends }));
+  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store, database, now: () => sim.clock.now(), sends: options.sends, apiRateLimits: options.apiRateLimits }));
 
   return {
     appUrl,
