@@ -102,4 +102,24 @@ describe('handler URLs', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
     expect(response.headers.get('x-request-id')).toMatch(/^[\w-]{8,}$/);
   });
+
+  it('answers /readyz 200 while the database answers, 503 once it does not', async () => {
+    const ready = await fetch(`${base}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+
+    const gone = await createSqliteTestDatabase();
+    const store = createPortalStore(gone.appDb, createTokenCipher(generateEncryptionKey()));
+    const app = createApp({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), pages: fixtureClientPages(), store, database: gone.appDb });
+    const other = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => other.once('listening', resolve));
+    await gone.appDb.close();
+    try {
+      const response = await fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/readyz`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ status: 'unavailable' });
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+      await gone.dispose().catch(() => undefined);
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
+import { sql } from 'kysely';
 import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { ClientPages } from './http/clientPages.js';
@@ -54,6 +55,11 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await databaseReachable(deps.database);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'unavailable', message: 'The database cannot be reached' });
+  });
   app.use(deps.pages.assets);
   app.use(openingRoutes({ config, logger, pages: deps.pages, store: deps.store, oauth, rest }));
   app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest }));
@@ -82,6 +88,23 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.use(errorHandler(logger));
   return app;
+}
+
+/** A trivial query within a few seconds: what a load balancer's readiness probe needs to know. */
+async function databaseReachable(database: AppDatabase): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), 3_000);
+  });
+  const probe = sql`select 1 as ok`.execute(database.db).then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function errorHandler(logger: Logger): ErrorRequestHandler {

@@ -134,6 +134,14 @@ describe('recipient search and directory', () => {
     }
   });
 
+  it('a wrong method on a known path is 405 naming the right one', async () => {
+    const portal = stack.sim.portal('one');
+    for (const [path, method, allow] of [['/recipients/search?q=a', 'POST', 'GET'], ['/recipients/directory', 'DELETE', 'GET'], ['/audience/preview', 'GET', 'POST'], ['/status', 'PUT', 'GET']] as const) {
+      const response = await fetch(`${stack.appUrl}/api${path}`, { method, headers: asAdmin(portal) });
+      expect([response.status, response.headers.get('allow')], `${method} ${path}`).toEqual([405, allow]);
+    }
+  });
+
   it('Bitrix24 refusals come back through the error table; an expired token asks the frame to renew it', async () => {
     const portal = stack.sim.portal('one');
     const headers = asAdmin(portal);

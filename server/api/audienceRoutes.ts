@@ -13,6 +13,7 @@ import { validationFailure } from '../send/messageSchema.js';
 import type { Logger } from '../logger.js';
 import { requireAdmin } from './frameAuth.js';
 import { requestLanguage } from './requestLanguage.js';
+import { methodsOnly } from '../http/methodNotAllowed.js';
 
 /**
  * What the recipient picker reads (admins only, this portal only), each with the caller's own frame
@@ -66,7 +67,7 @@ export function audienceRoutes(deps: AudienceRoutesDeps): Router {
     };
   }
 
-  router.post('/audience/preview', requireAdmin, async (req, res) => {
+  router.route('/audience/preview').all(methodsOnly('POST')).post(requireAdmin, async (req, res) => {
     const parsed = previewBody.safeParse(req.body);
     if (!parsed.success) {
       const problem = validationFailure(parsed.error);
@@ -81,7 +82,7 @@ export function audienceRoutes(deps: AudienceRoutesDeps): Router {
     }
   });
 
-  router.get('/recipients/search', requireAdmin, async (req, res) => {
+  router.route('/recipients/search').all(methodsOnly('GET')).get(requireAdmin, async (req, res) => {
     const parsed = searchQuerySchema.safeParse(req.query);
     if (!parsed.success) return res.status(400).json({ ...validationFailure(parsed.error), error: 'SEARCH_INVALID' });
     try {
@@ -93,7 +94,7 @@ export function audienceRoutes(deps: AudienceRoutesDeps): Router {
     }
   });
 
-  router.get('/recipients/directory', requireAdmin, async (req, res) => {
+  router.route('/recipients/directory').all(methodsOnly('GET')).get(requireAdmin, async (req, res) => {
     try {
       const directory = await readRecipientDirectory(callerRest(req), { memberId: req.caller!.memberId, treeCache: deps.treeCache });
       res.setHeader('Cache-Control', 'no-store');

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AppConfig } from '../config.js';
 import type { PortalStore } from '../storage/portalStore.js';
 import { missingScopes } from '../bitrix/scopes.js';
+import { methodsOnly } from '../http/methodNotAllowed.js';
 
 /** What the frame needs to know before it offers anything: who the caller is and whether sending can work. */
 export interface StatusAnswer {
@@ -17,7 +18,7 @@ export interface StatusAnswer {
 
 export function statusRoute(deps: { config: AppConfig; store: PortalStore }): Router {
   const router = Router();
-  router.get('/status', async (req, res) => {
+  router.route('/status').all(methodsOnly('GET')).get(async (req, res) => {
     const caller = req.caller!;
     const [own, admins] = await Promise.all([deps.store.getUserTokens(caller.memberId, caller.userId), deps.store.listLiveAdmins(caller.memberId)]);
     const answer: StatusAnswer = {
