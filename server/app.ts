@@ -64,21 +64,21 @@ export function createApp(deps: AppDependencies): Express {
   app.use(openingRoutes({ config, logger, pages: deps.pages, store: deps.store, oauth, rest }));
   app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest }));
 
-  app.use(
-    '/api',
-    express.json({ limit: SEND_BODY_LIMIT }),
-    frameAuth({ store: deps.store, logger, rest, now: deps.now }),
-    apiRateLimit({ limits: deps.apiRateLimits, now: deps.now }),
-    statusRoute({ config, store: deps.store }),
-  );
-  // One limiter and one department tree cache per process, shared by sends and the picker's reads.
+  // One REST limiter and one department tree cache per process, shared by token checks, sends and the picker's reads.
   const now = deps.now ?? Date.now;
   const sleep = deps.sends?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const limiter = deps.sends?.limiter ?? createPortalRateLimiter({ limit: deps.sends?.rateLimit, now, sleep });
   const treeCache = createDepartmentTreeCache({ now });
+  app.use(
+    '/api',
+    express.json({ limit: SEND_BODY_LIMIT }),
+    frameAuth({ store: deps.store, logger, rest, now: deps.now, limiter }),
+    apiRateLimit({ limits: deps.apiRateLimits, now: deps.now }),
+    statusRoute({ config, store: deps.store }),
+  );
   const audience = sendAudience(treeCache);
   const { sendStore, pipeline } = createSending({ config, database: deps.database, store: deps.store, logger, audience, now: deps.now, fetch: deps.fetch, options: { ...deps.sends, limiter } });
-  app.use('/api', audienceRoutes({ limiter, treeCache, logger, rest }));
+  app.use('/api', audienceRoutes({ limiter, treeCache, logger, rest, sleep }));
   app.use('/api', sendRoutes({ sendStore, pipeline, audienceSchema: audience.schema, answerWithinMs: deps.sends?.answerWithinMs }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'NOT_FOUND', message: 'No such API endpoint' });

@@ -24,9 +24,9 @@ export const DEFAULT_API_RATE_LIMITS: ApiRateLimits = {
 
 const MAX_TRACKED = 20_000;
 
-function tokenBuckets(bucket: Bucket, now: () => number) {
+/** Token buckets by key; the returned function takes one token and answers 0, or the seconds until one is back. */
+export function tokenBuckets(bucket: Bucket, now: () => number) {
   const levels = new Map<string, { tokens: number; at: number }>();
-  /** Takes one token; returns 0 when allowed, else the seconds until one is back. */
   return (key: string): number => {
     const at = now();
     const current = levels.get(key) ?? { tokens: bucket.burst, at };

@@ -28,10 +28,15 @@ import { methodsOnly } from '../http/methodNotAllowed.js';
 
 export interface AudienceRoutesDeps {
   limiter: PortalRateLimiter;
+  /** Waits between attempts after QUERY_LIMIT_EXCEEDED (tests move a clock instead). */
+  sleep?: (ms: number) => Promise<void>;
   treeCache: DepartmentTreeCache;
   logger: Logger;
   rest?: RestCallOptions;
 }
+
+/** Waits before the 2nd and 3rd attempt of a read the portal refused for its rate limit (2 requests a second drain). */
+const READ_RETRY_WAITS_MS = [600, 1_200];
 
 const previewBody = z.strictObject({ audience: audienceSchema }, { error: 'The request body must be a JSON object with "audience".' });
 
@@ -58,12 +63,26 @@ function failure(req: Request, res: Response, logger: Logger, error: unknown): v
 export function audienceRoutes(deps: AudienceRoutesDeps): Router {
   const router = Router();
 
-  /** REST with the caller's own token, paced with every other call this process makes to the portal. */
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  /**
+   * REST with the caller's own token, paced with every other call this process makes to the portal.
+   * The portal's budget is shared with calls this pacing cannot see (other processes, the install
+   * handshake), so a refusal for the limit — which Bitrix24 gives before running the method — is
+   * tried again after a short wait, twice, before the admin is told.
+   */
   function callerRest(req: Request): CallRest {
     const { portal, token, memberId } = req.caller!;
     return async (method, params) => {
-      await deps.limiter.acquire(memberId);
-      return callRest(portal.clientEndpoint, method, params, token, deps.rest);
+      for (let attempt = 0; ; attempt += 1) {
+        await deps.limiter.acquire(memberId);
+        try {
+          return await callRest(portal.clientEndpoint, method, params, token, deps.rest);
+        } catch (error) {
+          if (!(error instanceof BitrixError && error.code === 'QUERY_LIMIT_EXCEEDED') || attempt >= READ_RETRY_WAITS_MS.length) throw error;
+          await sleep(READ_RETRY_WAITS_MS[attempt]!);
+        }
+      }
     };
   }
 

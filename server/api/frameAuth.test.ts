@@ -97,6 +97,23 @@ forEachDatabase('frame API authentication', (getDb) => {
     expect(portal.counters().profile).toBe(2);
   });
 
+  it('garbage tokens cannot spend a portal’s REST budget: a refused token is remembered, and checks per portal are bounded', async () => {
+    const portal = stack.sim.portal('two');
+    const bogus = { Authorization: `Bearer ${'z'.repeat(40)}`, [MEMBER_ID_HEADER]: portal.memberId };
+    clock.advance(120_000);
+    portal.resetCounters();
+    expect((await status(bogus)).status).toBe(401);
+    expect((await status(bogus)).status).toBe(401);
+    expect(portal.counters().profile).toBe(1);
+    const answers: number[] = [];
+    for (let i = 0; i < 40; i += 1) answers.push((await status({ ...bogus, Authorization: `Bearer bogus-token-${i}-${'x'.repeat(20)}` })).status);
+    expect(answers.filter((code) => code === 429).length).toBeGreaterThan(0);
+    expect(portal.counters().profile).toBeLessThanOrEqual(31);
+    // The portal's real admins are not locked out for long: the bucket refills.
+    clock.advance(60_000);
+    expect((await status(as(portal, admin(portal).id))).status).toBe(200);
+  });
+
   it('after an uninstall the portal’s callers are refused at once, cached or not', async () => {
     const portal = stack.sim.portal('two');
     const headers = as(portal, admin(portal).id);

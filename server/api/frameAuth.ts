@@ -6,6 +6,8 @@ import { describeBitrixError } from '../bitrix/errorCatalog.js';
 import type { Portal, PortalStore } from '../storage/portalStore.js';
 import type { Logger } from '../logger.js';
 import { MEMBER_ID } from '../install/requestSchemas.js';
+import type { PortalRateLimiter } from '../send/rateLimiter.js';
+import { tokenBuckets, type Bucket } from './apiRateLimit.js';
 
 /**
  * Every /api/ call from the frame proves its user with that user's own Bitrix24 token (header, not
@@ -35,6 +37,8 @@ declare module 'express-serve-static-core' {
 export const CALLER_CACHE_TTL_MS = 60_000;
 const CALLER_CACHE_MAX = 10_000;
 
+const BAD_TOKEN_MESSAGE = 'Bitrix24 did not recognise this authorization for this portal. Reopen the app from the left menu.';
+
 const profileAnswer = z.object({ ID: z.coerce.number().int().positive(), ADMIN: z.boolean() });
 const bearer = /^Bearer ([\w.~+/=-]{8,512})$/;
 
@@ -43,13 +47,25 @@ export interface FrameAuthDeps {
   logger: Logger;
   rest?: RestCallOptions;
   now?: () => number;
+  /** The portal's shared REST pacing: token checks spend the portal's budget like any other call. */
+  limiter?: PortalRateLimiter;
+  /** Token checks per portal that reach Bitrix24 (default 30 at once, then 1 a second). */
+  verificationLimit?: Bucket;
 }
 
-type CachedCaller = { userId: number; isAdmin: boolean; until: number };
+/**
+ * Checking a token costs a REST call to the portal, and anyone can send tokens with a known member_id:
+ * without a bound, garbage tokens would spend a portal's REST budget (and refused tokens are remembered
+ * for a while, so repeating one costs nothing).
+ */
+export const DEFAULT_VERIFICATION_LIMIT: Bucket = { burst: 30, perSecond: 1 };
+
+type CachedCaller = { userId: number; isAdmin: boolean; until: number } | { refused: true; until: number };
 
 export function frameAuth(deps: FrameAuthDeps): RequestHandler {
   const now = deps.now ?? Date.now;
   const cache = new Map<string, CachedCaller>();
+  const verifications = tokenBuckets(deps.verificationLimit ?? DEFAULT_VERIFICATION_LIMIT, now);
 
   function remember(key: string, entry: CachedCaller): void {
     if (cache.size >= CALLER_CACHE_MAX) {
@@ -75,12 +91,19 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
     const key = createHash('sha256').update(`${memberId}\0${token}`).digest('base64url');
     const cached = cache.get(key);
     if (cached && cached.until > now()) {
+      if ('refused' in cached) return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
       req.caller = { memberId, userId: cached.userId, isAdmin: cached.isAdmin, portal, token };
       return next();
     }
     cache.delete(key);
 
+    const wait = verifications(memberId);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      return res.status(429).json({ error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${wait} s and try again.` });
+    }
     try {
+      await deps.limiter?.acquire(memberId);
       const { result } = await callRest(portal.clientEndpoint, 'profile', {}, token, deps.rest);
       const profile = profileAnswer.parse(result);
       remember(key, { userId: profile.ID, isAdmin: profile.ADMIN, until: now() + CALLER_CACHE_TTL_MS });
@@ -90,7 +113,8 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
       if (error instanceof BitrixError) {
         if (error.code === 'expired_token') return unauthorized(res, 'TOKEN_EXPIRED', 'The Bitrix24 session expired; the app renews it and tries again.');
         if (['invalid_token', 'NO_AUTH_FOUND', 'WRONG_AUTH_TYPE'].includes(error.code)) {
-          return unauthorized(res, 'BAD_TOKEN', 'Bitrix24 did not recognise this authorization for this portal. Reopen the app from the left menu.');
+          remember(key, { refused: true, until: now() + CALLER_CACHE_TTL_MS });
+          return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
         }
         const entry = describeBitrixError(error.code);
         return res.status(entry.httpStatus).json({ error: entry.apiCode, message: entry.message.en });
