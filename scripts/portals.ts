@@ -6,7 +6,7 @@
 import { ConfigError, formatConfigError, loadConfig } from '../server/config.js';
 import { openDatabase, migrateToLatest } from '../server/storage/database.js';
 import { createPortalStore } from '../server/storage/portalStore.js';
-import { createTokenCipher, loadOrCreateKeyFile, parseEncryptionKey } from '../server/security/tokenCipher.js';
+import { loadTokenCipher } from '../server/security/keyring.js';
 
 let config;
 try {
@@ -19,10 +19,10 @@ try {
   throw error;
 }
 
-const key = config.tokenEncryptionKey ? parseEncryptionKey(config.tokenEncryptionKey) : await loadOrCreateKeyFile(config.dataDir);
+const { cipher } = await loadTokenCipher(config);
 const database = await openDatabase(config.databaseUrl);
 await migrateToLatest(database);
-const portals = await createPortalStore(database, createTokenCipher(key)).listPortals();
+const portals = await createPortalStore(database, cipher).listPortals();
 await database.close();
 
 const when = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16));

@@ -49,6 +49,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes previous token keys for a rotation only together with the new key', () => {
+    expect(loadConfig({ TOKEN_ENCRYPTION_KEY: 'k', TOKEN_ENCRYPTION_KEY_PREVIOUS: ' a , b,' }).previousEncryptionKeys).toEqual(['a', 'b']);
+    expect(() => loadConfig({ TOKEN_ENCRYPTION_KEY_PREVIOUS: 'a' })).toThrow(/TOKEN_ENCRYPTION_KEY_PREVIOUS needs the new key/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', B24_APP_NAME: '' }).port).toBe(3000);
   });

@@ -57,6 +57,8 @@ const environmentSchema = z
       .default('sqlite:./data/app.sqlite'),
     DATA_DIR: z.string().trim().min(1, 'DATA_DIR must not be empty').default('./data'),
     TOKEN_ENCRYPTION_KEY: z.string().trim().min(1, 'TOKEN_ENCRYPTION_KEY must not be empty when set').optional(),
+    /** Key rotation: the keys before TOKEN_ENCRYPTION_KEY, comma-separated; read with, never written with. */
+    TOKEN_ENCRYPTION_KEY_PREVIOUS: z.string().trim().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
     }).default('info'),
@@ -69,6 +71,13 @@ const environmentSchema = z
         code: 'custom',
         path: [missing],
         message: `${missing} must be set together with ${missing === 'B24_CLIENT_ID' ? 'B24_CLIENT_SECRET' : 'B24_CLIENT_ID'}`,
+      });
+    }
+    if (env.TOKEN_ENCRYPTION_KEY_PREVIOUS && !env.TOKEN_ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TOKEN_ENCRYPTION_KEY_PREVIOUS'],
+        message: 'TOKEN_ENCRYPTION_KEY_PREVIOUS needs the new key in TOKEN_ENCRYPTION_KEY (see "Rotating the token key" in README.md)',
       });
     }
     if (env.DATABASE_URL.startsWith('postgres') && !env.TOKEN_ENCRYPTION_KEY) {
@@ -92,6 +101,8 @@ export interface AppConfig {
   dataDir: string;
   /** Null in the embedded default: a key is generated and kept in dataDir. */
   tokenEncryptionKey: string | null;
+  /** Older keys still accepted for reading during a key rotation. */
+  previousEncryptionKeys: string[];
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   nodeEnv: z.infer<typeof environmentSchema>['NODE_ENV'];
 }
@@ -129,6 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY ?? null,
+    previousEncryptionKeys: (e.TOKEN_ENCRYPTION_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((key) => key.trim())
+      .filter(Boolean),
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
   };

@@ -4,7 +4,7 @@ import { createLogger } from './logger.js';
 import { createApp } from './app.js';
 import { builtClientPages, type ClientPages } from './http/clientPages.js';
 import { openDatabase, migrateToLatest } from './storage/database.js';
-import { createTokenCipher, loadOrCreateKeyFile, parseEncryptionKey } from './security/tokenCipher.js';
+import { loadTokenCipher } from './security/keyring.js';
 import { createPortalStore } from './storage/portalStore.js';
 
 function configOrExit(): AppConfig {
@@ -22,10 +22,10 @@ function configOrExit(): AppConfig {
 const config = configOrExit();
 const logger = createLogger({ level: config.logLevel });
 
-const encryptionKey = config.tokenEncryptionKey ? parseEncryptionKey(config.tokenEncryptionKey) : await loadOrCreateKeyFile(config.dataDir);
+const { cipher, keySource } = await loadTokenCipher(config);
 const database = await openDatabase(config.databaseUrl, { logger });
 await migrateToLatest(database, { logger });
-const store = createPortalStore(database, createTokenCipher(encryptionKey));
+const store = createPortalStore(database, cipher);
 
 let pages: ClientPages;
 if (config.nodeEnv === 'development') {
@@ -38,7 +38,7 @@ if (config.nodeEnv === 'development') {
 const app = createApp({ config, logger, pages, store, database });
 const server = createServer(app);
 server.listen(config.port, () => {
-  logger.info({ port: config.port, publicUrl: config.publicUrl, database: database.kind, keySource: config.tokenEncryptionKey ? 'env' : 'data-dir'}, 'listening');
+  logger.info({ port: config.port, publicUrl: config.publicUrl, database: database.kind, keySource, keyId: cipher.currentKeyId }, 'listening');
   if (!config.b24) {
     logger.warn('B24_CLIENT_ID and B24_CLIENT_SECRET are not set: the app pages are served, but installs cannot be verified until they are');
   }

@@ -102,6 +102,12 @@ export interface TokenLockControls {
  */
 export type TokenLockFn<T> = (current: UserTokens | null, save: SaveTokens, controls: TokenLockControls) => Promise<T>;
 
+export interface ReencryptionReport {
+  reencrypted: number;
+  alreadyCurrent: number;
+  unreadable: number;
+}
+
 export class PortalNotFoundError extends Error {
   constructor(readonly memberId: string) {
     super(`Portal ${memberId} is not stored`);
@@ -128,6 +134,13 @@ export interface PortalStore {
   getUserTokens(memberId: string, userId: number): Promise<UserTokens | null>;
   /** Admins with live tokens, most recently updated first. */
   listLiveAdmins(memberId: string): Promise<UserTokens[]>;
+  /**
+   * Key rotation: every stored token encrypted with a key other than the current one is decrypted
+   * (with a previous key) and encrypted with the current key. Each value is replaced by a conditional
+   * update, so a refresh racing with it wins and nothing is lost. `unreadable` counts values no
+   * configured key can decrypt (left as they are).
+   */
+  reencryptTokens(): Promise<ReencryptionReport>;
   /** False if there are no tokens for that user. */
   markTokensDead(memberId: string, userId: number): Promise<boolean>;
   /**
@@ -447,6 +460,52 @@ export function createPortalStore(appDb: AppDatabase, cipher: TokenCipher, optio
         .orderBy('user_id', 'asc')
         .execute();
       return rows.map(toUserTokens);
+    },
+
+    async reencryptTokens() {
+      const report: ReencryptionReport = { reencrypted: 0, alreadyCurrent: 0, unreadable: 0 };
+      /** The new value for `stored`, or null when it is current (counted) or unreadable (counted). */
+      const rotated = (stored: string, where: string): string | null => {
+        if (!cipher.needsReencryption(stored)) {
+          report.alreadyCurrent += 1;
+          return null;
+        }
+        try {
+          return cipher.encrypt(cipher.decrypt(stored, where), where);
+        } catch {
+          report.unreadable += 1;
+          return null;
+        }
+      };
+      const portals = await db.selectFrom('portals').select(['member_id', 'application_token']).where('application_token', 'is not', null).execute();
+      for (const row of portals) {
+        const next = rotated(row.application_token!, context.applicationToken(row.member_id));
+        if (next === null) continue;
+        const result = await db
+          .updateTable('portals')
+          .set({ application_token: next })
+          .where('member_id', '=', row.member_id)
+          .where('application_token', '=', row.application_token)
+          .executeTakeFirst();
+        if (result.numUpdatedRows > 0n) report.reencrypted += 1;
+      }
+      const users = await db.selectFrom('portal_users').select(['member_id', 'user_id', 'access_token', 'refresh_token']).execute();
+      for (const row of users) {
+        const userId = Number(row.user_id);
+        const access = rotated(row.access_token, context.accessToken(row.member_id, userId));
+        const refresh = rotated(row.refresh_token, context.refreshToken(row.member_id, userId));
+        if (access === null && refresh === null) continue;
+        const result = await db
+          .updateTable('portal_users')
+          .set({ access_token: access ?? row.access_token, refresh_token: refresh ?? row.refresh_token })
+          .where('member_id', '=', row.member_id)
+          .where('user_id', '=', row.user_id)
+          .where('access_token', '=', row.access_token)
+          .where('refresh_token', '=', row.refresh_token)
+          .executeTakeFirst();
+        if (result.numUpdatedRows > 0n) report.reencrypted += (access === null ? 0 : 1) + (refresh === null ? 0 : 1);
+      }
+      return report;
     },
 
     async listPortals() {
