@@ -271,6 +271,32 @@ test('a non-admin is told only administrators send, with no send controls', asyn
   await screenshot(page, testInfo, 'non-admin');
 });
 
+test('fits the mobile app’s width: nothing scrolls sideways at 375 px, the preview goes below the message', async ({ page }, testInfo) => {
+  // The simulated portal's menu and margins take 268 px; the iframe gets the rest.
+  await page.setViewportSize({ width: 375 + 268, height: 1700 });
+  const frame = await openApp(page);
+  await frame.getByRole('button', { name: 'All employees' }).click();
+  await frame.getByLabel('Message').fill('A long message that wraps on a narrow phone screen without pushing anything sideways.');
+  const layout = await frame.locator('body').evaluate(() => ({
+    width: document.documentElement.clientWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+    previewTop: document.querySelector('[data-testid="phone-preview"]')!.getBoundingClientRect().top,
+    messageBottom: document.querySelector('textarea')!.getBoundingClientRect().bottom,
+  }));
+  expect(layout.width).toBeLessThanOrEqual(380);
+  expect(layout.scrollWidth).toBeLessThanOrEqual(layout.width);
+  expect(layout.previewTop).toBeGreaterThan(layout.messageBottom);
+  // The portal's iframe grows to the content (fitWindow), so the Send button is reachable without an inner scrollbar.
+  await expect
+    .poll(async () => {
+      const content = await frame.locator('body').evaluate(() => document.documentElement.scrollHeight);
+      const box = await page.getByTestId('portal-app-frame').boundingBox();
+      return Math.round(box?.height ?? 0) >= content;
+    })
+    .toBe(true);
+  await screenshot(page, testInfo, 'composer-mobile');
+});
+
 test('axe finds no serious or critical accessibility problems in the composer and the history, light and dark', async ({ page }) => {
   const frame = await openApp(page);
   await frame.getByRole('button', { name: 'All employees' }).click();

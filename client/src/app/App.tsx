@@ -41,7 +41,7 @@ export function App() {
   return (
     <main className="page" ref={rootRef}>
       <header className="page__header">
-        <h1>{t('app.title')}</h1>
+        <h1 className="visually-hidden">{t('app.title')}</h1>
         {profile.data && (
           <p className="hint" data-testid="signed-in-user">
             {t('welcome.signedInAs', { name: fullName(profile.data) })}
