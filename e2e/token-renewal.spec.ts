@@ -1,0 +1,39 @@
+import { test, expect } from '@playwright/test';
+import { startStack, type Stack } from './support/stack.js';
+import { ManualClock } from './portal/index.js';
+
+/**
+ * The frame's Bitrix24 token runs out while the app is open: the backend answers TOKEN_EXPIRED, the
+ * app renews the token through the portal (refreshAuth) and the admin's action goes through.
+ */
+
+let stack: Stack;
+const clock = new ManualClock(Date.now());
+
+test.beforeAll(async () => {
+  stack = await startStack({ clock, portals: [{ label: 'acme', users: 60, language: 'en' }] });
+});
+
+test.afterAll(async () => {
+  await stack?.close();
+});
+
+test('an expired frame token is renewed through the portal and the search still answers', async ({ page }) => {
+  const portal = stack.sim.portal('acme');
+  const admin = portal.directory.users.find((user) => user.admin && user.active)!;
+  const target = portal.directory.users.find((user) => user.active && user.type === 'employee' && user.id > 3)!;
+  await page.goto(portal.shellUrl({ userId: admin.id }));
+  await page.getByTestId('portal-menu-market').click();
+  await page.getByTestId('portal-install').click();
+  const frame = page.frameLocator('iframe[data-testid="portal-app-frame"]');
+  await expect(frame.getByRole('tab', { name: 'New push' })).toBeVisible({ timeout: 20_000 });
+
+  // Two hours pass on the portal: the token the frame holds is dead there (the browser does not know yet).
+  clock.advance(2 * 3_600_000);
+  const refreshesBefore = portal.requestLog.filter((entry) => entry.method === 'profile' && entry.error === 'expired_token').length;
+  await frame.getByRole('combobox', { name: 'Search employees' }).fill(target.lastName);
+  await expect(frame.getByRole('option').first()).toBeVisible();
+  // The backend saw the old token refused by the portal, and the retry carried a new one.
+  expect(portal.requestLog.filter((entry) => entry.method === 'profile' && entry.error === 'expired_token').length).toBeGreaterThan(refreshesBefore);
+  await expect(frame.getByRole('alert')).toHaveCount(0);
+});
