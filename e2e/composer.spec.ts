@@ -10,6 +10,16 @@ import type { DirectoryUser, SimPortal } from './portal/contract.js';
 
 let stack: Stack;
 
+/** The few DOM names the in-page callbacks below use (this project's TypeScript has no DOM library on the Node side). */
+interface Box {
+  top: number;
+  bottom: number;
+}
+declare const document: {
+  documentElement: { clientWidth: number; scrollWidth: number; scrollHeight: number };
+  querySelector(selector: string): { getBoundingClientRect(): Box } | null;
+};
+
 test.beforeAll(async () => {
   stack = await startStack({
     portals: [{ label: 'acme', users: 200, seed: 5, language: 'en' }],
