@@ -1,7 +1,8 @@
 import { test, expect, type FrameLocator, type Page, type TestInfo } from '@playwright/test';
 import { AxeBuilder } from '@axe-core/playwright';
 import { startStack, type Stack } from './support/stack.js';
-import type { DirectoryUser, SimPortal } from './portal/contract.js';
+import type { DirectoryUser } from './portal/contract.js';
+import { firstAdmin, isRecipient, subtree } from './support/directory.js';
 
 /**
  * The composer inside the simulated portal, in Chromium: pick recipients, write, preview, send,
@@ -35,8 +36,7 @@ test.afterAll(async () => {
 test.describe.configure({ mode: 'serial' });
 
 const portal = () => stack.sim.portal('acme');
-const isRecipient = (user: DirectoryUser) => user.active && user.type === 'employee';
-const admin = () => portal().directory.users.find((user) => user.admin && user.active)!;
+const admin = () => firstAdmin(portal());
 const fullName = (user: DirectoryUser) => [user.name, user.lastName].filter(Boolean).join(' ');
 const appFrame = (page: Page) => page.frameLocator('iframe[data-testid="portal-app-frame"]');
 
@@ -52,17 +52,6 @@ async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, fullPage: true });
   await testInfo.attach(name, { path, contentType: 'image/png' });
-}
-
-function subtree(p: SimPortal, rootId: number): Set<number> {
-  const ids = new Set([rootId]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const department of p.directory.departments) {
-      if (department.parent !== null && ids.has(department.parent) && !ids.has(department.id)) grew = ids.add(department.id).size > 0;
-    }
-  }
-  return ids;
 }
 
 /** Keyboard picks take the first result: only a person whose name no one else has is certainly it. */

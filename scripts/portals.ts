@@ -3,21 +3,12 @@
  * installs that never finished (state `new`) and portals without an admin holding live tokens (pushes
  * and scheduled sends for them need an administrator to open the app once). Prints no secrets.
  */
-import { ConfigError, formatConfigError, loadConfig } from '../server/config.js';
+import { loadConfigOrExit } from '../server/config.js';
 import { openDatabase, migrateToLatest } from '../server/storage/database.js';
 import { createPortalStore } from '../server/storage/portalStore.js';
 import { loadTokenCipher } from '../server/security/keyring.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(formatConfigError(error));
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 
 const { cipher } = await loadTokenCipher(config);
 const database = await openDatabase(config.databaseUrl);

@@ -4,21 +4,12 @@
  * is replaced by a conditional update) and safe to repeat. Exits 1 if any value stays unreadable.
  * The steps around it are in README.md, "Rotating the token key".
  */
-import { ConfigError, formatConfigError, loadConfig } from '../server/config.js';
+import { loadConfigOrExit } from '../server/config.js';
 import { openDatabase, migrateToLatest } from '../server/storage/database.js';
 import { createPortalStore } from '../server/storage/portalStore.js';
 import { loadTokenCipher } from '../server/security/keyring.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(formatConfigError(error));
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 
 const { cipher } = await loadTokenCipher(config);
 const database = await openDatabase(config.databaseUrl);

@@ -153,3 +153,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 export function formatConfigError(error: ConfigError): string {
   return `Configuration error: ${error.message}`;
 }
+
+/** For the server and the commands: the configuration, or the one-line error and exit code 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(formatConfigError(error));
+      process.exit(1);
+    }
+    throw error;
+  }
+}

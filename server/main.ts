@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { ConfigError, formatConfigError, loadConfig, type AppConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { createApp } from './app.js';
 import { builtClientPages, type ClientPages } from './http/clientPages.js';
@@ -7,19 +7,7 @@ import { openDatabase, migrateToLatest } from './storage/database.js';
 import { loadTokenCipher } from './security/keyring.js';
 import { createPortalStore } from './storage/portalStore.js';
 
-function configOrExit(): AppConfig {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(formatConfigError(error));
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
-const config = configOrExit();
+const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel });
 
 const { cipher, keySource } = await loadTokenCipher(config);

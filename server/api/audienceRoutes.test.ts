@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../e2e/support/stack.js';
 import { fixtureClientPages } from '../../e2e/support/fixturePages.js';
-import type { DirectoryUser, SimPortal } from '../../e2e/portal/contract.js';
+import type { SimPortal } from '../../e2e/portal/contract.js';
+import { firstAdmin, isRecipient, postInstall, subtree } from '../../e2e/support/directory.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
 
 /** The picker's reads (preview, search, directory) and sending to each audience kind, through the simulator. */
@@ -11,19 +12,14 @@ let stack: Stack;
 
 beforeAll(async () => {
   stack = await startStack({ pages: fixtureClientPages(), portals: [{ label: 'one', users: 600, seed: 11 }, { label: 'two', users: 30 }] });
-  for (const label of ['one', 'two']) {
-    const portal = stack.sim.portal(label);
-    const opening = portal.openFrame(admin(portal).id, 'INSTALL');
-    expect((await fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) })).status).toBe(200);
-  }
+  for (const label of ['one', 'two']) expect(await postInstall(stack.sim.portal(label))).toBe(200);
 });
 
 afterAll(async () => {
   await stack?.close();
 });
 
-const admin = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
-const isRecipient = (user: DirectoryUser) => user.active && user.type === 'employee';
+const admin = firstAdmin;
 const headersOf = (portal: SimPortal, userId: number, extra: Record<string, string> = {}) => ({
   Authorization: `Bearer ${portal.issueTokens(userId).access_token}`,
   [MEMBER_ID_HEADER]: portal.memberId,
@@ -38,17 +34,6 @@ async function call(path: string, headers: Record<string, string>, body?: unknow
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Answer };
-}
-
-function subtree(portal: SimPortal, rootId: number): Set<number> {
-  const ids = new Set([rootId]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const department of portal.directory.departments) {
-      if (department.parent !== null && ids.has(department.parent) && !ids.has(department.id)) grew = ids.add(department.id).size > 0;
-    }
-  }
-  return ids;
 }
 
 describe('audience preview', () => {

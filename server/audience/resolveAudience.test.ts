@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSimulator } from '../../e2e/portal/testSupport.js';
 import type { SimulatorImpl } from '../../e2e/portal/simulator.js';
-import type { DirectoryUser, SimPortal } from '../../e2e/portal/contract.js';
+import type { SimPortal } from '../../e2e/portal/contract.js';
+import { isRecipient, recipientsIn, subtree } from '../../e2e/support/directory.js';
 import { callRest } from '../bitrix/restClient.js';
 import type { CallRest } from '../bitrix/batch.js';
 import { AudienceError } from './audienceErrors.js';
@@ -32,25 +33,8 @@ function adminCaller(portal: SimPortal): CallRest {
   return (method, params) => callRest(portal.clientEndpoint, method, params, token);
 }
 
-const isRecipient = (user: DirectoryUser) => user.active && user.type === 'employee';
 
-function subtree(portal: SimPortal, rootId: number): Set<number> {
-  const ids = new Set([rootId]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const department of portal.directory.departments) {
-      if (department.parent !== null && ids.has(department.parent) && !ids.has(department.id)) {
-        ids.add(department.id);
-        grew = true;
-      }
-    }
-  }
-  return ids;
-}
-
-function expectedIn(portal: SimPortal, departments: Set<number>): number[] {
-  return portal.directory.users.filter((user) => isRecipient(user) && user.departments.some((d) => departments.has(d))).map((user) => user.id);
-}
+const expectedIn = recipientsIn;
 
 describe('audience resolution', () => {
   it('everybody: every active employee once, no extranet, e-mail, bot or deactivated user', async () => {

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useFrame } from './frameContext';
 import { useI18n } from '../lib/i18n';
 import { fullName, useProfile } from '../features/welcome/useProfile';
@@ -8,6 +8,7 @@ import { Composer, type Draft } from '../features/composer/Composer';
 import { History } from '../features/history/History';
 import { fromAudience } from '../features/recipients/selection';
 import { useFitFrame } from './useFitFrame';
+import { TabList, tabId } from '../lib/TabList';
 
 type Tab = 'compose' | 'history';
 const TABS: readonly Tab[] = ['compose', 'history'];
@@ -30,14 +31,6 @@ export function App() {
   }, [frame, t]);
 
   const canSend = status.data?.user.isAdmin === true && status.data.callerAuthorization === 'live';
-  const onTabKey = (event: KeyboardEvent<HTMLButtonElement>) => {
-    if (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft') return;
-    event.preventDefault();
-    const next = TABS[(TABS.indexOf(tab) + 1) % TABS.length]!;
-    setTab(next);
-    document.getElementById(`${baseId}-${next}`)?.focus();
-  };
-
   return (
     <main className="page" ref={rootRef}>
       <header className="page__header">
@@ -59,24 +52,8 @@ export function App() {
       )}
       {canSend && status.data && (
         <>
-          <div role="tablist" aria-label={t('app.title')} className="tabs">
-            {TABS.map((name) => (
-              <button
-                key={name}
-                id={`${baseId}-${name}`}
-                type="button"
-                role="tab"
-                aria-selected={tab === name}
-                aria-controls={`${baseId}-panel`}
-                tabIndex={tab === name ? 0 : -1}
-                onClick={() => setTab(name)}
-                onKeyDown={onTabKey}
-              >
-                {t(`app.tab.${name}`)}
-              </button>
-            ))}
-          </div>
-          <div id={`${baseId}-panel`} role="tabpanel" aria-labelledby={`${baseId}-${tab}`}>
+          <TabList tabs={TABS} selected={tab} onSelect={setTab} label={t('app.title')} idPrefix={baseId} panelId={`${baseId}-panel`} labelOf={(name) => t(`app.tab.${name}`)} />
+          <div id={`${baseId}-panel`} role="tabpanel" aria-labelledby={tabId(baseId, tab)}>
             {tab === 'compose' ? (
               <Composer key={draft.version} appName={status.data.portal.appName} selfId={status.data.user.id} draft={draft.value} />
             ) : (

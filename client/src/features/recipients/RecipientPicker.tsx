@@ -1,10 +1,11 @@
-import { useId, useState, type KeyboardEvent } from 'react';
+import { useId, useState } from 'react';
 import { useFrame } from '../../app/frameContext';
 import { useI18n } from '../../lib/i18n';
 import { useAudiencePreview, useRecipientDirectory } from './api';
 import { DepartmentPicker } from './DepartmentPicker';
 import { EmployeeSearch } from './EmployeeSearch';
 import { GroupPicker } from './GroupPicker';
+import { TabList, tabId } from '../../lib/TabList';
 import { addPick, pickKey, SENDABLE_ACCESS_CODE, toAudience, type Pick } from './selection';
 
 type Tab = 'people' | 'departments' | 'groups';
@@ -44,15 +45,6 @@ export function RecipientPicker({ picks, onChange, selfId }: { picks: readonly P
     onChange(next);
   };
 
-  const onTabKey = (event: KeyboardEvent<HTMLButtonElement>) => {
-    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
-    if (!step) return;
-    event.preventDefault();
-    const next = TABS[(TABS.indexOf(tab) + step + TABS.length) % TABS.length]!;
-    setTab(next);
-    document.getElementById(`${baseId}-tab-${next}`)?.focus();
-  };
-
   return (
     <fieldset className="card recipients">
       <legend>{t('recipients.title')}</legend>
@@ -65,24 +57,17 @@ export function RecipientPicker({ picks, onChange, selfId }: { picks: readonly P
         </button>
       </div>
 
-      <div role="tablist" aria-label={t('recipients.title')} className="tabs tabs--small">
-        {TABS.map((name) => (
-          <button
-            key={name}
-            id={`${baseId}-tab-${name}`}
-            type="button"
-            role="tab"
-            aria-selected={tab === name}
-            aria-controls={`${baseId}-panel`}
-            tabIndex={tab === name ? 0 : -1}
-            onClick={() => setTab(name)}
-            onKeyDown={onTabKey}
-          >
-            {t(`recipients.tab.${name}`)}
-          </button>
-        ))}
-      </div>
-      <div id={`${baseId}-panel`} role="tabpanel" aria-labelledby={`${baseId}-tab-${tab}`} className="recipients__panel">
+      <TabList
+        tabs={TABS}
+        selected={tab}
+        onSelect={setTab}
+        label={t('recipients.title')}
+        idPrefix={baseId}
+        panelId={`${baseId}-panel`}
+        labelOf={(name) => t(`recipients.tab.${name}`)}
+        className="tabs tabs--small"
+      />
+      <div id={`${baseId}-panel`} role="tabpanel" aria-labelledby={tabId(baseId, tab)} className="recipients__panel">
         {tab === 'people' && <EmployeeSearch onPick={(employee) => add({ kind: 'user', id: employee.id, label: employee.fullName, photo: employee.photo })} />}
         {tab !== 'people' && directory.isPending && <p role="status">{t('recipients.loadingDirectory')}</p>}
         {tab !== 'people' && directory.isError && <p role="alert">{directory.error.message}</p>}
