@@ -2,15 +2,19 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUrlError, MigrationError, migrateToLatest, openDatabase, type AppDatabase } from './database.js';
-import { migrations } from './migrations/index.js';
+import { migrationProvider, migrations } from './migrations/index.js';
 import { createTestDatabase, forEachDatabase, postgresProbe, TEST_DATABASE_URL, type DisposableTestDatabase } from './testDatabases.js';
 import { runContenders } from './testSupport/childProcesses.js';
 
 const ALL_MIGRATIONS = Object.keys(migrations);
 const APP_TABLES = ['app_meta', 'portal_users', 'portals', 'send_chunks', 'sends'];
+
+async function currentSchema(appDb: AppDatabase): Promise<string> {
+  return (await sql<{ schema: string }>`select current_schema() as schema`.execute(appDb.db)).rows[0]!.schema;
+}
 
 /** Tables of this database only (on PostgreSQL: of the current schema, not the whole database). */
 async function appTables(appDb: AppDatabase): Promise<string[]> {
@@ -122,6 +126,34 @@ forEachDatabase(
       const row = await appDb.db.selectFrom('portal_users').select(['expires_at', 'is_admin']).where('member_id', '=', 'check-m').executeTakeFirstOrThrow();
       expect(row.expires_at).toBe(big);
       expect(row.is_admin).toBe(1);
+    });
+
+    it('0004 (scheduled sends) keeps every existing send and chunk, takes the new statuses, and can be rolled back', async () => {
+      const { appDb } = getDb();
+      const migrator = new Migrator({ db: appDb.db, provider: migrationProvider, ...(appDb.kind === 'postgres' ? { migrationTableSchema: await currentSchema(appDb) } : {}) });
+      expect((await migrator.migrateTo('0003_portal_app_status')).error).toBeUndefined();
+      const now = Date.now();
+      await sql`insert into portals (member_id, domain, client_endpoint, server_endpoint, app_name, install_state, created_at, updated_at) values ('m4', 'd', 'c', 's', 'A', 'installed', ${now}, ${now})`.execute(appDb.db);
+      for (const [id, status] of [['s-sent', 'sent'], ['s-run', 'sending']] as const) {
+        await sql`insert into sends (id, member_id, sender_id, created_at, idempotency_key, request_hash, text, status, updated_at) values (${id}, 'm4', 1, ${now}, ${`k-${id}`}, 'h', 'Hello', ${status}, ${now})`.execute(appDb.db);
+        await sql`insert into send_chunks (send_id, chunk_index, user_ids, size, status, updated_at) values (${id}, 0, '[1,2]', 2, 'accepted', ${now})`.execute(appDb.db);
+      }
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+
+      const sends = await sql<{ id: string; status: string; send_at: unknown }>`select id, status, send_at from sends order by id`.execute(appDb.db);
+      expect(sends.rows).toEqual([
+        { id: 's-run', status: 'sending', send_at: null },
+        { id: 's-sent', status: 'sent', send_at: null },
+      ]);
+      expect((await sql<{ n: number | string }>`select count(*) as n from send_chunks`.execute(appDb.db)).rows[0]?.n).toEqual(2);
+      await sql`insert into sends (id, member_id, sender_id, created_at, idempotency_key, request_hash, text, status, send_at, updated_at) values ('s-later', 'm4', 1, ${now}, 'k-later', 'h', 'Later', 'scheduled', ${now + 60_000}, ${now})`.execute(appDb.db);
+      await expect(sql`update sends set status = 'bogus' where id = 's-later'`.execute(appDb.db)).rejects.toThrow();
+      // Foreign keys still hold after the SQLite rebuild: deleting the portal removes its sends and their chunks.
+      await sql`delete from portals where member_id = 'm4'`.execute(appDb.db);
+      expect((await sql<{ n: number | string }>`select count(*) as n from send_chunks`.execute(appDb.db)).rows[0]?.n).toEqual(0);
+
+      expect((await migrator.migrateTo('0003_portal_app_status')).error).toBeUndefined();
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
     });
 
     it('refuses a database that has applied a migration this code does not know', async () => {

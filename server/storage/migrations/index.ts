@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_sends.js';
 import * as m0003 from './0003_portal_app_status.js';
+import * as m0004 from './0004_scheduled_sends.js';
 
 /**
  * Every migration, in order. Names are `NNNN_name`; Kysely applies them in name order and refuses
@@ -12,6 +13,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0001_foundation': m0001,
   '0002_sends': m0002,
   '0003_portal_app_status': m0003,
+  '0004_scheduled_sends': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
