@@ -20,6 +20,7 @@ import { sendAudience } from './send/audience.js';
 import { audienceRoutes } from './api/audienceRoutes.js';
 import { createDepartmentTreeCache } from './audience/departmentTreeCache.js';
 import { createPortalRateLimiter } from './send/rateLimiter.js';
+import type { Lifecycle } from './lifecycle.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -36,6 +37,8 @@ export interface AppDependencies {
   sends?: SendOptions;
   /** Per-user and per-portal limits on /api/ (default DEFAULT_API_RATE_LIMITS). */
   apiRateLimits?: ApiRateLimits;
+  /** Where the app registers what must end cleanly on shutdown (the scheduler, sends in flight). */
+  lifecycle?: Lifecycle;
 }
 
 /** Builds the Express app from its dependencies; listening is the caller's business (server/main.ts, tests). */
@@ -77,9 +80,13 @@ export function createApp(deps: AppDependencies): Express {
     statusRoute({ config, store: deps.store }),
   );
   const audience = sendAudience(treeCache);
-  const { sendStore, pipeline } = createSending({ config, database: deps.database, store: deps.store, logger, audience, now: deps.now, fetch: deps.fetch, options: { ...deps.sends, limiter } });
+  const { sendStore, pipeline, scheduler } = createSending({ config, database: deps.database, store: deps.store, logger, audience, now: deps.now, fetch: deps.fetch, options: { ...deps.sends, limiter } });
+  deps.lifecycle?.onDrain(async () => {
+    await scheduler?.stop();
+    await pipeline?.idle();
+  });
   app.use('/api', audienceRoutes({ limiter, treeCache, logger, rest, sleep }));
-  app.use('/api', sendRoutes({ sendStore, pipeline, audienceSchema: audience.schema, answerWithinMs: deps.sends?.answerWithinMs }));
+  app.use('/api', sendRoutes({ sendStore, pipeline, audienceSchema: audience.schema, answerWithinMs: deps.sends?.answerWithinMs, now: deps.now }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'NOT_FOUND', message: 'No such API endpoint' });
   });

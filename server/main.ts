@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { createApp } from './app.js';
+import { createLifecycle } from './lifecycle.js';
 import { builtClientPages, type ClientPages } from './http/clientPages.js';
 import { openDatabase, migrateToLatest } from './storage/database.js';
 import { loadTokenCipher } from './security/keyring.js';
@@ -23,7 +24,8 @@ if (config.nodeEnv === 'development') {
   pages = builtClientPages();
 }
 
-const app = createApp({ config, logger, pages, store, database });
+const lifecycle = createLifecycle();
+const app = createApp({ config, logger, pages, store, database, lifecycle });
 const server = createServer(app);
 server.listen(config.port, () => {
   logger.info({ port: config.port, publicUrl: config.publicUrl, database: database.kind, keySource, keyId: cipher.currentKeyId }, 'listening');
@@ -32,14 +34,19 @@ server.listen(config.port, () => {
   }
 });
 
+/** How long a stopping process waits for its sends (keep the orchestrator's grace period longer). */
+const SHUTDOWN_GRACE_MS = 25_000;
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, 'shutting down');
+  logger.info({ signal }, 'shutting down: no new requests; finishing the sends in flight');
   server.close();
   server.closeIdleConnections();
+  const { timedOut } = await lifecycle.drain(SHUTDOWN_GRACE_MS);
+  if (timedOut) logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'sends still running at the end of the grace period: another process (or the next start) takes them over when their lease runs out');
   await database.close();
+  logger.info('stopped');
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

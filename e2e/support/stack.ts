@@ -10,6 +10,7 @@ import { createTokenCipher, generateEncryptionKey } from '../../server/security/
 import type { SendOptions } from '../../server/send/wiring.js';
 import type { ApiRateLimits } from '../../server/api/apiRateLimit.js';
 import { REQUIRED_SCOPES } from '../../server/bitrix/scopes.js';
+import { createLifecycle } from '../../server/lifecycle.js';
 import { startSimulator } from '../portal/index.js';
 import type { Clock, PortalOptions, Simulator } from '../portal/contract.js';
 
@@ -85,7 +86,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await openDatabase(config.databaseUrl, { logger });
   await migrateToLatest(database, { logger });
   const store = createPortalStore(database, createTokenCipher(encryptionKey));
-  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store, database, now: () => sim.clock.now(), sends: options.sends, apiRateLimits: options.apiRateLimits }));
+  const lifecycle = createLifecycle();
+  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store, database, now: () => sim.clock.now(), sends: options.sends, apiRateLimits: options.apiRateLimits, lifecycle }));
 
   return {
     appUrl,
@@ -96,6 +98,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await lifecycle.drain(10_000);
       await sim.close();
       await database.close();
     },

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Language } from '../bitrix/errorCatalog.js';
 import { FINAL_SEND_STATUSES, type ChunkTotals, type SendRecord, type SendStore } from '../storage/sendStore.js';
-import { messageCheckSchema, payloadFit, sendRequestSchema, validationFailure, type PayloadFit } from '../send/messageSchema.js';
+import { messageCheckSchema, payloadFit, scheduleProblem, sendRequestSchema, validationFailure, type PayloadFit } from '../send/messageSchema.js';
 import { IdempotencyConflictError, type SendPipeline } from '../send/sendPipeline.js';
 import { describeSendError } from '../send/sendErrors.js';
 import { requireAdmin } from './frameAuth.js';
@@ -15,7 +15,10 @@ import { requireAdmin } from './frameAuth.js';
  *   error table's status with `{error, message, send, fit}` when the send failed as a whole;
  * - `GET /api/sends?limit=&before=` -> `{sends, nextBefore}`, newest first, this portal only;
  * - `GET /api/sends/:id` -> `{send}` (404 for another portal's);
- * - `POST /api/message/check` {text, avatar?} -> `{fit}`.
+ * - `POST /api/message/check` {text, avatar?} -> `{fit}`;
+ * - with `sendAt` (ISO 8601 with its zone, 1 minute to 1 year ahead) `POST /api/sends` records the send
+ *   as `scheduled` (201) and the scheduler starts it when due, re-checking that its sender is still an
+ *   administrator; `POST /api/sends/:id/cancel` cancels it until it starts (409 once it has).
  * "accepted" is all Bitrix24 tells us: it never reports delivery.
  */
 
@@ -27,6 +30,7 @@ export interface SendRoutesDeps {
   audienceSchema: z.ZodType;
   /** How long `POST /api/sends` waits for the send to finish before answering 202 (default 20 s). */
   answerWithinMs?: number;
+  now?: () => number;
 }
 
 export interface SendErrorView {
@@ -56,6 +60,8 @@ export interface SendView {
   pendingCount: number;
   error: SendErrorView | null;
   finishedAt: number | null;
+  /** When a scheduled send is (or was) due, epoch ms; null for one sent at once. */
+  sendAt: number | null;
 }
 
 const EMPTY_TOTALS: ChunkTotals = { pending: 0, sending: 0, accepted: 0, failed: 0, uncertain: 0 };
@@ -96,6 +102,7 @@ export function toSendView(send: SendRecord, totals: ChunkTotals, language: Lang
     pendingCount: totals.pending + totals.sending,
     error,
     finishedAt: send.finishedAt,
+    sendAt: send.sendAt,
   };
 }
 
@@ -107,6 +114,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
   const router = Router();
   const schema = sendRequestSchema(deps.audienceSchema);
   const answerWithinMs = deps.answerWithinMs ?? 20_000;
+  const now = deps.now ?? Date.now;
 
   async function view(send: SendRecord, language: Language): Promise<SendView> {
     const totals = await deps.sendStore.chunkTotals([send.id]);
@@ -128,6 +136,11 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
       return res.status(503).json({ error: 'APP_MISCONFIGURED', message: 'The app is not connected to Bitrix24 (client id and secret are not configured).' });
     }
     const body = parsed.data;
+    const sendAt = body.sendAt === undefined ? null : Date.parse(body.sendAt);
+    if (sendAt !== null) {
+      const problem = scheduleProblem(sendAt, now());
+      if (problem) return res.status(400).json({ error: 'SEND_AT_INVALID', message: problem, field: 'sendAt' });
+    }
     const fit = payloadFit(caller.portal.appName, body.text, body.avatar);
     let submission;
     try {
@@ -139,6 +152,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
         avatar: body.avatar ?? null,
         audience: body.audience,
         testToSelf: body.testToSelf ?? false,
+        sendAt,
       });
     } catch (error) {
       if (error instanceof IdempotencyConflictError) {
@@ -155,6 +169,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     const answer = { send: await view(send, languageOf(req)), fit };
     res.setHeader('Cache-Control', 'no-store');
     if (!submission.created) res.setHeader('Idempotent-Replayed', 'true');
+    if (send.status === 'scheduled') return res.status(submission.created ? 201 : 200).json(answer);
     if (!FINAL_SEND_STATUSES.includes(send.status)) return res.status(202).json(answer);
     if (send.status === 'failed' && answer.send.error) {
       const entry = describeSendError(answer.send.error.source);
@@ -179,6 +194,22 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     if (!send) return res.status(404).json({ error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ send: await view(send, languageOf(req)) });
+  });
+
+  router.post('/sends/:id/cancel', requireAdmin, async (req, res) => {
+    const memberId = req.caller!.memberId;
+    const id = String(req.params.id);
+    const send = SEND_ID.test(id) ? await deps.sendStore.getSend(memberId, id) : null;
+    if (!send) return res.status(404).json({ error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
+    res.setHeader('Cache-Control', 'no-store');
+    if (!(await deps.sendStore.cancelScheduledSend(memberId, id))) {
+      const current = (await deps.sendStore.getSend(memberId, id)) ?? send;
+      const message =
+        current.status === 'cancelled' ? 'This send was already cancelled.' : 'This send has already started or finished; only a scheduled send that has not started can be cancelled.';
+      return res.status(409).json({ error: 'NOT_CANCELLABLE', message, send: await view(current, languageOf(req)) });
+    }
+    const cancelled = (await deps.sendStore.getSend(memberId, id)) ?? send;
+    res.json({ send: await view(cancelled, languageOf(req)) });
   });
 
   return router;

@@ -53,6 +53,34 @@ function isHttpsUrl(value: string): boolean {
   }
 }
 
+/** A date-time with an explicit offset or Z: a time without a zone would be read in the server's, not the admin's. */
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+/** How far ahead a send may be scheduled, and how soon at the earliest. */
+export const SCHEDULE_MIN_AHEAD_MS = 60_000;
+export const SCHEDULE_MAX_AHEAD_MS = 366 * 24 * 3_600_000;
+
+export const sendAtField = z
+  .string({ error: 'sendAt must be a date and time, e.g. 2026-11-24T09:00:00+01:00.' })
+  .trim()
+  .regex(ISO_WITH_ZONE, 'sendAt must include its time zone, e.g. 2026-11-24T09:00:00+01:00 or 2026-11-24T08:00:00Z.')
+  .refine(isRealDateTime, 'sendAt is not a real date and time.');
+
+/** Date.parse rolls 30 February over into March; a schedule must name a day that exists. */
+function isRealDateTime(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+  if (!match || Number.isNaN(Date.parse(value))) return false;
+  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  return calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day && hour < 24 && minute < 60;
+}
+
+/** Why `sendAt` (parsed) cannot be scheduled at `now`, or null when it can. */
+export function scheduleProblem(sendAt: number, now: number): string | null {
+  if (sendAt < now + SCHEDULE_MIN_AHEAD_MS) return 'sendAt must be at least one minute in the future.';
+  if (sendAt > now + SCHEDULE_MAX_AHEAD_MS) return 'sendAt must be within a year from now.';
+  return null;
+}
+
 export const messageCheckSchema = z.strictObject({
   text: textField,
   avatar: avatarField.optional(),
@@ -99,6 +127,7 @@ const FIELD_CODES: Record<string, { tooLong?: string; other: string }> = {
   idempotencyKey: { other: 'IDEMPOTENCY_KEY_INVALID' },
   audience: { other: 'AUDIENCE_INVALID' },
   testToSelf: { other: 'VALIDATION_FAILED' },
+  sendAt: { other: 'SEND_AT_INVALID' },
 };
 
 /** The first problem of a failed parse as a stable code, a readable message and the field's name. */
@@ -130,9 +159,14 @@ export function sendRequestSchema<A extends z.ZodType>(audience: A) {
       avatar: avatarField.optional(),
       audience: audience.optional(),
       testToSelf: z.boolean({ error: 'testToSelf must be true or false.' }).optional(),
+      sendAt: sendAtField.optional(),
     })
     .refine((body) => body.testToSelf === true || body.audience !== undefined, {
       path: ['audience'],
       message: 'Choose the recipients, or send a test to yourself.',
+    })
+    .refine((body) => !(body.testToSelf === true && body.sendAt !== undefined), {
+      path: ['sendAt'],
+      message: 'A test to yourself goes at once; it cannot be scheduled.',
     });
 }

@@ -10,6 +10,8 @@ const entry = (apiCode: string, httpStatus: number, retryable: boolean, message:
 
 /** The code our push transport gives a call that may have reached Bitrix24 but got no answer (see pushTransport.ts). */
 export const OUTCOME_UNKNOWN = 'PUSH_OUTCOME_UNKNOWN';
+/** A scheduled send's sender was no longer an administrator when its time came. */
+export const SENDER_NOT_ADMIN = 'SENDER_NOT_ADMIN';
 
 export const SEND_ERRORS: Readonly<Record<string, ErrorEntry>> = {
   [OUTCOME_UNKNOWN]: entry('OUTCOME_UNKNOWN', 502, false, {
@@ -31,6 +33,11 @@ export const SEND_ERRORS: Readonly<Record<string, ErrorEntry>> = {
     en: 'A chosen workgroup no longer exists in Bitrix24, or you cannot see it. Remove it from the recipients and choose again.',
     ru: 'Одной из выбранных рабочих групп больше нет в Битрикс24, или она вам не видна. Уберите её из получателей и выберите заново.',
     de: 'Eine gewählte Arbeitsgruppe gibt es in Bitrix24 nicht mehr, oder Sie können sie nicht sehen. Entfernen Sie sie aus den Empfängern und wählen Sie neu.',
+  }),
+  [SENDER_NOT_ADMIN]: entry('SENDER_NOT_ADMIN', 403, false, {
+    en: 'This scheduled push was not sent: the administrator who scheduled it is no longer a portal administrator. An administrator can send it again from the history.',
+    ru: 'Запланированное уведомление не отправлено: администратор, который его запланировал, больше не администратор портала. Администратор может отправить его снова из истории.',
+    de: 'Dieser geplante Push wurde nicht gesendet: Der Administrator, der ihn geplant hat, ist kein Portal-Administrator mehr. Ein Administrator kann ihn aus dem Verlauf erneut senden.',
   }),
   NO_STORED_AUTH: entry('REOPEN_APP', 401, false, {
     en: 'The app has no saved Bitrix24 authorization of yours to send with. Open the app from the left menu once, then send again.',

@@ -7,7 +7,7 @@ import { TokensUnusableError, type PortalGateway } from '../bitrix/portalGateway
 import type { ChunkRecord, SendRecord, SendStatus, SendStore } from '../storage/sendStore.js';
 import { createPortalRateLimiter, type PortalRateLimiter, type RateLimit } from './rateLimiter.js';
 import { NOT_CONNECTED } from './pushTransport.js';
-import { OUTCOME_UNKNOWN } from './sendErrors.js';
+import { OUTCOME_UNKNOWN, SENDER_NOT_ADMIN } from './sendErrors.js';
 
 /**
  * The send pipeline: record -> resolve the audience -> record chunks -> push each chunk once.
@@ -66,6 +66,8 @@ export interface SendRequest {
   avatar?: string | null;
   audience?: unknown;
   testToSelf?: boolean;
+  /** Epoch ms: record the send as scheduled for then instead of sending now. */
+  sendAt?: number | null;
 }
 
 export interface Submission {
@@ -98,6 +100,12 @@ export interface SendPipeline {
    * whose owner's lease ran out.
    */
   recoverInterruptedSends(): Promise<RecoveryOutcome>;
+  /**
+   * Starts the scheduled sends whose time has come (each claimed by one process), re-checking just
+   * before each that its sender is still an administrator. Resolves with how many it started; their
+   * runs go on (see `idle`).
+   */
+  runDueScheduledSends(): Promise<number>;
   /** Resolves when every run started by this pipeline has ended (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -126,7 +134,13 @@ export function timeOrderedIdFactory(now: () => number): () => string {
 }
 
 export function requestHash(request: SendRequest): string {
-  const content = { text: request.text, avatar: request.avatar ?? null, audience: request.testToSelf ? null : (request.audience ?? null), testToSelf: Boolean(request.testToSelf) };
+  const content = {
+    text: request.text,
+    avatar: request.avatar ?? null,
+    audience: request.testToSelf ? null : (request.audience ?? null),
+    testToSelf: Boolean(request.testToSelf),
+    ...(request.sendAt ? { sendAt: request.sendAt } : {}),
+  };
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
 
@@ -313,20 +327,15 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
       audience: request.testToSelf ? null : (request.audience ?? null),
       testToSelf: Boolean(request.testToSelf),
       leaseUntil: now() + leaseMs,
+      sendAt: request.sendAt ?? null,
     });
     if (!created) {
       if (send.requestHash !== hash) throw new IdempotencyConflictError(send);
       return { send, created, done: running.get(send.id) ?? Promise.resolve(send) };
     }
+    // A scheduled send waits for runDueScheduledSends.
+    if (send.status === 'scheduled') return { send, created, done: Promise.resolve(send) };
     return { send, created, done: track(send.id, guarded(send, execute(send))) };
-  }
-
-  let lastSweep = now();
-  /** A crashed process's sends are taken over once their lease runs out: checked now and then while in use. */
-  function sweepNowAndThen(): void {
-    if (!store.multiProcess || now() - lastSweep < leaseMs) return;
-    lastSweep = now();
-    recoverInterruptedSends().catch((error: unknown) => logger.error({ err: error }, 'recovering interrupted sends failed'));
   }
 
   async function recoverInterruptedSends(): Promise<RecoveryOutcome> {
@@ -344,11 +353,39 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
     return { resumed: claimed.length, uncertainChunks };
   }
 
+  /** The sender's rights as Bitrix24 sees them now, with their own stored authorization. */
+  async function stillAdmin(send: SendRecord): Promise<true | string> {
+    try {
+      await limiter.acquire(send.memberId);
+      const { result } = await gateway.callAsUser<{ ADMIN?: unknown }>(send.memberId, send.senderId, 'profile');
+      return result?.ADMIN === true ? true : SENDER_NOT_ADMIN;
+    } catch (error) {
+      return errorCodeOf(error);
+    }
+  }
+
+  async function startScheduled(send: SendRecord): Promise<SendRecord> {
+    const check = await stillAdmin(send);
+    if (check !== true) {
+      logger.warn({ sendId: send.id, memberId: send.memberId, code: check }, 'scheduled send not started: its sender cannot send now');
+      await store.finishSend(send.id, 'failed', check);
+      return reload(send);
+    }
+    return execute(send);
+  }
+
+  async function runDueScheduledSends(): Promise<number> {
+    const due = await store.claimDueScheduledSends(now(), now() + leaseMs);
+    for (const send of due) track(send.id, guarded(send, startScheduled(send)));
+    if (due.length > 0) logger.info({ started: due.length }, 'scheduled sends started');
+    return due.length;
+  }
+
   return {
     recoverInterruptedSends,
+    runDueScheduledSends,
 
     async submit(request) {
-      sweepNowAndThen();
       const key = JSON.stringify([request.memberId, request.idempotencyKey]);
       const inFlight = submitting.get(key);
       if (inFlight) {

@@ -7,7 +7,8 @@ import { createOAuthClient } from '../bitrix/oauthClient.js';
 import { createPortalGateway, type PortalGateway } from '../bitrix/portalGateway.js';
 import { createSendStore, type SendStore } from '../storage/sendStore.js';
 import { pushSafeFetch } from './pushTransport.js';
-import { createSendPipeline, type ResolveAudience, type SendPipeline, type SendPipelineDeps } from './sendPipeline.js';
+import { createSendPipeline, DEFAULT_LEASE_MS, type ResolveAudience, type SendPipeline, type SendPipelineDeps } from './sendPipeline.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
 
 /** What createApp needs to offer sending; tests override the timing parts (sleep, limits, backoff). */
 export interface SendOptions extends Partial<Pick<SendPipelineDeps, 'sleep' | 'rateLimit' | 'limiter' | 'chunkSize' | 'maxAttempts' | 'backoffMs' | 'leaseMs'>> {
@@ -17,6 +18,9 @@ export interface SendOptions extends Partial<Pick<SendPipelineDeps, 'sleep' | 'r
   recoverAtStart?: boolean;
   /** Called with the pipeline once built (tests wait on it, or drive recovery). */
   onPipeline?: (pipeline: SendPipeline) => void;
+  /** The scheduler's tick (default 5 s); false: not started (tests tick it themselves through onScheduler). */
+  scheduler?: false | { tickMs?: number };
+  onScheduler?: (scheduler: Scheduler) => void;
 }
 
 export interface AudienceModule {
@@ -40,15 +44,24 @@ export function createSending(deps: {
   now?: () => number;
   fetch?: typeof fetch;
   options?: SendOptions;
-}): { sendStore: SendStore; pipeline: SendPipeline | null } {
+}): { sendStore: SendStore; pipeline: SendPipeline | null; scheduler: Scheduler | null } {
   const sendStore = createSendStore(deps.database, { now: deps.now });
   const gateway = createSendGateway(deps);
-  if (!gateway) return { sendStore, pipeline: null };
-  const { answerWithinMs: _answer, recoverAtStart, onPipeline, ...timing } = deps.options ?? {};
+  if (!gateway) return { sendStore, pipeline: null, scheduler: null };
+  const { answerWithinMs: _answer, recoverAtStart, onPipeline, scheduler: schedulerOptions, onScheduler, ...timing } = deps.options ?? {};
   const pipeline = createSendPipeline({ store: sendStore, gateway, resolveAudience: deps.audience.resolve, logger: deps.logger, now: deps.now, ...timing });
   onPipeline?.(pipeline);
   if (recoverAtStart ?? true) {
     pipeline.recoverInterruptedSends().catch((error: unknown) => deps.logger.error({ err: error }, 'recovering interrupted sends failed'));
   }
-  return { sendStore, pipeline };
+  const scheduler = createScheduler({
+    pipeline,
+    logger: deps.logger,
+    now: deps.now,
+    tickMs: schedulerOptions ? schedulerOptions.tickMs : undefined,
+    recoverEveryMs: timing.leaseMs ?? DEFAULT_LEASE_MS,
+  });
+  onScheduler?.(scheduler);
+  if (schedulerOptions !== false) scheduler.start();
+  return { sendStore, pipeline, scheduler };
 }

@@ -12,9 +12,9 @@ import type { DatabaseSchema } from './schema.js';
  * - `claimInterruptedSends`: a send whose lease ran out is taken over by exactly one process.
  */
 
-export type SendStatus = 'queued' | 'sending' | 'sent' | 'partly_failed' | 'failed';
+export type SendStatus = 'queued' | 'scheduled' | 'sending' | 'sent' | 'partly_failed' | 'failed' | 'cancelled';
 export type ChunkStatus = 'pending' | 'sending' | 'accepted' | 'failed' | 'uncertain';
-export const FINAL_SEND_STATUSES: readonly SendStatus[] = ['sent', 'partly_failed', 'failed'];
+export const FINAL_SEND_STATUSES: readonly SendStatus[] = ['sent', 'partly_failed', 'failed', 'cancelled'];
 
 export interface SendsTable {
   id: string;
@@ -33,6 +33,8 @@ export interface SendsTable {
   finished_at: number | null;
   lease_until: number | null;
   updated_at: number;
+  /** When a scheduled send is due (epoch ms); null for a send made to go at once. */
+  send_at: number | null;
 }
 
 export interface SendChunksTable {
@@ -68,6 +70,8 @@ export interface SendRecord {
   errorCode: string | null;
   finishedAt: number | null;
   leaseUntil: number | null;
+  /** When a scheduled send is (or was) due; null for one that went at once. */
+  sendAt: number | null;
 }
 
 export interface ChunkRecord {
@@ -101,6 +105,8 @@ export interface NewSend {
   audience: unknown;
   testToSelf: boolean;
   leaseUntil: number;
+  /** Given: the send is recorded `scheduled` for that time, with no lease. */
+  sendAt?: number | null;
 }
 
 export interface SendPage {
@@ -144,6 +150,13 @@ export interface SendStore {
    * each taken over by a conditional update, so one process wins each.
    */
   claimInterruptedSends(leaseUntil: number, options?: { ignoreLeases?: boolean }): Promise<SendRecord[]>;
+  /**
+   * Scheduled sends whose time has come (`send_at <= now`), oldest first, each moved to `queued` with a
+   * lease by a conditional update: one process wins each.
+   */
+  claimDueScheduledSends(now: number, leaseUntil: number, limit?: number): Promise<SendRecord[]>;
+  /** `scheduled -> cancelled` for this portal's send; false when it is not (or no longer) scheduled. */
+  cancelScheduledSend(memberId: string, id: string): Promise<boolean>;
 }
 
 export function createSendStore(appDb: AppDatabase, options: { now?: () => number } = {}): SendStore {
@@ -167,6 +180,7 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
       errorCode: row.error_code,
       finishedAt: row.finished_at === null ? null : Number(row.finished_at),
       leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
+      sendAt: row.send_at === null || row.send_at === undefined ? null : Number(row.send_at),
     };
   }
 
@@ -207,11 +221,12 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
           audience: input.audience === null || input.audience === undefined ? null : JSON.stringify(input.audience),
           test_to_self: input.testToSelf ? 1 : 0,
           recipient_count: null,
-          status: 'queued',
+          status: input.sendAt ? 'scheduled' : 'queued',
           error_code: null,
           finished_at: null,
-          lease_until: input.leaseUntil,
+          lease_until: input.sendAt ? null : input.leaseUntil,
           updated_at: timestamp,
+          send_at: input.sendAt ?? null,
         })
         .onConflict((conflict) => conflict.columns(['member_id', 'idempotency_key']).doNothing())
         .returningAll()
@@ -350,6 +365,41 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
         .where('status', '=', 'sending')
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
+    },
+
+    async claimDueScheduledSends(at, leaseUntil, limit = 100) {
+      const due = await db
+        .selectFrom('sends')
+        .selectAll()
+        .where('status', '=', 'scheduled')
+        .where('send_at', '<=', at)
+        .orderBy('send_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      const claimed: SendRecord[] = [];
+      for (const row of due) {
+        const result = await db
+          .updateTable('sends')
+          .set({ status: 'queued', lease_until: leaseUntil, updated_at: now() })
+          .where('id', '=', row.id)
+          .where('status', '=', 'scheduled')
+          .executeTakeFirst();
+        if (result.numUpdatedRows > 0n) claimed.push(toSend({ ...row, status: 'queued', lease_until: leaseUntil }));
+      }
+      return claimed;
+    },
+
+    async cancelScheduledSend(memberId, id) {
+      const timestamp = now();
+      const result = await db
+        .updateTable('sends')
+        .set({ status: 'cancelled', finished_at: timestamp, updated_at: timestamp })
+        .where('member_id', '=', memberId)
+        .where('id', '=', id)
+        .where('status', '=', 'scheduled')
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
 
     async claimInterruptedSends(leaseUntil, { ignoreLeases = false } = {}) {

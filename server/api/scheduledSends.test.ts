@@ -1,0 +1,217 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startStack, TEST_CLIENT_ID, TEST_CLIENT_SECRET, type Stack } from '../../e2e/support/stack.js';
+import { fixtureClientPages } from '../../e2e/support/fixturePages.js';
+import { firstAdmin, isRecipient, postInstall } from '../../e2e/support/directory.js';
+import { ManualClock } from '../../e2e/portal/index.js';
+import type { SimPortal } from '../../e2e/portal/contract.js';
+import { createApp } from '../app.js';
+import { createLogger } from '../logger.js';
+import { forEachDatabase, type TestDatabase } from '../storage/testDatabases.js';
+import { runContenders } from '../storage/testSupport/childProcesses.js';
+import type { SendPipeline } from '../send/sendPipeline.js';
+import type { Scheduler } from '../send/scheduler.js';
+import { MEMBER_ID_HEADER } from './frameAuth.js';
+import type { SendView } from './sendRoutes.js';
+
+/** Scheduled sends through the API and the simulator, on SQLite and PostgreSQL: time, restarts, rights, cancel, processes. */
+forEachDatabase('scheduled sends', (getDb) => scheduledSends(getDb, { multiProcess: false }), { only: ['sqlite'] });
+forEachDatabase('scheduled sends', (getDb) => scheduledSends(getDb, { multiProcess: true }), { only: ['postgres'] });
+
+function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProcess: boolean }): void {
+  let stack: Stack;
+  const clock = new ManualClock(Date.UTC(2026, 10, 24, 9));
+  const HOUR = 3_600_000;
+
+  /** An app process on the stack's database, its scheduler ticked by hand. */
+  interface AppProcess {
+    url: string;
+    pipeline: SendPipeline;
+    scheduler: Scheduler;
+    close(): Promise<void>;
+  }
+  const processes: AppProcess[] = [];
+
+  async function startAppProcess(): Promise<AppProcess> {
+    let pipeline!: SendPipeline;
+    let scheduler!: Scheduler;
+    const app = createApp({
+      config: stack.config,
+      logger: createLogger({ level: 'silent' }),
+      pages: fixtureClientPages(),
+      store: stack.store,
+      database: stack.database,
+      now: () => clock.now(),
+      sends: {
+        sleep: async (ms) => clock.advance(ms),
+        scheduler: false,
+        recoverAtStart: false,
+        onPipeline: (built) => (pipeline = built),
+        onScheduler: (built) => (scheduler = built),
+      },
+    });
+    const server: Server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const running: AppProcess = {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      pipeline,
+      scheduler,
+      async close() {
+        await pipeline.idle();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+    processes.push(running);
+    return running;
+  }
+
+  let app: AppProcess;
+
+  beforeAll(async () => {
+    stack = await startStack({ pages: fixtureClientPages(), databaseUrl: getDb().url, clock, portals: [{ label: 'one', users: 40 }, { label: 'two', users: 20 }] });
+    for (const label of ['one', 'two']) expect(await postInstall(stack.sim.portal(label))).toBe(200);
+    app = await startAppProcess();
+  });
+
+  afterAll(async () => {
+    for (const running of processes) await running.close();
+    await stack?.close();
+  });
+
+  const as = (portal: SimPortal, userId = firstAdmin(portal).id) => ({
+    Authorization: `Bearer ${portal.issueTokens(userId).access_token}`,
+    [MEMBER_ID_HEADER]: portal.memberId,
+    'Content-Type': 'application/json',
+  });
+  type Answer = { send: SendView; error?: string; field?: string; message?: string };
+  async function call(base: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: Answer }> {
+    const response = await fetch(`${base}/api${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as Answer };
+  }
+  const iso = (at: number) => new Date(at).toISOString();
+  const employees = (portal: SimPortal) => portal.directory.users.filter((user) => isRecipient(user) && user.pushEnabled).slice(0, 3).map((user) => user.id);
+  const pushed = (portal: SimPortal, text: string) => portal.pushes.filter((push) => push.text === text).map((push) => push.userId).sort((a, b) => a - b);
+  async function tickAll(running: AppProcess = app) {
+    await running.scheduler.tick();
+    await running.pipeline.idle();
+  }
+
+  it('waits for its time, then goes once; the history shows it scheduled, then sent', async () => {
+    const portal = stack.sim.portal('one');
+    const text = `Scheduled ${randomUUID()}`;
+    const users = employees(portal);
+    const key = randomUUID();
+    const created = await call(app.url, '/sends', as(portal), { idempotencyKey: key, text, audience: { users }, sendAt: new Date(clock.now() + 2 * HOUR).toISOString().replace('Z', '+00:00') });
+    expect(created.status).toBe(201);
+    expect(created.body.send).toMatchObject({ status: 'scheduled', sendAt: clock.now() + 2 * HOUR, recipientCount: null });
+    // The same request again is the same send (idempotent), still scheduled.
+    const replay = await call(app.url, '/sends', as(portal), { idempotencyKey: key, text, audience: { users }, sendAt: iso(clock.now() + 2 * HOUR) });
+    expect([replay.status, replay.body.send.id]).toEqual([200, created.body.send.id]);
+
+    clock.advance(HOUR);
+    await tickAll();
+    expect(pushed(portal, text)).toEqual([]);
+    clock.advance(HOUR);
+    await tickAll();
+    await tickAll();
+    expect(pushed(portal, text)).toEqual(users);
+    const after = await call(app.url, `/sends/${created.body.send.id}`, as(portal));
+    expect(after.body.send).toMatchObject({ status: 'sent', acceptedCount: users.length, sendAt: clock.now() });
+  });
+
+  it('refuses a time without its zone, in the past, too far ahead, or on a test to oneself — naming sendAt', async () => {
+    const portal = stack.sim.portal('one');
+    const base = { idempotencyKey: randomUUID(), text: 'When?', audience: { users: [2] } };
+    const cases: Array<[unknown, string]> = [
+      ['2026-11-24T18:00:00', 'time zone'],
+      ['2026-11-24 18:00', 'time zone'],
+      ['tomorrow', 'time zone'],
+      [1_800_000_000_000, 'date and time'],
+      ['2026-02-30T10:00:00Z', 'real date'],
+      [iso(clock.now() - HOUR), 'at least one minute'],
+      [iso(clock.now() + 30_000), 'at least one minute'],
+      [iso(clock.now() + 400 * 24 * HOUR), 'within a year'],
+    ];
+    for (const [sendAt, message] of cases) {
+      const answer = await call(app.url, '/sends', as(portal), { ...base, idempotencyKey: randomUUID(), sendAt });
+      expect([answer.status, answer.body.error, answer.body.field], String(sendAt)).toEqual([400, 'SEND_AT_INVALID', 'sendAt']);
+      expect(answer.body.message).toContain(message);
+    }
+    const test = await call(app.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text: 'Me later', testToSelf: true, sendAt: iso(clock.now() + HOUR) });
+    expect([test.status, test.body.field]).toEqual([400, 'sendAt']);
+  });
+
+  it('cancelled before its time it never goes; once started or finished it cannot be cancelled; another portal cannot touch it', async () => {
+    const portal = stack.sim.portal('one');
+    const text = `Cancelled ${randomUUID()}`;
+    const created = await call(app.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text, audience: { users: employees(portal) }, sendAt: iso(clock.now() + HOUR) });
+    const id = created.body.send.id;
+    const other = stack.sim.portal('two');
+    expect((await call(app.url, `/sends/${id}/cancel`, as(other), {})).status).toBe(404);
+    const cancelled = await call(app.url, `/sends/${id}/cancel`, as(portal), {});
+    expect([cancelled.status, cancelled.body.send.status]).toEqual([200, 'cancelled']);
+    expect((await call(app.url, `/sends/${id}/cancel`, as(portal), {})).body.error).toBe('NOT_CANCELLABLE');
+    clock.advance(2 * HOUR);
+    await tickAll();
+    expect(pushed(portal, text)).toEqual([]);
+
+    const now = await call(app.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text: `${text} now`, audience: { users: employees(portal) } });
+    const late = await call(app.url, `/sends/${now.body.send.id}/cancel`, as(portal), {});
+    expect([late.status, late.body.error]).toEqual([409, 'NOT_CANCELLABLE']);
+  });
+
+  it('survives a restart: a send scheduled through one process is sent by the next, once', async () => {
+    const portal = stack.sim.portal('one');
+    const text = `Restart ${randomUUID()}`;
+    const first = await startAppProcess();
+    await call(first.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text, audience: { users: employees(portal) }, sendAt: iso(clock.now() + HOUR) });
+    await first.close();
+    clock.advance(3 * HOUR); // the app was down when the time came
+    const next = await startAppProcess();
+    await tickAll(next);
+    await tickAll(next);
+    expect(pushed(portal, text)).toEqual(employees(portal));
+  });
+
+  it('re-checks its sender just before sending: one who is no longer an administrator sends nothing, and the history says why', async () => {
+    const portal = stack.sim.portal('two');
+    const sender = firstAdmin(portal);
+    const text = `Demoted ${randomUUID()}`;
+    const created = await call(app.url, '/sends', as(portal, sender.id), { idempotencyKey: randomUUID(), text, audience: { users: employees(portal) }, sendAt: iso(clock.now() + HOUR) });
+    expect(created.status).toBe(201);
+    sender.admin = false;
+    try {
+      clock.advance(2 * HOUR);
+      await tickAll();
+    } finally {
+      sender.admin = true;
+    }
+    expect(pushed(portal, text)).toEqual([]);
+    const after = await call(app.url, `/sends/${created.body.send.id}`, as(portal, sender.id));
+    expect(after.body.send).toMatchObject({ status: 'failed', error: { code: 'SENDER_NOT_ADMIN' } });
+    expect(after.body.send.error?.message).toContain('no longer a portal administrator');
+  });
+
+  if (multiProcess) it('two app processes on one PostgreSQL send a due scheduled push once', async () => {
+    const portal = stack.sim.portal('one');
+    const text = `Two processes ${randomUUID()}`;
+    const users = portal.directory.users.filter((user) => isRecipient(user) && user.pushEnabled).map((user) => user.id);
+    await call(app.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text, audience: { users }, sendAt: iso(clock.now() + HOUR) });
+    clock.advance(HOUR + 1_000);
+    const env = {
+      DATABASE_URL: getDb().url,
+      TOKEN_KEY: stack.config.tokenEncryptionKey!,
+      OAUTH_URL: stack.sim.oauth.url,
+      CLIENT_ID: TEST_CLIENT_ID,
+      CLIENT_SECRET: TEST_CLIENT_SECRET,
+      NOW: String(clock.now()),
+      TICKS: '3',
+    };
+    const results = await runContenders<{ started: number }>('../../send/testSupport/schedulerContender.ts', [env, env], 60_000);
+    expect(results.reduce((sum, result) => sum + result.started, 0)).toBe(1);
+    expect(pushed(portal, text)).toEqual(users);
+  });
+}
