@@ -214,4 +214,23 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     expect(results.reduce((sum, result) => sum + result.started, 0)).toBe(1);
     expect(pushed(portal, text)).toEqual(users);
   });
+
+  if (multiProcess) it('two app processes on one PostgreSQL given the same send at the same moment record and push it once', async () => {
+    const portal = stack.sim.portal('two');
+    const text = `Same key ${randomUUID()}`;
+    const users = employees(portal);
+    const request = { memberId: portal.memberId, senderId: firstAdmin(portal).id, idempotencyKey: randomUUID(), text, audience: { users } };
+    const env = {
+      DATABASE_URL: getDb().url,
+      TOKEN_KEY: stack.config.tokenEncryptionKey!,
+      OAUTH_URL: stack.sim.oauth.url,
+      CLIENT_ID: TEST_CLIENT_ID,
+      CLIENT_SECRET: TEST_CLIENT_SECRET,
+      REQUEST: JSON.stringify(request),
+    };
+    const results = await runContenders<{ created: boolean; sendId: string; status: string }>('../../send/testSupport/submitContender.ts', [env, env, env], 60_000);
+    expect(results.filter((result) => result.created)).toHaveLength(1);
+    expect(new Set(results.map((result) => result.sendId)).size).toBe(1);
+    expect(pushed(portal, text)).toEqual(users);
+  });
 }
