@@ -121,7 +121,7 @@ describe('recipient search and directory', () => {
 
   it('a wrong method on a known path is 405 naming the right one', async () => {
     const portal = stack.sim.portal('one');
-    for (const [path, method, allow] of [['/recipients/search?q=a', 'POST', 'GET'], ['/recipients/directory', 'DELETE', 'GET'], ['/audience/preview', 'GET', 'POST'], ['/status', 'PUT', 'GET']] as const) {
+    for (const [path, method, allow] of [['/recipients/search?q=a', 'POST', 'GET'], ['/recipients/directory', 'DELETE', 'GET'], ['/audience/preview', 'GET', 'POST'], ['/status', 'PUT', 'GET'], ['/sends', 'DELETE', 'GET, POST'], ['/sends/00000000-0000-7000-8000-000000000000/cancel', 'GET', 'POST'], ['/message/check', 'GET', 'POST']] as const) {
       const response = await fetch(`${stack.appUrl}/api${path}`, { method, headers: asAdmin(portal) });
       expect([response.status, response.headers.get('allow')], `${method} ${path}`).toEqual([405, allow]);
     }

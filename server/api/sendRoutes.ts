@@ -6,6 +6,7 @@ import { messageCheckSchema, payloadFit, scheduleProblem, sendRequestSchema, val
 import { IdempotencyConflictError, type SendPipeline } from '../send/sendPipeline.js';
 import { describeSendError } from '../send/sendErrors.js';
 import { requireAdmin } from './frameAuth.js';
+import { methodsOnly } from '../http/methodNotAllowed.js';
 
 /**
  * The send API for the frame (admins only: Bitrix24 itself accepts pushes only from admins, and the
@@ -121,14 +122,14 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     return toSendView(send, totals.get(send.id) ?? EMPTY_TOTALS, language);
   }
 
-  router.post('/message/check', requireAdmin, (req, res) => {
+  router.route('/message/check').all(methodsOnly('POST')).post(requireAdmin, (req, res) => {
     const parsed = messageCheckSchema.safeParse(req.body);
     if (!parsed.success) return badRequest(res, parsed.error);
     const fit: PayloadFit = payloadFit(req.caller!.portal.appName, parsed.data.text, parsed.data.avatar);
     res.json({ fit });
   });
 
-  router.post('/sends', requireAdmin, async (req, res) => {
+  router.route('/sends').all(methodsOnly('GET', 'POST')).post(requireAdmin, async (req, res) => {
     const caller = req.caller!;
     const parsed = schema.safeParse(req.body);
     if (!parsed.success) return badRequest(res, parsed.error);
@@ -188,7 +189,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     res.json({ sends: page.sends.map((send) => toSendView(send, totals.get(send.id) ?? EMPTY_TOTALS, language)), nextBefore: page.nextBefore });
   });
 
-  router.get('/sends/:id', requireAdmin, async (req, res) => {
+  router.route('/sends/:id').all(methodsOnly('GET')).get(requireAdmin, async (req, res) => {
     const id = String(req.params.id);
     const send = SEND_ID.test(id) ? await deps.sendStore.getSend(req.caller!.memberId, id) : null;
     if (!send) return res.status(404).json({ error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
@@ -196,7 +197,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     res.json({ send: await view(send, languageOf(req)) });
   });
 
-  router.post('/sends/:id/cancel', requireAdmin, async (req, res) => {
+  router.route('/sends/:id/cancel').all(methodsOnly('POST')).post(requireAdmin, async (req, res) => {
     const memberId = req.caller!.memberId;
     const id = String(req.params.id);
     const send = SEND_ID.test(id) ? await deps.sendStore.getSend(memberId, id) : null;
