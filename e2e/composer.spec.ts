@@ -1,4 +1,4 @@
-import { test, expect, type FrameLocator, type Page, type TestInfo } from '@playwright/test';
+import { test, expect, type FrameLocator, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { AxeBuilder } from '@axe-core/playwright';
 import { startStack, type Stack } from './support/stack.js';
 import type { DirectoryUser } from './portal/contract.js';
@@ -268,6 +268,38 @@ test('a non-admin is told only administrators send, with no send controls', asyn
   await expect(frame.getByRole('button', { name: /Send/ })).toHaveCount(0);
   await expect(frame.getByRole('combobox')).toHaveCount(0);
   await screenshot(page, testInfo, 'non-admin');
+});
+
+test('keyboard only: find a person, write, send a test, and read the outcome without a mouse', async ({ page }) => {
+  const p = portal();
+  const target = p.directory.users.filter((user) => isRecipient(user) && uniquelyNamed(user) && user.pushEnabled && user.id > 3).at(-2)!;
+  const frame = await openApp(page);
+  const search = frame.getByRole('combobox', { name: 'Search employees' });
+  await search.focus();
+  await page.keyboard.type(target.lastName);
+  await expect(optionOf(frame, target)).toBeVisible();
+  // Walk down to the person with the arrow keys, pick with Enter.
+  for (let i = 0; i < 20 && (await frame.locator('[role="option"][aria-selected="true"]').textContent())?.startsWith(fullName(target)) !== true; i++) {
+    await page.keyboard.press('ArrowDown');
+  }
+  await page.keyboard.press('Enter');
+  await expect(frame.getByTestId('recipient-chips')).toContainText(fullName(target));
+  await expect(frame.getByTestId('recipient-count')).toHaveText('1 person will receive it.');
+  // Tab on to the message; type; tab on to Send and press Enter.
+  const tabTo = async (target: Locator) => {
+    for (let presses = 0; presses < 30; presses++) {
+      if (await target.evaluate((element) => element === element.ownerDocument.activeElement)) return;
+      await page.keyboard.press('Tab');
+    }
+    throw new Error('not reachable with Tab');
+  };
+  await tabTo(frame.getByLabel('Message'));
+  const text = 'Keyboard only works.';
+  await page.keyboard.type(text);
+  await tabTo(frame.getByRole('button', { name: 'Send', exact: true }));
+  await page.keyboard.press('Enter');
+  await expect(frame.getByTestId('send-outcome')).toHaveText('Accepted by Bitrix24 for 1 recipient. Bitrix24 confirms acceptance, not delivery.', { timeout: 20_000 });
+  expect(pushesOf(text)).toEqual([target.id]);
 });
 
 test('fits the mobile app’s width: nothing scrolls sideways at 375 px, the preview goes below the message', async ({ page }, testInfo) => {
