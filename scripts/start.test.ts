@@ -32,7 +32,7 @@ async function waitFor(url: string, timeoutMs: number): Promise<Response> {
 }
 
 describe('npm start', () => {
-  it('serves the app page and /healthz on the embedded SQLite default, with a generated key', { timeout: 120_000 }, async () => {
+  it('serves the app page, /healthz and /readyz on the embedded SQLite default with a generated key, and stops cleanly on SIGTERM', { timeout: 120_000 }, async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(path.join(tmpdir(), 'start-data-'));
     const child = spawn(process.execPath, ['scripts/start.mjs'], {
@@ -48,8 +48,13 @@ describe('npm start', () => {
       expect(page.status, output).toBe(200);
       expect(await page.text()).toMatch(/<script type="module"[^>]+src="\.\/assets\/index-/);
       expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok' });
-    } finally {
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      // SIGTERM: it stops taking requests, drains (scheduler, sends in flight), closes the database and exits 0.
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
     }
     const { existsSync, statSync } = await import('node:fs');
     const keyFile = path.join(dataDir, 'token-encryption.key');
