@@ -4,6 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark, Section } from './harness.js';
 import { audienceResolution } from './audienceResolution.js';
+import { sendPipeline } from './sendPipeline.js';
+import { frameStart } from './frameStart.js';
 import { refreshStorm } from './refreshStorm.js';
 import { recipientSearch } from './recipientSearch.js';
 
@@ -15,6 +17,8 @@ import { recipientSearch } from './recipientSearch.js';
 
 const BENCHMARKS: Array<{ name: string; run: Benchmark }> = [
   { name: 'audience', run: audienceResolution },
+  { name: 'send', run: sendPipeline },
+  { name: 'frame', run: frameStart },
   { name: 'refresh', run: refreshStorm },
   { name: 'search', run: recipientSearch },
 ];
