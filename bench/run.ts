@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Benchmark, Section } from './harness.js';
 import { audienceResolution } from './audienceResolution.js';
 import { sendPipeline } from './sendPipeline.js';
+import { apiLoad } from './apiLoad.js';
 import { frameStart } from './frameStart.js';
 import { refreshStorm } from './refreshStorm.js';
 import { recipientSearch } from './recipientSearch.js';
@@ -18,6 +19,7 @@ import { recipientSearch } from './recipientSearch.js';
 const BENCHMARKS: Array<{ name: string; run: Benchmark }> = [
   { name: 'audience', run: audienceResolution },
   { name: 'send', run: sendPipeline },
+  { name: 'load', run: apiLoad },
   { name: 'frame', run: frameStart },
   { name: 'refresh', run: refreshStorm },
   { name: 'search', run: recipientSearch },
