@@ -12,7 +12,8 @@ import { createLogger } from '../logger.js';
 import { forEachDatabase, type TestDatabase } from '../storage/testDatabases.js';
 import { runContenders } from '../storage/testSupport/childProcesses.js';
 import type { SendPipeline } from '../send/sendPipeline.js';
-import type { Scheduler } from '../send/scheduler.js';
+import type { Scheduler, SchedulerTimers } from '../send/scheduler.js';
+import { createSendStore } from '../storage/sendStore.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
 import type { SendView } from './sendRoutes.js';
 
@@ -30,11 +31,37 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     url: string;
     pipeline: SendPipeline;
     scheduler: Scheduler;
+    /** With a started scheduler: the tick `start()` made at once (how many sends it started). */
+    firstTick: Promise<number> | null;
     close(): Promise<void>;
   }
   const processes: AppProcess[] = [];
 
-  async function startAppProcess(): Promise<AppProcess> {
+  /** Timer functions whose interval callbacks the test fires by hand. */
+  function manualTimers(): SchedulerTimers & { fire(): void; active: number } {
+    const callbacks = new Set<() => void>();
+    const handles = new Map<object, () => void>();
+    return {
+      setInterval(callback) {
+        const handle = { unref: () => handle };
+        callbacks.add(callback);
+        handles.set(handle, callback);
+        return handle;
+      },
+      clearInterval(handle) {
+        const callback = handles.get(handle);
+        if (callback) callbacks.delete(callback);
+        handles.delete(handle);
+      },
+      fire: () => callbacks.forEach((callback) => callback()),
+      get active() {
+        return callbacks.size;
+      },
+    };
+  }
+
+  /** `timers`: the scheduler is started (as in production) with these timer functions; else it is only ticked by hand. */
+  async function startAppProcess(options: { timers?: SchedulerTimers } = {}): Promise<AppProcess> {
     let pipeline!: SendPipeline;
     let scheduler!: Scheduler;
     const app = createApp({
@@ -46,19 +73,23 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
       now: () => clock.now(),
       sends: {
         sleep: async (ms) => clock.advance(ms),
-        scheduler: false,
+        scheduler: options.timers ? { timers: options.timers } : false,
         recoverAtStart: false,
         onPipeline: (built) => (pipeline = built),
         onScheduler: (built) => (scheduler = built),
       },
     });
+    // start() ticked at once, synchronously inside createApp: this is that tick, still in progress.
+    const firstTick = options.timers ? scheduler.tick() : null;
     const server: Server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const running: AppProcess = {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       pipeline,
       scheduler,
+      firstTick,
       async close() {
+        await scheduler.stop();
         await pipeline.idle();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -71,7 +102,8 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
   let app: AppProcess;
 
   beforeAll(async () => {
-    stack = await startStack({ pages: fixtureClientPages(), databaseUrl: getDb().url, clock, portals: [{ label: 'one', users: 40 }, { label: 'two', users: 20 }] });
+    // The stack's own app schedules nothing: only the processes a test starts (and ticks) claim due sends.
+    stack = await startStack({ pages: fixtureClientPages(), databaseUrl: getDb().url, clock, portals: [{ label: 'one', users: 40 }, { label: 'two', users: 20 }], sends: { scheduler: false } });
     for (const label of ['one', 'two']) expect(await postInstall(stack.sim.portal(label))).toBe(200);
     app = await startAppProcess();
   });
@@ -94,6 +126,14 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
   const iso = (at: number) => new Date(at).toISOString();
   const employees = (portal: SimPortal) => portal.directory.users.filter((user) => isRecipient(user) && user.pushEnabled).slice(0, 3).map((user) => user.id);
   const pushed = (portal: SimPortal, text: string) => portal.pushes.filter((push) => push.text === text).map((push) => push.userId).sort((a, b) => a - b);
+  /** What a child app process needs to reach the same database, key and OAuth server (see childSendStack). */
+  const childEnv = () => ({
+    DATABASE_URL: getDb().url,
+    TOKEN_KEY: stack.config.tokenEncryptionKey!,
+    OAUTH_URL: stack.sim.oauth.url,
+    CLIENT_ID: TEST_CLIENT_ID,
+    CLIENT_SECRET: TEST_CLIENT_SECRET,
+  });
   async function tickAll(running: AppProcess = app) {
     await running.scheduler.tick();
     await running.pipeline.idle();
@@ -106,7 +146,7 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     const key = randomUUID();
     const created = await call(app.url, '/sends', as(portal), { idempotencyKey: key, text, audience: { users }, sendAt: new Date(clock.now() + 2 * HOUR).toISOString().replace('Z', '+00:00') });
     expect(created.status).toBe(201);
-    expect(created.body.send).toMatchObject({ status: 'scheduled', sendAt: clock.now() + 2 * HOUR, recipientCount: null });
+    expect(created.body.send).toMatchObject({ status: 'scheduled', sendAt: clock.now() + 2 * HOUR, sendAtIso: iso(clock.now() + 2 * HOUR), recipientCount: null });
     // The same request again is the same send (idempotent), still scheduled.
     const replay = await call(app.url, '/sends', as(portal), { idempotencyKey: key, text, audience: { users }, sendAt: iso(clock.now() + 2 * HOUR) });
     expect([replay.status, replay.body.send.id]).toEqual([200, created.body.send.id]);
@@ -142,6 +182,22 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     }
     const test = await call(app.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text: 'Me later', testToSelf: true, sendAt: iso(clock.now() + HOUR) });
     expect([test.status, test.body.field]).toEqual([400, 'sendAt']);
+    expect(test.body.message).toContain('cannot be scheduled');
+
+    // The edges: one minute ahead, and the same moment a calendar year on, are accepted; a minute more is not.
+    const yearOn = new Date(clock.now());
+    yearOn.setUTCFullYear(yearOn.getUTCFullYear() + 1);
+    const tooLate = await call(app.url, '/sends', as(portal), { ...base, idempotencyKey: randomUUID(), sendAt: iso(yearOn.getTime() + 60_000) });
+    expect([tooLate.status, tooLate.body.field]).toEqual([400, 'sendAt']);
+    for (const at of [clock.now() + 60_000, yearOn.getTime()]) {
+      const accepted = await call(app.url, '/sends', as(portal), { ...base, idempotencyKey: randomUUID(), sendAt: iso(at) });
+      expect([accepted.status, accepted.body.send.status, accepted.body.send.sendAt]).toEqual([201, 'scheduled', at]);
+      expect((await call(app.url, `/sends/${accepted.body.send.id}/cancel`, as(portal), {})).status).toBe(200);
+    }
+    // Another zone is the same instant: 10:00+02:00 is 08:00Z.
+    const zoned = await call(app.url, '/sends', as(portal), { ...base, idempotencyKey: randomUUID(), sendAt: '2026-11-25T10:00:00+02:00' });
+    expect([zoned.status, zoned.body.send.sendAtIso]).toEqual([201, '2026-11-25T08:00:00.000Z']);
+    expect((await call(app.url, `/sends/${zoned.body.send.id}/cancel`, as(portal), {})).status).toBe(200);
   });
 
   it('cancelled before its time it never goes; once started or finished it cannot be cancelled; another portal cannot touch it', async () => {
@@ -151,6 +207,9 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     const id = created.body.send.id;
     const other = stack.sim.portal('two');
     expect((await call(app.url, `/sends/${id}/cancel`, as(other), {})).status).toBe(404);
+    expect((await call(app.url, `/sends/00000000-0000-7000-8000-000000000000/cancel`, as(portal), {})).status).toBe(404);
+    const employee = portal.directory.users.find((user) => !user.admin && isRecipient(user))!;
+    expect((await call(app.url, `/sends/${id}/cancel`, as(portal, employee.id), {})).status).toBe(403);
     const cancelled = await call(app.url, `/sends/${id}/cancel`, as(portal), {});
     expect([cancelled.status, cancelled.body.send.status]).toEqual([200, 'cancelled']);
     expect((await call(app.url, `/sends/${id}/cancel`, as(portal), {})).body.error).toBe('NOT_CANCELLABLE');
@@ -160,7 +219,46 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
 
     const now = await call(app.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text: `${text} now`, audience: { users: employees(portal) } });
     const late = await call(app.url, `/sends/${now.body.send.id}/cancel`, as(portal), {});
-    expect([late.status, late.body.error]).toEqual([409, 'NOT_CANCELLABLE']);
+    expect([late.status, late.body.error, late.body.send.status]).toEqual([409, 'NOT_CANCELLABLE', 'sent']);
+    expect(late.body.message).toContain('already started or finished');
+  });
+
+  it('a scheduled send a scheduler has claimed cannot be cancelled; if that process dies, recovery sends it once, sender re-checked', async () => {
+    const portal = stack.sim.portal('one');
+    const text = `Claimed ${randomUUID()}`;
+    const users = employees(portal);
+    const created = await call(app.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text, audience: { users }, sendAt: iso(clock.now() + HOUR) });
+    clock.advance(HOUR);
+    // A process claims it (as its scheduler tick would) and dies before sending anything.
+    const store = createSendStore(stack.database, { now: () => clock.now() });
+    expect((await store.claimDueScheduledSends(clock.now(), clock.now() + 60_000)).map((send) => send.id)).toEqual([created.body.send.id]);
+    const refused = await call(app.url, `/sends/${created.body.send.id}/cancel`, as(portal), {});
+    expect([refused.status, refused.body.error, refused.body.send.status]).toEqual([409, 'NOT_CANCELLABLE', 'queued']);
+    expect(pushed(portal, text)).toEqual([]);
+    clock.advance(2 * 60_000); // its lease runs out
+    expect(await app.pipeline.recoverInterruptedSends()).toMatchObject({ resumed: 1 });
+    expect(pushed(portal, text)).toEqual(users);
+    await app.pipeline.recoverInterruptedSends();
+    expect(pushed(portal, text)).toEqual(users);
+  });
+
+  it('a claimed scheduled send recovered after its sender lost admin rights sends nothing', async () => {
+    const portal = stack.sim.portal('two');
+    const sender = firstAdmin(portal);
+    const text = `Claimed, demoted ${randomUUID()}`;
+    const created = await call(app.url, '/sends', as(portal, sender.id), { idempotencyKey: randomUUID(), text, audience: { users: employees(portal) }, sendAt: iso(clock.now() + HOUR) });
+    clock.advance(HOUR);
+    const store = createSendStore(stack.database, { now: () => clock.now() });
+    expect(await store.claimDueScheduledSends(clock.now(), clock.now() + 60_000)).toHaveLength(1);
+    sender.admin = false;
+    try {
+      clock.advance(2 * 60_000);
+      await app.pipeline.recoverInterruptedSends();
+    } finally {
+      sender.admin = true;
+    }
+    expect(pushed(portal, text)).toEqual([]);
+    expect((await call(app.url, `/sends/${created.body.send.id}`, as(portal, sender.id))).body.send).toMatchObject({ status: 'failed', error: { code: 'SENDER_NOT_ADMIN' } });
   });
 
   it('survives a restart: a send scheduled through one process is sent by the next, once', async () => {
@@ -170,10 +268,17 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     await call(first.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text, audience: { users: employees(portal) }, sendAt: iso(clock.now() + HOUR) });
     await first.close();
     clock.advance(3 * HOUR); // the app was down when the time came
-    const next = await startAppProcess();
-    await tickAll(next);
+    const timers = manualTimers();
+    const next = await startAppProcess({ timers });
+    // The scheduler's first tick, made by start(), takes it: no waiting for the interval.
+    expect(await next.firstTick).toBe(1);
+    await next.pipeline.idle();
+    expect(pushed(portal, text)).toEqual(employees(portal));
+    timers.fire();
     await tickAll(next);
     expect(pushed(portal, text)).toEqual(employees(portal));
+    await next.close();
+    expect(timers.active).toBe(0);
   });
 
   it('re-checks its sender just before sending: one who is no longer an administrator sends nothing, and the history says why', async () => {
@@ -195,21 +300,29 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     expect(after.body.send.error?.message).toContain('no longer a portal administrator');
   });
 
+  it('a sender whose stored authorization no longer works when the time comes: failed with that code, nothing pushed', async () => {
+    const portal = stack.sim.portal('two');
+    const sender = firstAdmin(portal);
+    const text = `Revoked ${randomUUID()}`;
+    const created = await call(app.url, '/sends', as(portal, sender.id), { idempotencyKey: randomUUID(), text, audience: { users: employees(portal) }, sendAt: iso(clock.now() + HOUR) });
+    const tokens = await stack.store.getUserTokens(portal.memberId, sender.id);
+    stack.sim.oauth.revokeRefreshToken(tokens!.refreshToken);
+    clock.advance(2 * HOUR); // the access token expired too: the refresh is refused
+    await tickAll();
+    expect(pushed(portal, text)).toEqual([]);
+    const after = await call(app.url, `/sends/${created.body.send.id}`, as(portal, sender.id));
+    expect(after.body.send).toMatchObject({ status: 'failed', error: { source: 'invalid_grant' } });
+    expect(await postInstall(portal, sender.id)).toBe(200); // fresh tokens for the tests that follow
+  });
+
   if (multiProcess) it('two app processes on one PostgreSQL send a due scheduled push once', async () => {
     const portal = stack.sim.portal('one');
     const text = `Two processes ${randomUUID()}`;
     const users = portal.directory.users.filter((user) => isRecipient(user) && user.pushEnabled).map((user) => user.id);
-    await call(app.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text, audience: { users }, sendAt: iso(clock.now() + HOUR) });
+    const created = await call(app.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text, audience: { users }, sendAt: iso(clock.now() + HOUR) });
+    expect([created.status, created.body]).toEqual([201, expect.anything()]);
     clock.advance(HOUR + 1_000);
-    const env = {
-      DATABASE_URL: getDb().url,
-      TOKEN_KEY: stack.config.tokenEncryptionKey!,
-      OAUTH_URL: stack.sim.oauth.url,
-      CLIENT_ID: TEST_CLIENT_ID,
-      CLIENT_SECRET: TEST_CLIENT_SECRET,
-      NOW: String(clock.now()),
-      TICKS: '3',
-    };
+    const env = { ...childEnv(), NOW: String(clock.now()), TICKS: '3' };
     const results = await runContenders<{ started: number }>('../../send/testSupport/schedulerContender.ts', [env, env], 60_000);
     expect(results.reduce((sum, result) => sum + result.started, 0)).toBe(1);
     expect(pushed(portal, text)).toEqual(users);
@@ -220,14 +333,7 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     const text = `Same key ${randomUUID()}`;
     const users = employees(portal);
     const request = { memberId: portal.memberId, senderId: firstAdmin(portal).id, idempotencyKey: randomUUID(), text, audience: { users } };
-    const env = {
-      DATABASE_URL: getDb().url,
-      TOKEN_KEY: stack.config.tokenEncryptionKey!,
-      OAUTH_URL: stack.sim.oauth.url,
-      CLIENT_ID: TEST_CLIENT_ID,
-      CLIENT_SECRET: TEST_CLIENT_SECRET,
-      REQUEST: JSON.stringify(request),
-    };
+    const env = { ...childEnv(), REQUEST: JSON.stringify(request) };
     const results = await runContenders<{ created: boolean; sendId: string; status: string }>('../../send/testSupport/submitContender.ts', [env, env, env], 60_000);
     expect(results.filter((result) => result.created)).toHaveLength(1);
     expect(new Set(results.map((result) => result.sendId)).size).toBe(1);

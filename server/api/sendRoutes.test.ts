@@ -47,6 +47,8 @@ forEachDatabase('send API', (getDb) => {
         { label: 'two', users: 20 },
         { label: 'tiny', users: 30, rateLimit: { burst: 2, drainPerSecond: 50 } },
       ],
+      // Only the app below sends: the stack's own app neither schedules nor takes over running sends.
+      sends: { scheduler: false, recoverAtStart: false },
     });
     // The install handshake runs against the stack's app; sending against an app on the same database
     // whose pipeline sleeps by moving the simulator's clock (instant, deterministic).

@@ -17,9 +17,14 @@ import { methodsOnly } from '../http/methodNotAllowed.js';
  * - `GET /api/sends?limit=&before=` -> `{sends, nextBefore}`, newest first, this portal only;
  * - `GET /api/sends/:id` -> `{send}` (404 for another portal's);
  * - `POST /api/message/check` {text, avatar?} -> `{fit}`;
- * - with `sendAt` (ISO 8601 with its zone, 1 minute to 1 year ahead) `POST /api/sends` records the send
- *   as `scheduled` (201) and the scheduler starts it when due, re-checking that its sender is still an
- *   administrator; `POST /api/sends/:id/cancel` cancels it until it starts (409 once it has).
+ * - with `sendAt` (ISO 8601 with an explicit offset or Z, 1 minute to 1 calendar year ahead; a naive
+ *   local time, a test to oneself or a time out of range is a 400 naming `sendAt`) `POST /api/sends`
+ *   records the send as `scheduled` (201, the view carries `sendAt` in epoch ms and `sendAtIso`) and the
+ *   scheduler starts it when due, re-checking that its sender is still an administrator (else `failed`,
+ *   SENDER_NOT_ADMIN);
+ * - `POST /api/sends/:id/cancel` (admins, this portal) -> 200 `{send}` now `cancelled`; 404 for an unknown
+ *   or another portal's send; 409 NOT_CANCELLABLE `{message, send}` once it started, finished or was
+ *   already cancelled.
  * "accepted" is all Bitrix24 tells us: it never reports delivery.
  */
 
@@ -63,6 +68,8 @@ export interface SendView {
   finishedAt: number | null;
   /** When a scheduled send is (or was) due, epoch ms; null for one sent at once. */
   sendAt: number | null;
+  /** The same moment as ISO 8601 in UTC (`…Z`); null for one sent at once. */
+  sendAtIso: string | null;
 }
 
 const EMPTY_TOTALS: ChunkTotals = { pending: 0, sending: 0, accepted: 0, failed: 0, uncertain: 0 };
@@ -104,6 +111,7 @@ export function toSendView(send: SendRecord, totals: ChunkTotals, language: Lang
     error,
     finishedAt: send.finishedAt,
     sendAt: send.sendAt,
+    sendAtIso: send.sendAt === null ? null : new Date(send.sendAt).toISOString(),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ANDROID_PAYLOAD_BYTES, IOS_PAYLOAD_BYTES, PAYLOAD_OVERHEAD_BYTES, TEXT_MAX_CHARS, messageCheckSchema, payloadFit, sendRequestSchema, validationFailure } from './messageSchema.js';
+import { ANDROID_PAYLOAD_BYTES, IOS_PAYLOAD_BYTES, PAYLOAD_OVERHEAD_BYTES, TEXT_MAX_CHARS, messageCheckSchema, latestSendAt, payloadFit, scheduleProblem, sendRequestSchema, validationFailure } from './messageSchema.js';
 
 const send = sendRequestSchema(z.strictObject({ users: z.array(z.number()) }));
 const key = '7d0c4a52-43c5-4c36-8f5a-0a4f4b2f9d11';
@@ -33,5 +33,24 @@ describe('message validation', () => {
     const edge = IOS_PAYLOAD_BYTES - PAYLOAD_OVERHEAD_BYTES - 3;
     expect(payloadFit('App', 'a'.repeat(edge)).ios.fits).toBe(true);
     expect(payloadFit('App', 'a'.repeat(edge + 1)).ios.fits).toBe(false);
+  });
+  it('sendAt: a date-time with an explicit offset or Z only, a real day, a minute to a calendar year ahead', () => {
+    const parse = (sendAt: unknown) => send.safeParse({ idempotencyKey: key, text: 'Hi', audience: { users: [1] }, sendAt });
+    for (const good of ['2026-11-24T09:00:00+01:00', '2026-11-24T08:00Z', '2026-11-24T08:00:00.250-05:30']) expect(parse(good).success, good).toBe(true);
+    for (const naive of ['2026-11-24T09:00:00', '2026-11-24T09:00', '2026-11-24', '2026-11-24 09:00:00Z']) {
+      const result = parse(naive);
+      expect(result.success, naive).toBe(false);
+      if (!result.success) expect(validationFailure(result.error)).toMatchObject({ error: 'SEND_AT_INVALID', field: 'sendAt', message: expect.stringContaining('time zone') });
+    }
+    expect(parse('2027-02-29T09:00:00Z').success).toBe(false);
+    const withTest = send.safeParse({ idempotencyKey: key, text: 'Hi', testToSelf: true, sendAt: '2026-11-24T09:00:00Z' });
+    expect(withTest.success || validationFailure(withTest.error).field).toBe('sendAt');
+
+    const now = Date.UTC(2028, 1, 29, 12); // 29 February: a year on is 1 March
+    expect(new Date(latestSendAt(now)).toISOString()).toBe('2029-03-01T12:00:00.000Z');
+    expect(scheduleProblem(now + 60_000, now)).toBeNull();
+    expect(scheduleProblem(now + 59_999, now)).toContain('at least one minute');
+    expect(scheduleProblem(latestSendAt(now), now)).toBeNull();
+    expect(scheduleProblem(latestSendAt(now) + 1, now)).toContain('within a year');
   });
 });

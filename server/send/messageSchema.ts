@@ -55,9 +55,15 @@ function isHttpsUrl(value: string): boolean {
 
 /** A date-time with an explicit offset or Z: a time without a zone would be read in the server's, not the admin's. */
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-/** How far ahead a send may be scheduled, and how soon at the earliest. */
+/** How soon at the earliest a send may be scheduled; at the latest it is a calendar year ahead (latestSendAt). */
 export const SCHEDULE_MIN_AHEAD_MS = 60_000;
-export const SCHEDULE_MAX_AHEAD_MS = 366 * 24 * 3_600_000;
+
+/** The same moment one calendar year later (29 February -> 1 March). */
+export function latestSendAt(now: number): number {
+  const limit = new Date(now);
+  limit.setUTCFullYear(limit.getUTCFullYear() + 1);
+  return limit.getTime();
+}
 
 export const sendAtField = z
   .string({ error: 'sendAt must be a date and time, e.g. 2026-11-24T09:00:00+01:00.' })
@@ -77,7 +83,7 @@ function isRealDateTime(value: string): boolean {
 /** Why `sendAt` (parsed) cannot be scheduled at `now`, or null when it can. */
 export function scheduleProblem(sendAt: number, now: number): string | null {
   if (sendAt < now + SCHEDULE_MIN_AHEAD_MS) return 'sendAt must be at least one minute in the future.';
-  if (sendAt > now + SCHEDULE_MAX_AHEAD_MS) return 'sendAt must be within a year from now.';
+  if (sendAt > latestSendAt(now)) return 'sendAt must be within a year from now.';
   return null;
 }
 

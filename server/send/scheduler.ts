@@ -5,16 +5,36 @@ import type { SendPipeline } from './sendPipeline.js';
  * Wakes the send pipeline now and then: starts scheduled sends whose time has come, and takes over
  * sends a crashed process left (once their lease ran out). Every process runs one; the database decides
  * which process gets each send (conditional updates), so running several is safe. Ticks never overlap.
+ * `start()` ticks at once, so a send that fell due while the app was down goes right after a restart.
  */
 
 export const DEFAULT_TICK_MS = 5_000;
+
+/** What `setInterval` returns, as far as the scheduler uses it. */
+export interface TimerHandle {
+  unref(): unknown;
+}
+
+/** The timer functions the scheduler uses (Node's by default; tests pass their own and fire them by hand). */
+export interface SchedulerTimers {
+  setInterval(callback: () => void, ms: number): TimerHandle;
+  clearInterval(handle: TimerHandle): void;
+}
+
+export const NODE_TIMERS: SchedulerTimers = {
+  setInterval: (callback, ms) => setInterval(callback, ms),
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+};
 
 export interface Scheduler {
   start(): void;
   /** Stops ticking and waits for a tick in progress (not for the sends it started: see pipeline.idle). */
   stop(): Promise<void>;
-  /** One tick now (tests drive time with it). */
-  tick(): Promise<void>;
+  /**
+   * One tick now, or the one in progress (tests drive time with it). Resolves with how many scheduled
+   * sends it started (0 when the tick failed; the failure is logged).
+   */
+  tick(): Promise<number>;
 }
 
 export interface SchedulerDeps {
@@ -24,29 +44,33 @@ export interface SchedulerDeps {
   tickMs?: number;
   /** How often to look for interrupted sends (default: every lease period). */
   recoverEveryMs: number;
+  timers?: SchedulerTimers;
 }
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const now = deps.now ?? Date.now;
   const tickMs = deps.tickMs ?? DEFAULT_TICK_MS;
-  let timer: NodeJS.Timeout | null = null;
-  let current: Promise<void> | null = null;
+  const timers = deps.timers ?? NODE_TIMERS;
+  let timer: TimerHandle | null = null;
+  let current: Promise<number> | null = null;
   let lastRecovery = now();
 
-  async function work(): Promise<void> {
+  async function work(): Promise<number> {
+    let started = 0;
     try {
-      await deps.pipeline.runDueScheduledSends();
-      if (now() - lastRecovery >= deps.recoverEveryMs) {
-        lastRecovery = now();
-        // Recovery waits for the runs it resumes; the tick does not.
-        deps.pipeline.recoverInterruptedSends().catch((error: unknown) => deps.logger.error({ err: error }, 'recovering interrupted sends failed'));
-      }
+      started = await deps.pipeline.runDueScheduledSends();
     } catch (error) {
-      deps.logger.error({ err: error }, 'scheduler tick failed');
+      deps.logger.error({ err: error }, 'starting scheduled sends failed');
     }
+    if (now() - lastRecovery >= deps.recoverEveryMs) {
+      lastRecovery = now();
+      // Recovery waits for the runs it resumes; the tick does not.
+      deps.pipeline.recoverInterruptedSends().catch((error: unknown) => deps.logger.error({ err: error }, 'recovering interrupted sends failed'));
+    }
+    return started;
   }
 
-  function tick(): Promise<void> {
+  function tick(): Promise<number> {
     current ??= work().finally(() => {
       current = null;
     });
@@ -56,13 +80,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   return {
     start() {
       if (timer) return;
-      timer = setInterval(() => void tick(), tickMs);
+      timer = timers.setInterval(() => void tick(), tickMs);
       // The timer alone must not keep a process (or a test run) alive.
       timer.unref();
       void tick();
     },
     async stop() {
-      if (timer) clearInterval(timer);
+      if (timer) timers.clearInterval(timer);
       timer = null;
       await current;
     },

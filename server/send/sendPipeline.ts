@@ -308,7 +308,8 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
   }
 
   async function resume(send: SendRecord): Promise<{ uncertain: number; run: Promise<SendRecord> }> {
-    if (send.status === 'queued') return { uncertain: 0, run: execute(send) };
+    // A scheduled send claimed by a process that died before it began: its sender is checked as if on time.
+    if (send.status === 'queued') return { uncertain: 0, run: send.sendAt === null ? execute(send) : startScheduled(send) };
     const uncertain = await store.markSendingChunksUncertain(send.id, 'INTERRUPTED');
     if (uncertain > 0) logger.warn({ sendId: send.id, memberId: send.memberId, chunks: uncertain }, 'send interrupted mid-call: chunks marked uncertain, not resent');
     return { uncertain, run: pushChunks(send) };
@@ -353,12 +354,14 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
     return { resumed: claimed.length, uncertainChunks };
   }
 
-  /** The sender's rights as Bitrix24 sees them now, with their own stored authorization. */
+  /**
+   * The sender's rights as Bitrix24 sees them now, with their own stored authorization (rate-limited;
+   * a rate limit or a refused connection is retried like any read, so a passing hiccup does not fail it).
+   */
   async function stillAdmin(send: SendRecord): Promise<true | string> {
     try {
-      await limiter.acquire(send.memberId);
-      const { result } = await gateway.callAsUser<{ ADMIN?: unknown }>(send.memberId, send.senderId, 'profile');
-      return result?.ADMIN === true ? true : SENDER_NOT_ADMIN;
+      const { result } = await readCaller(send.memberId, send.senderId)('profile', {});
+      return (result as { ADMIN?: unknown } | null)?.ADMIN === true ? true : SENDER_NOT_ADMIN;
     } catch (error) {
       return errorCodeOf(error);
     }

@@ -8,7 +8,7 @@ import { createPortalGateway, type PortalGateway } from '../bitrix/portalGateway
 import { createSendStore, type SendStore } from '../storage/sendStore.js';
 import { pushSafeFetch } from './pushTransport.js';
 import { createSendPipeline, DEFAULT_LEASE_MS, type ResolveAudience, type SendPipeline, type SendPipelineDeps } from './sendPipeline.js';
-import { createScheduler, type Scheduler } from './scheduler.js';
+import { createScheduler, type Scheduler, type SchedulerTimers } from './scheduler.js';
 
 /** What createApp needs to offer sending; tests override the timing parts (sleep, limits, backoff). */
 export interface SendOptions extends Partial<Pick<SendPipelineDeps, 'sleep' | 'rateLimit' | 'limiter' | 'chunkSize' | 'maxAttempts' | 'backoffMs' | 'leaseMs'>> {
@@ -18,8 +18,12 @@ export interface SendOptions extends Partial<Pick<SendPipelineDeps, 'sleep' | 'r
   recoverAtStart?: boolean;
   /** Called with the pipeline once built (tests wait on it, or drive recovery). */
   onPipeline?: (pipeline: SendPipeline) => void;
-  /** The scheduler's tick (default 5 s); false: not started (tests tick it themselves through onScheduler). */
-  scheduler?: false | { tickMs?: number };
+  /**
+   * The scheduler (started with the app): its tick (default 5 s) and timer functions (tests fire them by
+   * hand). false: not started (tests tick it themselves through onScheduler). Stop it with the returned
+   * `scheduler.stop()` (createApp registers that with its Lifecycle).
+   */
+  scheduler?: false | { tickMs?: number; timers?: SchedulerTimers };
   onScheduler?: (scheduler: Scheduler) => void;
 }
 
@@ -59,6 +63,7 @@ export function createSending(deps: {
     logger: deps.logger,
     now: deps.now,
     tickMs: schedulerOptions ? schedulerOptions.tickMs : undefined,
+    timers: schedulerOptions ? schedulerOptions.timers : undefined,
     recoverEveryMs: timing.leaseMs ?? DEFAULT_LEASE_MS,
   });
   onScheduler?.(scheduler);

@@ -113,4 +113,37 @@ forEachDatabase('send store', (getDb) => {
     const all = await store.claimInterruptedSends(clock + 9000, { ignoreLeases: true });
     expect(all.map((send) => send.id)).toContain(live.id);
   });
+  it('scheduled sends: recorded without a lease, out of recovery’s reach, claimed once when due (oldest first), never early', async () => {
+    const due = (await store.createSend(newSend({ sendAt: clock + 1_000 }))).send;
+    const dueEarlier = (await store.createSend(newSend({ sendAt: clock + 500 }))).send;
+    const later = (await store.createSend(newSend({ sendAt: clock + 60_000 }))).send;
+    expect(due).toMatchObject({ status: 'scheduled', sendAt: clock + 1_000, leaseUntil: null });
+    expect((await store.claimInterruptedSends(clock + 5_000, { ignoreLeases: true })).map((send) => send.id)).not.toContain(due.id);
+    expect(await store.claimDueScheduledSends(clock, clock + 5_000)).toEqual([]);
+
+    const at = clock + 1_000;
+    const claims = await Promise.all(Array.from({ length: 4 }, () => store.claimDueScheduledSends(at, at + 5_000)));
+    const claimed = claims.flat();
+    expect(claimed.map((send) => send.id).sort()).toEqual([dueEarlier.id, due.id].sort());
+    for (const claim of claims) expect(claim.map((send) => send.sendAt)).toEqual(claim.map((send) => send.sendAt).sort((a, b) => a! - b!));
+    expect(claimed.every((send) => send.status === 'queued' && send.leaseUntil === at + 5_000)).toBe(true);
+    expect(await store.getSend(MEMBER, due.id)).toMatchObject({ status: 'queued', leaseUntil: at + 5_000, sendAt: clock + 1_000 });
+    expect(await store.getSend(MEMBER, later.id)).toMatchObject({ status: 'scheduled' });
+  });
+
+  it('cancel: only a scheduled send of that portal, once; not after a scheduler claimed it', async () => {
+    const send = (await store.createSend(newSend({ sendAt: clock + 10_000 }))).send;
+    expect(await store.cancelScheduledSend(OTHER, send.id)).toBe(false);
+    const results = await Promise.all([store.cancelScheduledSend(MEMBER, send.id), store.cancelScheduledSend(MEMBER, send.id)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.getSend(MEMBER, send.id)).toMatchObject({ status: 'cancelled', finishedAt: clock, leaseUntil: null });
+    expect(await store.claimDueScheduledSends(clock + 20_000, clock + 30_000)).not.toContainEqual(expect.objectContaining({ id: send.id }));
+
+    const claimedFirst = (await store.createSend(newSend({ sendAt: clock + 10_000 }))).send;
+    expect((await store.claimDueScheduledSends(clock + 10_000, clock + 20_000)).map((due) => due.id)).toContain(claimedFirst.id);
+    expect(await store.cancelScheduledSend(MEMBER, claimedFirst.id)).toBe(false);
+    expect(await store.getSend(MEMBER, claimedFirst.id)).toMatchObject({ status: 'queued' });
+    const now = (await store.createSend(newSend())).send;
+    expect(await store.cancelScheduledSend(MEMBER, now.id)).toBe(false);
+  });
 });
