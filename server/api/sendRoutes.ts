@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Language } from '../bitrix/errorCatalog.js';
 import { FINAL_SEND_STATUSES, type ChunkTotals, type SendRecord, type SendStore } from '../storage/sendStore.js';
@@ -6,6 +6,7 @@ import { messageCheckSchema, payloadFit, scheduleProblem, sendRequestSchema, val
 import { IdempotencyConflictError, type SendPipeline } from '../send/sendPipeline.js';
 import { describeSendError } from '../send/sendErrors.js';
 import { requireAdmin } from './frameAuth.js';
+import { requestLanguage } from './requestLanguage.js';
 import { methodsOnly } from '../http/methodNotAllowed.js';
 
 /**
@@ -79,11 +80,6 @@ const historyQuery = z.strictObject({
   limit: z.coerce.number({ error: 'limit must be a number' }).int().min(1).max(100).default(20),
   before: z.string().regex(SEND_ID, 'before must be a send id').optional(),
 });
-
-function languageOf(req: Request): Language {
-  const accepted = req.acceptsLanguages('en', 'ru', 'de');
-  return accepted === 'ru' || accepted === 'de' ? accepted : 'en';
-}
 
 export function toSendView(send: SendRecord, totals: ChunkTotals, language: Language): SendView {
   let error: SendErrorView | null = null;
@@ -175,7 +171,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     });
     const finished = await Promise.race([submission.done, bound]).finally(() => clearTimeout(timer));
     const send = finished ?? (await deps.sendStore.getSend(caller.memberId, submission.send.id)) ?? submission.send;
-    const answer = { send: await view(send, languageOf(req)), fit };
+    const answer = { send: await view(send, requestLanguage(req)), fit };
     res.setHeader('Cache-Control', 'no-store');
     if (!submission.created) res.setHeader('Idempotent-Replayed', 'true');
     if (send.status === 'scheduled') return res.status(submission.created ? 201 : 200).json(answer);
@@ -192,7 +188,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     if (!parsed.success) return badRequest(res, parsed.error);
     const page = await deps.sendStore.listSends(req.caller!.memberId, parsed.data);
     const totals = await deps.sendStore.chunkTotals(page.sends.map((send) => send.id));
-    const language = languageOf(req);
+    const language = requestLanguage(req);
     res.setHeader('Cache-Control', 'no-store');
     res.json({ sends: page.sends.map((send) => toSendView(send, totals.get(send.id) ?? EMPTY_TOTALS, language)), nextBefore: page.nextBefore });
   });
@@ -202,7 +198,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     const send = SEND_ID.test(id) ? await deps.sendStore.getSend(req.caller!.memberId, id) : null;
     if (!send) return res.status(404).json({ error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ send: await view(send, languageOf(req)) });
+    res.json({ send: await view(send, requestLanguage(req)) });
   });
 
   router.route('/sends/:id/cancel').all(methodsOnly('POST')).post(requireAdmin, async (req, res) => {
@@ -215,10 +211,10 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
       const current = (await deps.sendStore.getSend(memberId, id)) ?? send;
       const message =
         current.status === 'cancelled' ? 'This send was already cancelled.' : 'This send has already started or finished; only a scheduled send that has not started can be cancelled.';
-      return res.status(409).json({ error: 'NOT_CANCELLABLE', message, send: await view(current, languageOf(req)) });
+      return res.status(409).json({ error: 'NOT_CANCELLABLE', message, send: await view(current, requestLanguage(req)) });
     }
     const cancelled = (await deps.sendStore.getSend(memberId, id)) ?? send;
-    res.json({ send: await view(cancelled, languageOf(req)) });
+    res.json({ send: await view(cancelled, requestLanguage(req)) });
   });
 
   return router;
