@@ -1,6 +1,7 @@
-import { useId, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useI18n } from '../../lib/i18n';
 import type { Department } from './api';
+import { useNameFilter } from './nameFilter';
 
 interface Row {
   department: Department;
@@ -41,20 +42,15 @@ export function DepartmentPicker({
   onPick: (department: Department, withSubdepartments: boolean) => void;
 }) {
   const { t } = useI18n();
-  const filterId = useId();
-  const [filter, setFilter] = useState('');
+  const filter = useNameFilter(t('recipients.filterDepartments'));
   const [withSubdepartments, setWithSubdepartments] = useState(true);
   const rows = useMemo(() => flatten(departments), [departments]);
-  const needle = filter.trim().toLowerCase();
-  const shown = needle ? rows.filter((row) => row.department.name.toLowerCase().includes(needle)) : rows;
+  const shown = filter.active ? rows.filter((row) => filter.matches(row.department.name)) : rows;
 
   return (
     <div className="picker">
       <div className="picker__tools">
-        <label htmlFor={filterId} className="visually-hidden">
-          {t('recipients.filterDepartments')}
-        </label>
-        <input id={filterId} type="search" placeholder={t('recipients.filterDepartments')} value={filter} onChange={(event) => setFilter(event.target.value)} />
+        {filter.field}
         <label className="checkbox">
           <input type="checkbox" checked={withSubdepartments} onChange={(event) => setWithSubdepartments(event.target.checked)} />
           {t('recipients.includeSubdepartments')}
@@ -64,7 +60,7 @@ export function DepartmentPicker({
         {shown.map(({ department, depth }) => {
           const picked = isPicked(department.id, withSubdepartments);
           return (
-            <li key={department.id} style={{ paddingInlineStart: needle ? 0 : depth * 16 }}>
+            <li key={department.id} style={{ paddingInlineStart: filter.active ? 0 : depth * 16 }}>
               <button type="button" className="picker__item" aria-pressed={picked} disabled={picked} onClick={() => onPick(department, withSubdepartments)}>
                 {department.name}
               </button>

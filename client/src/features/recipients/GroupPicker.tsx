@@ -1,21 +1,16 @@
-import { useId, useState } from 'react';
 import { useI18n } from '../../lib/i18n';
 import type { Group } from './api';
+import { useNameFilter } from './nameFilter';
 
 /** Workgroups and projects: a push goes to their members. */
 export function GroupPicker({ groups, isPicked, onPick }: { groups: readonly Group[]; isPicked: (id: number) => boolean; onPick: (group: Group) => void }) {
   const { t } = useI18n();
-  const filterId = useId();
-  const [filter, setFilter] = useState('');
-  const needle = filter.trim().toLowerCase();
-  const shown = needle ? groups.filter((group) => group.name.toLowerCase().includes(needle)) : groups;
+  const filter = useNameFilter(t('recipients.filterGroups'));
+  const shown = filter.active ? groups.filter((group) => filter.matches(group.name)) : groups;
   return (
     <div className="picker">
       <div className="picker__tools">
-        <label htmlFor={filterId} className="visually-hidden">
-          {t('recipients.filterGroups')}
-        </label>
-        <input id={filterId} type="search" placeholder={t('recipients.filterGroups')} value={filter} onChange={(event) => setFilter(event.target.value)} />
+        {filter.field}
       </div>
       <ul className="picker__list" aria-label={t('recipients.groups')}>
         {shown.map((group) => (
