@@ -45,7 +45,7 @@ export interface AppDependencies {
 export function createApp(deps: AppDependencies): Express {
   const { config, logger } = deps;
   const oauth: OAuthClient | null = config.b24
-    ? createOAuthClient({ oauthUrl: config.oauthUrl, clientId: config.b24.clientId, clientSecret: config.b24.clientSecret, fetch: deps.fetch })
+    ? createOAuthClient({ oauthUrl: config.oauthUrl, clientId: config.b24.clientId, clientSecret: config.b24.clientSecret, fetch: deps.fetch, now: deps.now })
     : null;
   const rest = { fetch: deps.fetch };
 

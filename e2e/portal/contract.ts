@@ -238,6 +238,11 @@ export interface SimulatorOptions {
   portals?: PortalOptions[];
   /** Access token lifetime in seconds. Default 3600. */
   accessTokenTtl?: number;
+  /**
+   * How far the OAuth server's clock is off (ms, may be negative): its answers' absolute `expires`
+   * carry it, as a real server's would when its clock and the app's differ. Default 0.
+   */
+  oauthClockSkewMs?: number;
 }
 
 export interface Simulator {

@@ -63,6 +63,8 @@ export interface PortalDeps {
   host: string;
   /** The OAuth server's base URL (for SERVER_ENDPOINT / server_endpoint). */
   oauthUrl: () => string;
+  /** The OAuth server's clock skew (ms) shown in `expires`. */
+  oauthClockSkewMs?: number;
   /** Mounts the HTTP routes of a portal (REST, shell, `/_sim/`), on each (re)start. */
   createHandler: (portal: SimPortalImpl) => (req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -235,7 +237,7 @@ export class SimPortalImpl implements SimPortal, PortalState {
     return {
       access_token: tokens.accessToken,
       refresh_token: tokens.refreshToken,
-      expires: Math.floor(tokens.accessExpiresAt / 1000),
+      expires: Math.floor((tokens.accessExpiresAt + (this.deps.oauthClockSkewMs ?? 0)) / 1000),
       expires_in: tokens.expiresIn,
       scope: tokens.scope.join(','),
       domain: new URL(this.deps.oauthUrl()).host,

@@ -39,6 +39,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         clock,
         host,
         oauthUrl: () => oauth.url,
+        oauthClockSkewMs: options.oauthClockSkewMs,
         createHandler: createPortalApp,
       });
       if (portals.some((p) => p.label === portal.label || p.memberId === portal.memberId)) {

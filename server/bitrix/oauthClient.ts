@@ -8,11 +8,15 @@ import { z } from 'zod';
 export interface OAuthGrant {
   accessToken: string;
   refreshToken: string;
-  /** Epoch ms, from the answer's `expires` (seconds). */
+  /**
+   * Epoch ms by this server's clock: the moment the answer arrived plus its `expires_in`. The answer's
+   * absolute `expires` is the OAuth server's clock, which may differ from ours (and is often absent).
+   */
   expiresAt: number;
   scope: string[];
   memberId: string;
-  userId: number;
+  /** Absent from the documented refresh answer (settings/oauth/auto-renewal.md): null then. */
+  userId: number | null;
   /** The portal's REST endpoint, e.g. https://portal.bitrix24.com/rest/ (follows a renamed portal). */
   clientEndpoint: string;
   serverEndpoint: string;
@@ -41,10 +45,10 @@ const endpointUrl = z
 const grantAnswer = z.object({
   access_token: z.string().min(1),
   refresh_token: z.string().min(1),
-  expires: z.coerce.number().int().positive(),
+  expires_in: z.coerce.number().int().positive().max(86_400).optional(),
   scope: z.string().default(''),
   member_id: z.string().regex(/^[\w-]{1,64}$/),
-  user_id: z.coerce.number().int().positive(),
+  user_id: z.coerce.number().int().positive().optional(),
   client_endpoint: endpointUrl,
   server_endpoint: endpointUrl,
   domain: z.string().default(''),
@@ -59,7 +63,12 @@ export interface OAuthClientOptions {
   clientSecret: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** This server's clock (epoch ms): expiry is computed against it. */
+  now?: () => number;
 }
+
+/** An access token lives one hour (settings/oauth/auto-renewal.md) when the answer does not say. */
+const DEFAULT_LIFETIME_S = 3600;
 
 export interface OAuthClient {
   /** A refresh_token grant. The refresh token is single-use: callers must store the new pair before anyone uses it. */
@@ -70,6 +79,7 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   const doFetch = options.fetch ?? fetch;
   const tokenUrl = `${options.oauthUrl.replace(/\/+$/, '')}/oauth/token/`;
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const now = options.now ?? Date.now;
 
   return {
     async refresh(refreshToken) {
@@ -92,6 +102,7 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         throw new OAuthError('unavailable', `The Bitrix24 OAuth server could not be reached (${(error as Error).name})`, 0);
       }
       const payload: unknown = await response.json().catch(() => null);
+      const receivedAt = now();
       const failure = errorAnswer.safeParse(payload);
       if (failure.success) {
         throw new OAuthError(failure.data.error, failure.data.error_description ?? failure.data.error, response.status);
@@ -107,10 +118,10 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
       return {
         accessToken: g.access_token,
         refreshToken: g.refresh_token,
-        expiresAt: g.expires * 1000,
+        expiresAt: receivedAt + (g.expires_in ?? DEFAULT_LIFETIME_S) * 1000,
         scope: g.scope.split(/[,\s]+/).filter(Boolean),
         memberId: g.member_id,
-        userId: g.user_id,
+        userId: g.user_id ?? null,
         clientEndpoint: g.client_endpoint.endsWith('/') ? g.client_endpoint : `${g.client_endpoint}/`,
         serverEndpoint: g.server_endpoint,
         domain: g.domain,

@@ -41,7 +41,7 @@ forEachDatabase('portal gateway', (getDb) => {
 
   beforeEach(() => {
     store = createPortalStore(getDb().appDb, createTokenCipher(key), { now: () => clock.now() });
-    const oauth = createOAuthClient({ oauthUrl: sim.oauth.url, clientId: APP.clientId, clientSecret: APP.clientSecret });
+    const oauth = createOAuthClient({ oauthUrl: sim.oauth.url, clientId: APP.clientId, clientSecret: APP.clientSecret, now: () => clock.now() });
     gateway = createPortalGateway({ store, oauth, logger: createLogger({ level: 'silent' }), now: () => clock.now() });
   });
 
@@ -112,6 +112,33 @@ forEachDatabase('portal gateway', (getDb) => {
 
   it('never sends client_secret in a URL', () => {
     expect(sim.oauth.secretSeenInUrl).toBe(false);
+  });
+});
+
+describe("an OAuth server whose clock is two hours off ours", () => {
+  forEachDatabase('clock skew', (getDb) => {
+    it('3 sends spread over an hour make at most 1 refresh: expiry comes from expires_in on our clock', async () => {
+      const skewedClock = new ManualClock(clock.now());
+      const skewed = await startSimulator({ clock: skewedClock, app: APP, oauthClockSkewMs: -2 * HOUR, portals: [{ label: 'skew', users: 12, preinstalled: true }] });
+      try {
+        const portal = skewed.portal('skew');
+        const admin = portal.directory.users.find((user) => user.admin && user.active)!;
+        const store = createPortalStore(getDb().appDb, createTokenCipher(generateEncryptionKey()), { now: () => skewedClock.now() });
+        const oauth = createOAuthClient({ oauthUrl: skewed.oauth.url, clientId: APP.clientId, clientSecret: APP.clientSecret, now: () => skewedClock.now() });
+        const gateway = createPortalGateway({ store, oauth, logger: createLogger({ level: 'silent' }), now: () => skewedClock.now() });
+        const answer = portal.issueTokens(admin.id);
+        await store.upsertPortal({ memberId: answer.member_id, domain: new URL(answer.client_endpoint).host, clientEndpoint: answer.client_endpoint, serverEndpoint: answer.server_endpoint, appName: APP.name });
+        // Stored as already expired: the first call must refresh once; the answer's `expires` lies two hours in the past.
+        await store.saveUserTokens(answer.member_id, admin.id, { accessToken: answer.access_token, refreshToken: answer.refresh_token, expiresAt: skewedClock.now() - 1000, scope: answer.scope, isAdmin: true });
+        for (let send = 0; send < 3; send += 1) {
+          await gateway.callAsUser(answer.member_id, admin.id, 'profile');
+          skewedClock.advance(20 * 60_000);
+        }
+        expect(skewed.oauth.refreshCount(answer.member_id, admin.id)).toBe(1);
+      } finally {
+        await skewed.close();
+      }
+    });
   });
 });
 

@@ -55,7 +55,7 @@ export function createPortalGateway(deps: PortalGatewayDeps): PortalGateway {
       if (current.accessToken !== stale.accessToken && current.expiresAt > now() + EXPIRY_MARGIN_MS) return current;
       try {
         const grant = await oauth.refresh(current.refreshToken);
-        if (grant.memberId !== memberId || grant.userId !== userId) {
+        if (grant.memberId !== memberId || (grant.userId !== null && grant.userId !== userId)) {
           throw new OAuthError('bad_answer', 'The OAuth server answered for another portal or user', 200);
         }
         const saved = await save({ accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt, scope: grant.scope.join(',') });

@@ -31,8 +31,8 @@ export async function verifyOpening(form: FrameOpenForm, oauth: OAuthClient, res
   }
   const { result } = await callRest(grant.clientEndpoint, 'profile', {}, grant.accessToken, rest);
   const profile = profileAnswer.safeParse(result);
-  if (!profile.success || profile.data.ID !== grant.userId) {
+  if (!profile.success || (grant.userId !== null && profile.data.ID !== grant.userId)) {
     throw new ForgedOpeningError('The portal does not confirm the user the OAuth server reports for this token');
   }
-  return { grant, user: { id: profile.data.ID, isAdmin: profile.data.ADMIN } };
+  return { grant: { ...grant, userId: profile.data.ID }, user: { id: profile.data.ID, isAdmin: profile.data.ADMIN } };
 }

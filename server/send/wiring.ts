@@ -35,7 +35,7 @@ export interface AudienceModule {
 /** The gateway pushes go through: its fetch keeps "never connected" apart from "maybe accepted". */
 export function createSendGateway(deps: { config: AppConfig; store: PortalStore; logger: Logger; now?: () => number; fetch?: typeof fetch }): PortalGateway | null {
   if (!deps.config.b24) return null;
-  const oauth = createOAuthClient({ oauthUrl: deps.config.oauthUrl, clientId: deps.config.b24.clientId, clientSecret: deps.config.b24.clientSecret, fetch: deps.fetch });
+  const oauth = createOAuthClient({ oauthUrl: deps.config.oauthUrl, clientId: deps.config.b24.clientId, clientSecret: deps.config.b24.clientSecret, fetch: deps.fetch, now: deps.now });
   return createPortalGateway({ store: deps.store, oauth, logger: deps.logger, now: deps.now, fetch: pushSafeFetch(deps.fetch ?? fetch) });
 }
 
