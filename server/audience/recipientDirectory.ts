@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CallRest } from '../bitrix/batch.js';
+import { storableText } from '../http/textInput.js';
 import { departmentListing } from './departmentTree.js';
 import type { DepartmentTreeCache } from './departmentTreeCache.js';
 import { employeeOf, type RecipientSummary } from './employeeRows.js';
@@ -13,11 +14,14 @@ import { readListings, type Listing } from './pagedReader.js';
 
 export const SEARCH_MAX_CHARS = 100;
 export const searchQuerySchema = z.strictObject({
-  q: z
-    .string({ error: 'Type a name, position or department to search for.' })
-    .trim()
-    .min(1, 'Type a name, position or department to search for.')
-    .max(SEARCH_MAX_CHARS, `Search for at most ${SEARCH_MAX_CHARS} characters.`),
+  q: storableText(
+    z
+      .string({ error: 'Type a name, position or department to search for.' })
+      .trim()
+      .min(1, 'Type a name, position or department to search for.')
+      .max(SEARCH_MAX_CHARS, `Search for at most ${SEARCH_MAX_CHARS} characters.`),
+    'The search',
+  ),
 });
 
 /** Employees matching the query, best matches as the portal orders them (up to one page of 50). */

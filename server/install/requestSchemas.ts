@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from '../http/textInput.js';
 
 /**
  * What Bitrix24 POSTs to the install handler, the app page and the event handler (platform doc §2).
@@ -7,7 +8,8 @@ import { z } from 'zod';
  */
 
 export const MEMBER_ID = /^[a-z0-9]{1,64}$/i;
-const token = z.string().trim().min(8, 'is too short to be a token').max(512, 'is too long to be a token');
+/** Redeemed at the OAuth server or kept (encrypted), so it must survive both exactly (server/http/textInput.ts). */
+const token = storableText(z.string().trim().min(8, 'is too short to be a token').max(512, 'is too long to be a token'));
 
 /** Form body of the install POST and of the app page POST. */
 export const frameOpenForm = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isUnstorableTextIssue, storableText } from '../http/textInput.js';
 
 /**
  * What an administrator may send, checked before anything is recorded or any REST call is made.
@@ -10,6 +11,8 @@ import { z } from 'zod';
  * accept — and `payloadFit` tells the sender when it will.
  * AVATAR: Bitrix24 does not validate it and the phone loads it from the public internet, so only an
  * absolute https URL is accepted.
+ * Neither may hold a NUL or an unpaired surrogate (server/http/textInput.ts): it could not be stored
+ * or sent as typed.
  */
 
 export const TEXT_MAX_CHARS = 1_000;
@@ -27,17 +30,17 @@ export const ANDROID_PAYLOAD_BYTES = 4096;
  */
 export const PAYLOAD_OVERHEAD_BYTES = 200;
 
-export const textField = z
-  .string({ error: 'Write the text of the notification.' })
-  .trim()
+export const textField = storableText(z.string({ error: 'Write the text of the notification.' }).trim(), 'The text')
   .refine((text) => text !== '' && text !== '0', 'The text is empty. Bitrix24 does not accept an empty text or the text "0".')
   .refine((text) => [...text].length <= TEXT_MAX_CHARS, `The text is longer than ${TEXT_MAX_CHARS} characters.`);
 
-export const avatarField = z
-  .string({ error: 'The image must be a URL.' })
-  .trim()
-  .max(AVATAR_MAX_CHARS, `The image URL is longer than ${AVATAR_MAX_CHARS} characters.`)
-  .refine(isHttpsUrl, 'The image must be an absolute https:// URL that phones can load from the internet.');
+export const avatarField = storableText(
+  z
+    .string({ error: 'The image must be a URL.' })
+    .trim()
+    .max(AVATAR_MAX_CHARS, `The image URL is longer than ${AVATAR_MAX_CHARS} characters.`),
+  'The image URL',
+).refine(isHttpsUrl, 'The image must be an absolute https:// URL that phones can load from the internet.');
 
 /** A client-made UUID (any version), or a similar opaque key of 16–64 URL-safe characters. */
 export const idempotencyKeyField = z
@@ -149,6 +152,7 @@ export function validationFailure(error: z.ZodError): ValidationFailure {
   const field = issue.path.map(String).join('.');
   const name = String(top);
   if (name === 'text' && issue.message.startsWith('The text is longer')) return { error: 'TEXT_TOO_LONG', message: issue.message, field };
+  if (name === 'text' && isUnstorableTextIssue(issue)) return { error: 'TEXT_INVALID', message: issue.message, field };
   if (name === 'text' && issue.code === 'invalid_type') {
     return { error: 'TEXT_EMPTY', message: 'Write the text of the notification.', field };
   }
