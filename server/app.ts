@@ -21,6 +21,9 @@ import { audienceRoutes } from './api/audienceRoutes.js';
 import { createDepartmentTreeCache } from './audience/departmentTreeCache.js';
 import { createPortalRateLimiter } from './send/rateLimiter.js';
 import type { Lifecycle } from './lifecycle.js';
+import { createPortalGateway } from './bitrix/portalGateway.js';
+import { createUninstallChecker } from './install/uninstallCheck.js';
+import { startPurgeSweeper } from './install/purgeSweeper.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -39,6 +42,8 @@ export interface AppDependencies {
   apiRateLimits?: ApiRateLimits;
   /** Where the app registers what must end cleanly on shutdown (the scheduler, sends in flight). */
   lifecycle?: Lifecycle;
+  /** How often portals uninstalled with CLEAN are checked for the end of their grace period (default hourly). */
+  purgeSweepMs?: number;
 }
 
 /** Builds the Express app from its dependencies; listening is the caller's business (server/main.ts, tests). */
@@ -65,11 +70,14 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.use(deps.pages.assets);
   app.use(openingRoutes({ config, logger, pages: deps.pages, store: deps.store, oauth, rest }));
-  app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest }));
-
-  // One REST limiter and one department tree cache per process, shared by token checks, sends and the picker's reads.
   const now = deps.now ?? Date.now;
   const sleep = deps.sends?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const uninstallChecker = oauth ? createUninstallChecker({ store: deps.store, gateway: createPortalGateway({ store: deps.store, oauth, logger, now, fetch: deps.fetch }), now, sleep }) : null;
+  app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest, uninstallChecker, now: deps.now }));
+  const purgeSweeper = startPurgeSweeper({ store: deps.store, logger, now: deps.now, everyMs: deps.purgeSweepMs });
+  deps.lifecycle?.onDrain(() => purgeSweeper.stop());
+
+  // One REST limiter and one department tree cache per process, shared by token checks, sends and the picker's reads.
   const limiter = deps.sends?.limiter ?? createPortalRateLimiter({ limit: deps.sends?.rateLimit, now, sleep });
   const treeCache = createDepartmentTreeCache({ now });
   app.use(

@@ -63,6 +63,12 @@ const environmentSchema = z
       message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
     }).default('info'),
     NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+    UNINSTALL_PURGE_DAYS: z.coerce
+      .number({ message: 'UNINSTALL_PURGE_DAYS must be a whole number of days from 0 to 365' })
+      .int('UNINSTALL_PURGE_DAYS must be a whole number of days from 0 to 365')
+      .min(0, 'UNINSTALL_PURGE_DAYS must be a whole number of days from 0 to 365')
+      .max(365, 'UNINSTALL_PURGE_DAYS must be a whole number of days from 0 to 365')
+      .default(7),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.B24_CLIENT_ID) !== Boolean(env.B24_CLIENT_SECRET)) {
@@ -105,6 +111,8 @@ export interface AppConfig {
   previousEncryptionKeys: string[];
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   nodeEnv: z.infer<typeof environmentSchema>['NODE_ENV'];
+  /** How long a portal uninstalled with CLEAN keeps its data before it is deleted (a reinstall within it restores it). */
+  uninstallPurgeAfterMs: number;
 }
 
 export class ConfigError extends Error {
@@ -146,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .filter(Boolean),
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
+    uninstallPurgeAfterMs: e.UNINSTALL_PURGE_DAYS * 86_400_000,
   };
 }
 

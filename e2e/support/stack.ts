@@ -34,6 +34,8 @@ export interface StackOptions {
   sends?: SendOptions;
   /** /api/ limits per user and portal (benchmarks raise them). */
   apiRateLimits?: ApiRateLimits;
+  /** How often the app looks for uninstalled portals whose grace period is over (tests shorten it). */
+  purgeSweepMs?: number;
 }
 
 export interface Stack {
@@ -87,7 +89,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await migrateToLatest(database, { logger });
   const store = createPortalStore(database, createTokenCipher(encryptionKey));
   const lifecycle = createLifecycle();
-  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store, database, now: () => sim.clock.now(), sends: options.sends, apiRateLimits: options.apiRateLimits, lifecycle }));
+  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store, database, now: () => sim.clock.now(), sends: options.sends, apiRateLimits: options.apiRateLimits, lifecycle, purgeSweepMs: options.purgeSweepMs }));
 
   return {
     appUrl,

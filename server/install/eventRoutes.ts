@@ -8,6 +8,7 @@ import type { PortalStore } from '../storage/portalStore.js';
 import { appEvent, describeIssues, normaliseEventName, type AppEvent } from './requestSchemas.js';
 import { verifyOpening } from './verifyOpening.js';
 import { portalFromGrant, tokensFromGrant } from './grantRecords.js';
+import type { UninstallChecker } from './uninstallCheck.js';
 
 export interface EventDependencies {
   config: AppConfig;
@@ -15,15 +16,20 @@ export interface EventDependencies {
   store: PortalStore;
   oauth: OAuthClient | null;
   rest?: RestCallOptions;
+  /** Null while the app has no client credentials: then no uninstall can be confirmed, and none is acted on. */
+  uninstallChecker: UninstallChecker | null;
+  now?: () => number;
 }
 
 /** Events arrive form-encoded with bracketed keys (auth[member_id]), hence the extended (qs) parser. */
 const eventBody = express.urlencoded({ extended: true, limit: '32kb', parameterLimit: 100 });
 
 /**
- * POST /events: ONAPPINSTALL and ONAPPUNINSTALL. The stored application_token is the proof an event
- * comes from the portal; an ONAPPINSTALL for a portal whose token we do not know yet is proven through
- * the OAuth server instead (its refresh token is redeemed, as for the install POST).
+ * POST /events: ONAPPINSTALL and ONAPPUNINSTALL. The stored application_token shows an event names the
+ * right portal, but every employee can read it, so it never alone authorizes a destructive act: an
+ * uninstall is acted on only once Bitrix24 confirms the app is gone (its stored tokens are refused), and
+ * CLEAN deletes the data only after a grace period. An ONAPPINSTALL for a portal whose token we do not
+ * know yet is proven through the OAuth server (its refresh token is redeemed, as for the install POST).
  */
 export function eventRoutes(deps: EventDependencies): Router {
   const router = Router();
@@ -84,19 +90,26 @@ async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: R
 
 async function onAppUninstall(event: UninstallEvent, deps: EventDependencies, res: Response): Promise<void> {
   const { store, logger } = deps;
+  const now = deps.now ?? Date.now;
   const memberId = event.auth.member_id.toLowerCase();
   const stored = await store.getPortal(memberId);
   if (!stored?.applicationToken || !sameSecret(stored.applicationToken, event.auth.application_token)) {
     logger.warn({ memberId, known: Boolean(stored) }, 'uninstall event with an unknown portal or a wrong application token ignored');
     return answer(res, 401, 'WRONG_APPLICATION_TOKEN', 'The application token does not match this portal');
   }
-  if (event.data.CLEAN) {
-    await store.deletePortal(memberId);
-    logger.info({ memberId }, 'uninstalled; data deleted (CLEAN)');
-  } else {
-    await store.markUninstalled(memberId);
-    logger.info({ memberId }, 'uninstalled; data kept');
+  if (stored.installState === 'uninstalled') {
+    // Bitrix24 sends one ONAPPUNINSTALL per uninstall. A later one can only ask to keep data (never to delete more).
+    if (!event.data.CLEAN && (await store.cancelPurge(memberId))) logger.info({ memberId }, 'uninstall without CLEAN after one with CLEAN: data kept');
+    return answer(res, 200, 'OK', 'Already uninstalled');
   }
+  const evidence = deps.uninstallChecker ? await deps.uninstallChecker.check(memberId) : 'unknown';
+  if (evidence !== 'gone') {
+    logger.warn({ memberId, evidence, clean: event.data.CLEAN }, 'uninstall event not confirmed by Bitrix24 (the app is still installed or could not be asked); nothing changed');
+    return answer(res, 409, 'UNINSTALL_NOT_CONFIRMED', 'Bitrix24 does not confirm that the app was uninstalled from this portal; nothing was changed');
+  }
+  const purgeAfter = event.data.CLEAN ? now() + deps.config.uninstallPurgeAfterMs : null;
+  await store.markUninstalled(memberId, { purgeAfter });
+  logger.info({ memberId, purgeAfter }, event.data.CLEAN ? 'uninstall confirmed; data deleted after the grace period unless reinstalled' : 'uninstall confirmed; data kept');
   return answer(res, 200, 'OK', 'Uninstall recorded');
 }
 

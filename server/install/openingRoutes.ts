@@ -71,18 +71,25 @@ export function openingRoutes(deps: OpeningDependencies): Router {
 
 /**
  * When the app page is opened by an administrator, keep that admin's fresh tokens (verified), so every
- * admin who opens the app can later send with their own authorization. Returns the origins allowed to
- * frame the page. A failure here never blocks the page: the frame works with its own token.
+ * admin who opens the app can later send with their own authorization. A portal we hold as uninstalled
+ * that an admin opens, and Bitrix24 vouches for, is installed after all: it is restored (its purge
+ * cancelled). Returns the origins allowed to frame the page. A failure here never blocks the page: the
+ * frame works with its own token.
  */
 async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promise<string[]> {
   const form = frameOpenForm.safeParse(req.body);
   if (!form.success) return [];
   const stored = await deps.store.getPortal(form.data.member_id.toLowerCase());
-  if (!stored || stored.installState === 'uninstalled') return [];
-  if (!deps.oauth) return [stored.clientEndpoint];
+  if (!stored) return [];
+  const uninstalled = stored.installState === 'uninstalled';
+  if (!deps.oauth) return uninstalled ? [] : [stored.clientEndpoint];
   try {
     const { grant, user } = await verifyOpening(form.data, deps.oauth, deps.rest);
-    if (grant.memberId !== stored.memberId) return [stored.clientEndpoint];
+    if (grant.memberId !== stored.memberId) return uninstalled ? [] : [stored.clientEndpoint];
+    if (uninstalled && !user.isAdmin) return [];
+    if (uninstalled && (await deps.store.restoreInstalled(grant.memberId))) {
+      deps.logger.warn({ memberId: grant.memberId, userId: user.id }, 'portal held as uninstalled was opened by an admin and verified: restored');
+    }
     if (grant.clientEndpoint !== stored.clientEndpoint) {
       // The portal was renamed: the OAuth server's answer is the authority on its new address.
       await deps.store.upsertPortal(portalFromGrant(grant, stored.appName));
@@ -93,7 +100,7 @@ async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promi
     return [grant.clientEndpoint];
   } catch (error) {
     logUnverified(deps.logger, error, 'app page');
-    return [stored.clientEndpoint];
+    return uninstalled ? [] : [stored.clientEndpoint];
   }
 }
 

@@ -14,8 +14,11 @@ import type { DatabaseSchema, InstallState, PortalUsersTable, PortalsTable, Toke
  *
  * Install state machine: `upsertPortal` creates a portal as `new` (the install POST);
  * `markInstallFinished` moves it to `installed` (ONAPPINSTALL / installFinish; repeating it changes
- * nothing); `markUninstalled` moves it to `uninstalled` and marks its users' tokens dead; a later
- * `upsertPortal` (reinstall) brings it back to `new`, forgetting the old application token.
+ * nothing); `markUninstalled` moves it to `uninstalled` and marks its users' tokens dead, with a
+ * `purgeAfter` time when its data is to be deleted (CLEAN); a later `upsertPortal` (reinstall) brings it
+ * back to `new`, forgetting the old application token, and `restoreInstalled` (an admin opened the app
+ * and Bitrix24 vouched for it) back to `installed`; either cancels the purge. `purgeUninstalled`
+ * deletes the portals whose purge time has come.
  */
 
 export interface Portal {
@@ -30,6 +33,8 @@ export interface Portal {
   /** The app's status on the portal from the OAuth server (L, F, D, T, P); null until known. */
   appStatus: string | null;
   installFinishedAt: number | null;
+  /** Uninstalled with CLEAN: its data is deleted after this time (epoch ms). */
+  purgeAfter: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -125,8 +130,17 @@ export interface PortalStore {
   markInstallFinished(memberId: string): Promise<boolean>;
   /** False if the portal is absent. */
   setApplicationToken(memberId: string, applicationToken: string): Promise<boolean>;
-  /** -> `uninstalled`, and every user's tokens dead. False if absent. */
-  markUninstalled(memberId: string): Promise<boolean>;
+  /**
+   * `new`/`installed` -> `uninstalled`, and every user's tokens dead; `purgeAfter` (epoch ms) schedules
+   * the deletion of its data (null keeps it). False if absent or already uninstalled.
+   */
+  markUninstalled(memberId: string, options?: { purgeAfter?: number | null }): Promise<boolean>;
+  /** An uninstalled portal's data is to be kept after all: its purge is cancelled. False if none was scheduled. */
+  cancelPurge(memberId: string): Promise<boolean>;
+  /** `uninstalled` -> `installed` (the app evidently is), purge cancelled. False unless it was uninstalled. */
+  restoreInstalled(memberId: string): Promise<boolean>;
+  /** Deletes every uninstalled portal whose purge time is at or before `at`; returns their member ids. */
+  purgeUninstalled(at: number): Promise<string[]>;
   /** Deletes the portal and (cascade) its users' tokens. False if absent. */
   deletePortal(memberId: string): Promise<boolean>;
   /** Stores a user's tokens (live), replacing earlier ones. Throws PortalNotFoundError without the portal. */
@@ -219,6 +233,7 @@ export function createPortalStore(appDb: AppDatabase, cipher: TokenCipher, optio
       appName: row.app_name,
       appStatus: row.app_status,
       installFinishedAt: row.install_finished_at === null ? null : Number(row.install_finished_at),
+      purgeAfter: row.purge_after === null ? null : Number(row.purge_after),
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
     };
@@ -361,6 +376,7 @@ export function createPortalStore(appDb: AppDatabase, cipher: TokenCipher, optio
           app_name: input.appName,
           app_status: input.appStatus ?? null,
           install_finished_at: null,
+          purge_after: null,
           created_at: timestamp,
           updated_at: timestamp,
         })
@@ -377,6 +393,7 @@ export function createPortalStore(appDb: AppDatabase, cipher: TokenCipher, optio
               // A reinstall after uninstall starts over; otherwise the state is kept.
               install_state: sql<InstallState>`case when ${wasUninstalled} then 'new' else portals.install_state end`,
               install_finished_at: sql<number | null>`case when ${wasUninstalled} then null else portals.install_finished_at end`,
+              purge_after: sql<number | null>`null`,
               application_token:
                 token === null
                   ? sql<string | null>`case when ${wasUninstalled} then null else portals.application_token end`
@@ -420,18 +437,51 @@ export function createPortalStore(appDb: AppDatabase, cipher: TokenCipher, optio
       return result.numUpdatedRows > 0n;
     },
 
-    async markUninstalled(memberId) {
+    async markUninstalled(memberId, { purgeAfter = null } = {}) {
       return db.transaction().execute(async (trx) => {
         const timestamp = now();
         const result = await trx
           .updateTable('portals')
-          .set({ install_state: 'uninstalled', updated_at: timestamp })
+          .set({ install_state: 'uninstalled', purge_after: purgeAfter === null ? null : Math.trunc(purgeAfter), updated_at: timestamp })
           .where('member_id', '=', memberId)
+          .where('install_state', '!=', 'uninstalled')
           .executeTakeFirst();
         if (result.numUpdatedRows === 0n) return false;
         await trx.updateTable('portal_users').set({ token_state: 'dead', updated_at: timestamp }).where('member_id', '=', memberId).execute();
         return true;
       });
+    },
+
+    async cancelPurge(memberId) {
+      const result = await db
+        .updateTable('portals')
+        .set({ purge_after: null, updated_at: now() })
+        .where('member_id', '=', memberId)
+        .where('purge_after', 'is not', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async restoreInstalled(memberId) {
+      const timestamp = now();
+      const result = await db
+        .updateTable('portals')
+        .set({ install_state: 'installed', purge_after: null, install_finished_at: sql<number>`coalesce(install_finished_at, ${timestamp})`, updated_at: timestamp })
+        .where('member_id', '=', memberId)
+        .where('install_state', '=', 'uninstalled')
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async purgeUninstalled(at) {
+      const rows = await db
+        .deleteFrom('portals')
+        .where('install_state', '=', 'uninstalled')
+        .where('purge_after', 'is not', null)
+        .where('purge_after', '<=', Math.trunc(at))
+        .returning('member_id')
+        .execute();
+      return rows.map((row) => row.member_id);
     },
 
     async deletePortal(memberId) {

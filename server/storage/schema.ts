@@ -25,6 +25,8 @@ export interface PortalsTable {
   app_name: string;
   app_status: string | null;
   install_finished_at: number | null;
+  /** Uninstalled with CLEAN: deleted after this time (epoch ms) unless reinstalled first. */
+  purge_after: number | null;
   created_at: number;
   updated_at: number;
 }

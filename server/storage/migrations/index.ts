@@ -3,6 +3,7 @@ import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_sends.js';
 import * as m0003 from './0003_portal_app_status.js';
 import * as m0004 from './0004_scheduled_sends.js';
+import * as m0005 from './0005_portal_purge_after.js';
 
 /**
  * Every migration, in order. Names are `NNNN_name`; Kysely applies them in name order and refuses
@@ -14,6 +15,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002_sends': m0002,
   '0003_portal_app_status': m0003,
   '0004_scheduled_sends': m0004,
+  '0005_portal_purge_after': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

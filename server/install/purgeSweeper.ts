@@ -1,0 +1,44 @@
+import type { Logger } from '../logger.js';
+import type { PortalStore } from '../storage/portalStore.js';
+
+/** Deletes the data of portals uninstalled with CLEAN once their grace period is over. */
+export interface PurgeSweeper {
+  /** One sweep now; resolves with the member ids deleted. */
+  sweep(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_PURGE_SWEEP_MS = 60 * 60_000;
+
+export function startPurgeSweeper(deps: { store: PortalStore; logger: Logger; now?: () => number; everyMs?: number }): PurgeSweeper {
+  const now = deps.now ?? Date.now;
+  let running: Promise<string[]> | null = null;
+
+  async function sweep(): Promise<string[]> {
+    const purged = await deps.store.purgeUninstalled(now());
+    for (const memberId of purged) deps.logger.info({ memberId }, 'uninstalled portal purged: its grace period is over');
+    return purged;
+  }
+
+  function tick(): void {
+    if (running) return;
+    running = sweep()
+      .catch((error: unknown) => {
+        deps.logger.error({ err: error }, 'purge of uninstalled portals failed; retried at the next sweep');
+        return [];
+      })
+      .finally(() => {
+        running = null;
+      });
+  }
+
+  const timer = setInterval(tick, deps.everyMs ?? DEFAULT_PURGE_SWEEP_MS);
+  timer.unref();
+  return {
+    sweep,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

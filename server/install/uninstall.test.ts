@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startStack, type Stack } from '../../e2e/support/stack.js';
+import { fixtureClientPages } from '../../e2e/support/fixturePages.js';
+import { ManualClock } from '../../e2e/portal/index.js';
+import type { FrameOpening, SimPortal } from '../../e2e/portal/contract.js';
+import { forEachDatabase } from '../storage/testDatabases.js';
+import { createSendStore } from '../storage/sendStore.js';
+
+const DAY = 86_400_000;
+
+/**
+ * ONAPPUNINSTALL as an attacker and as Bitrix24 send it. Every employee can read the application token
+ * (Bitrix24 posts it to the app page of whoever opens it), so the token alone must destroy nothing.
+ */
+forEachDatabase('uninstall', (getDb) => {
+  let stack: Stack;
+  const clock = new ManualClock(Date.now());
+
+  beforeAll(async () => {
+    stack = await startStack({
+      pages: fixtureClientPages(),
+      databaseUrl: getDb().url,
+      clock,
+      purgeSweepMs: 20,
+      // Waits (the spacing between uninstall checks) pass on the simulator's clock: instant and deterministic.
+      sends: { sleep: async (ms) => clock.advance(ms) },
+      portals: [
+        { label: 'forged', users: 20 },
+        { label: 'coalesced', users: 12 },
+        { label: 'real-clean', users: 12 },
+        { label: 'reinstalled', users: 12 },
+        { label: 'kept', users: 12 },
+        { label: 'reopened', users: 12 },
+      ],
+    });
+    for (const portal of stack.sim.portals) await installFully(portal);
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const adminOf = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
+  const employeeOf = (portal: SimPortal) => portal.directory.users.find((user) => !user.admin && user.active && user.type === 'employee')!;
+  const post = (opening: FrameOpening) => fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) });
+
+  async function installFully(portal: SimPortal): Promise<void> {
+    const opening = portal.openFrame(adminOf(portal).id, 'INSTALL');
+    expect((await post(opening)).status).toBe(200);
+    const { access_token } = portal.issueTokens(adminOf(portal).id);
+    for (const event of ['ONAPPINSTALL', 'ONAPPUNINSTALL']) {
+      const bound = await fetch(`${portal.clientEndpoint}event.bind.json`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ event, handler: `${stack.appUrl}/events`, auth: access_token }),
+      });
+      expect(bound.status).toBe(200);
+    }
+    await portal.frameCommand(opening.appSid, 'setInstallFinish', {});
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed' });
+  }
+
+  /** What an employee can do: open the app, read APPLICATION_TOKEN from the page's POST, forge the event. */
+  async function forgeUninstall(portal: SimPortal, clean: boolean): Promise<Response> {
+    const applicationToken = portal.openFrame(employeeOf(portal).id, 'DEFAULT').fields.APPLICATION_TOKEN!;
+    expect(applicationToken).toBe(portal.applicationToken);
+    return fetch(`${stack.appUrl}/events`, {
+      method: 'POST',
+      body: new URLSearchParams({ event: 'ONAPPUNINSTALL', 'data[CLEAN]': clean ? '1' : '0', 'auth[member_id]': portal.memberId, 'auth[application_token]': applicationToken, 'auth[domain]': portal.domain }),
+    });
+  }
+
+  it("an employee's forged uninstall with the real application token changes nothing, CLEAN or not", async () => {
+    const portal = stack.sim.portal('forged');
+    const sends = createSendStore(stack.database);
+    const { send } = await sends.createSend({ id: crypto.randomUUID(), memberId: portal.memberId, senderId: adminOf(portal).id, idempotencyKey: crypto.randomUUID(), requestHash: 'h', text: 'History', avatar: null, audience: { users: [2] }, testToSelf: false, leaseUntil: clock.now() });
+    for (const clean of [true, false]) {
+      clock.advance(60_000); // a fresh check for each event
+      const response = await forgeUninstall(portal, clean);
+      expect([response.status, ((await response.json()) as { error: string }).error]).toEqual([409, 'UNINSTALL_NOT_CONFIRMED']);
+    }
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null, applicationToken: portal.applicationToken });
+    expect(await stack.store.getUserTokens(portal.memberId, adminOf(portal).id)).toMatchObject({ tokenState: 'live' });
+    expect(await sends.getSend(portal.memberId, send.id)).not.toBeNull();
+    // Bitrix24 was asked, with the admin's stored token, and said the app is there.
+    expect(portal.requestLog.filter((entry) => entry.method === 'app.info' && entry.httpStatus === 200).length).toBe(2);
+  });
+
+  it('forged events in a burst cost the portal at most one check per 10 seconds, not one each', async () => {
+    const portal = stack.sim.portal('coalesced');
+    clock.advance(60_000);
+    const checks = () => portal.requestLog.filter((entry) => entry.method === 'app.info');
+    const before = checks().length;
+    const startedAt = clock.now();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => forgeUninstall(portal, true)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 20 }, () => 409));
+    // However the events arrive, the portal sees its checks at least 10 s apart on its own clock, each after the burst began.
+    const made = checks().slice(before).map((entry) => entry.at);
+    expect(made.length).toBeGreaterThanOrEqual(1);
+    expect(made[0]).toBeGreaterThanOrEqual(startedAt);
+    for (let i = 1; i < made.length; i += 1) expect(made[i]! - made[i - 1]!).toBeGreaterThanOrEqual(10_000);
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed' });
+  });
+
+  it('a real uninstall with CLEAN is honoured: uninstalled at once, tokens dead, data deleted only after the grace period', async () => {
+    const portal = stack.sim.portal('real-clean');
+    const uninstalledAt = clock.now();
+    await portal.uninstall({ clean: true });
+    expect(portal.events.at(-1)).toMatchObject({ event: 'ONAPPUNINSTALL', responseStatus: 200 });
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled', purgeAfter: uninstalledAt + 7 * DAY });
+    expect(await stack.store.getUserTokens(portal.memberId, adminOf(portal).id)).toMatchObject({ tokenState: 'dead' });
+    clock.advance(6 * DAY);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // several sweeps
+    expect(await stack.store.getPortal(portal.memberId)).not.toBeNull();
+    clock.advance(DAY);
+    await expect.poll(() => stack.store.getPortal(portal.memberId), { timeout: 5_000 }).toBeNull();
+    expect(await stack.store.getUserTokens(portal.memberId, adminOf(portal).id)).toBeNull();
+  });
+
+  it('a reinstall within the grace period restores the portal and cancels the purge', async () => {
+    const portal = stack.sim.portal('reinstalled');
+    await portal.uninstall({ clean: true });
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled' });
+    clock.advance(3 * DAY);
+    await installFully(portal);
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null, applicationToken: portal.applicationToken });
+    clock.advance(30 * DAY);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed' });
+  });
+
+  it('a real uninstall without CLEAN keeps the data; a forged CLEAN afterwards deletes nothing', async () => {
+    const portal = stack.sim.portal('kept');
+    await portal.uninstall({ clean: false });
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled', purgeAfter: null });
+    const response = await fetch(`${stack.appUrl}/events`, {
+      method: 'POST',
+      body: new URLSearchParams({ event: 'ONAPPUNINSTALL', 'data[CLEAN]': '1', 'auth[member_id]': portal.memberId, 'auth[application_token]': portal.events.at(-1)!.fields['auth[application_token]']! }),
+    });
+    expect(response.status).toBe(200);
+    clock.advance(30 * DAY);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled', purgeAfter: null });
+  });
+
+  it('an admin opening the app for a portal held as uninstalled, whose tokens verify, brings it back', async () => {
+    const portal = stack.sim.portal('reopened');
+    // As the old code left a portal after a forged uninstall: marked uninstalled, though Bitrix24 still has the app.
+    await stack.store.markUninstalled(portal.memberId, { purgeAfter: clock.now() + DAY });
+    const employeePage = await post(portal.openFrame(employeeOf(portal).id, 'DEFAULT'));
+    expect(employeePage.status).toBe(200);
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled' });
+    const adminPage = await post(portal.openFrame(adminOf(portal).id, 'DEFAULT'));
+    expect(adminPage.status).toBe(200);
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null, applicationToken: portal.applicationToken });
+    expect(await stack.store.getUserTokens(portal.memberId, adminOf(portal).id)).toMatchObject({ tokenState: 'live' });
+  });
+});
