@@ -83,7 +83,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(
     '/api',
     express.json({ limit: SEND_BODY_LIMIT }),
-    frameAuth({ store: deps.store, logger, rest, now: deps.now, limiter }),
+    frameAuth({ store: deps.store, logger, rest, now: deps.now, limiter, sleep }),
     apiRateLimit({ limits: deps.apiRateLimits, now: deps.now }),
     statusRoute({ config, store: deps.store }),
   );

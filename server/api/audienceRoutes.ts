@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { CallRest } from '../bitrix/batch.js';
+import { retryWhileRateLimited } from '../bitrix/rateLimitRetry.js';
 import { BitrixError, callRest, type RestCallOptions } from '../bitrix/restClient.js';
 import { AudienceError } from '../audience/audienceErrors.js';
 import { audienceSchema } from '../audience/audienceSchema.js';
@@ -34,9 +35,6 @@ export interface AudienceRoutesDeps {
   logger: Logger;
   rest?: RestCallOptions;
 }
-
-/** Waits before the 2nd and 3rd attempt of a read the portal refused for its rate limit (2 requests a second drain). */
-const READ_RETRY_WAITS_MS = [600, 1_200];
 
 const previewBody = z.strictObject({ audience: audienceSchema }, { error: 'The request body must be a JSON object with "audience".' });
 
@@ -73,17 +71,11 @@ export function audienceRoutes(deps: AudienceRoutesDeps): Router {
    */
   function callerRest(req: Request): CallRest {
     const { portal, token, memberId } = req.caller!;
-    return async (method, params) => {
-      for (let attempt = 0; ; attempt += 1) {
+    return (method, params) =>
+      retryWhileRateLimited(async () => {
         await deps.limiter.acquire(memberId);
-        try {
-          return await callRest(portal.clientEndpoint, method, params, token, deps.rest);
-        } catch (error) {
-          if (!(error instanceof BitrixError && error.code === 'QUERY_LIMIT_EXCEEDED') || attempt >= READ_RETRY_WAITS_MS.length) throw error;
-          await sleep(READ_RETRY_WAITS_MS[attempt]!);
-        }
-      }
-    };
+        return callRest(portal.clientEndpoint, method, params, token, deps.rest);
+      }, sleep);
   }
 
   router.route('/audience/preview').all(methodsOnly('POST')).post(requireAdmin, async (req, res) => {

@@ -21,9 +21,13 @@ forEachDatabase('frame API authentication', (getDb) => {
         { label: 'one', users: 20 },
         { label: 'two', users: 20 },
         { label: 'never-installed', users: 5 },
+        { label: 'attacked', users: 20 },
+        { label: 'busy', users: 20 },
       ],
+      // The app's waits (a retry after QUERY_LIMIT_EXCEEDED) pass on the simulator's clock.
+      sends: { sleep: async (ms) => clock.advance(ms) },
     });
-    for (const label of ['one', 'two']) {
+    for (const label of ['one', 'two', 'attacked', 'busy']) {
       const portal = stack.sim.portal(label);
       const opening = portal.openFrame(admin(portal).id, 'INSTALL');
       expect((await fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) })).status).toBe(200);
@@ -112,6 +116,47 @@ forEachDatabase('frame API authentication', (getDb) => {
     // The portal's real admins are not locked out for long: the bucket refills.
     clock.advance(60_000);
     expect((await status(as(portal, admin(portal).id))).status).toBe(200);
+  });
+
+  /** A request as if from `address` (the app trusts X-Forwarded-For from its loopback proxy only). */
+  const from = (address: string, headers: Record<string, string>) => ({ ...headers, 'X-Forwarded-For': address });
+
+  it('garbage from one address cannot lock out a real admin signing in from another, at once or under a steady stream', async () => {
+    const portal = stack.sim.portal('attacked');
+    clock.advance(120_000);
+    const garbage = (i: number) => from('203.0.113.7', { Authorization: `Bearer garbage-${i}-${'q'.repeat(24)}`, [MEMBER_ID_HEADER]: portal.memberId });
+    for (let i = 0; i < 40; i += 1) await status(garbage(i));
+    expect((await status(from('198.51.100.2', as(portal, admin(portal).id)))).status).toBe(200);
+    // 10 garbage tokens a second from that address, and a real sign-in (a fresh token) every second.
+    const real: number[] = [];
+    for (let second = 0; second < 10; second += 1) {
+      for (let i = 0; i < 10; i += 1) await status(garbage(1000 + second * 10 + i));
+      real.push((await status(from('198.51.100.2', as(portal, admin(portal).id)))).status);
+      clock.advance(1000);
+    }
+    expect(real).toEqual(Array.from({ length: 10 }, () => 200));
+  });
+
+  it('a token Bitrix24 accepted within the hour is checked again without waiting behind garbage from many addresses', async () => {
+    const portal = stack.sim.portal('attacked');
+    clock.advance(120_000);
+    const proven = from('198.51.100.3', as(portal, admin(portal).id));
+    expect((await status(proven)).status).toBe(200);
+    clock.advance(61_000); // past the answer's reuse: the next call checks the token again
+    const spread: number[] = [];
+    for (let i = 0; i < 80; i += 1) spread.push((await status(from(`203.0.113.${i + 1}`, { Authorization: `Bearer spread-${i}-${'w'.repeat(24)}`, [MEMBER_ID_HEADER]: portal.memberId }))).status);
+    expect(spread).toContain(429); // the portal's share is used up...
+    expect((await status(proven)).status).toBe(200); // ...but not for a token it has accepted before
+  });
+
+  it('a QUERY_LIMIT_EXCEEDED on the token check is waited out and retried; only a portal that stays saturated fails the request', async () => {
+    const portal = stack.sim.portal('busy');
+    portal.injectFault({ method: 'profile', count: 2, httpStatus: 503, error: 'QUERY_LIMIT_EXCEEDED', description: 'Too many requests' });
+    expect((await status(as(portal, admin(portal).id))).status).toBe(200);
+    portal.injectFault({ method: 'profile', count: 3, httpStatus: 503, error: 'QUERY_LIMIT_EXCEEDED', description: 'Too many requests' });
+    const saturated = await status(as(portal, admin(portal).id));
+    expect(saturated.status).toBe(503);
+    portal.clearFaults();
   });
 
   it('after an uninstall the portal’s callers are refused at once, cached or not', async () => {

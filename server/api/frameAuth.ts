@@ -7,6 +7,7 @@ import type { Portal, PortalStore } from '../storage/portalStore.js';
 import type { Logger } from '../logger.js';
 import { MEMBER_ID } from '../install/requestSchemas.js';
 import type { PortalRateLimiter } from '../send/rateLimiter.js';
+import { retryWhileRateLimited } from '../bitrix/rateLimitRetry.js';
 import { tokenBuckets, type Bucket } from './apiRateLimit.js';
 
 /**
@@ -35,6 +36,8 @@ declare module 'express-serve-static-core' {
 
 /** How long a token's answer is reused. Frame tokens live an hour; a minute keeps revocations prompt. */
 export const CALLER_CACHE_TTL_MS = 60_000;
+/** How long a token Bitrix24 once accepted skips the verification budget when it is checked again. */
+export const PROVEN_TOKEN_TTL_MS = 60 * 60_000;
 const CALLER_CACHE_MAX = 10_000;
 
 const BAD_TOKEN_MESSAGE = 'Bitrix24 did not recognise this authorization for this portal. Reopen the app from the left menu.';
@@ -49,23 +52,38 @@ export interface FrameAuthDeps {
   now?: () => number;
   /** The portal's shared REST pacing: token checks spend the portal's budget like any other call. */
   limiter?: PortalRateLimiter;
-  /** Token checks per portal that reach Bitrix24 (default 30 at once, then 1 a second). */
-  verificationLimit?: Bucket;
+  /** Token checks that reach Bitrix24, per source address on a portal and per portal (DEFAULT_VERIFICATION_LIMITS). */
+  verificationLimits?: VerificationLimits;
+  /** Waits before a check the portal refused for its rate limit is tried again (tests move a clock). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface VerificationLimits {
+  perAddress: Bucket;
+  perPortal: Bucket;
 }
 
 /**
  * Checking a token costs a REST call to the portal, and anyone can send tokens with a known member_id:
  * without a bound, garbage tokens would spend a portal's REST budget (and refused tokens are remembered
- * for a while, so repeating one costs nothing).
+ * for a while, so repeating one costs nothing). One source address gets a small share, so garbage from
+ * it cannot use up the portal's share that real users' sign-ins need; a token Bitrix24 accepted within
+ * the hour is checked again without waiting behind either.
  */
-export const DEFAULT_VERIFICATION_LIMIT: Bucket = { burst: 30, perSecond: 1 };
+export const DEFAULT_VERIFICATION_LIMITS: VerificationLimits = {
+  perAddress: { burst: 10, perSecond: 0.5 },
+  perPortal: { burst: 30, perSecond: 1 },
+};
 
-type CachedCaller = { userId: number; isAdmin: boolean; until: number } | { refused: true; until: number };
+type CachedCaller = { userId: number; isAdmin: boolean; until: number; provenUntil: number } | { refused: true; until: number };
 
 export function frameAuth(deps: FrameAuthDeps): RequestHandler {
   const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const cache = new Map<string, CachedCaller>();
-  const verifications = tokenBuckets(deps.verificationLimit ?? DEFAULT_VERIFICATION_LIMIT, now);
+  const limits = deps.verificationLimits ?? DEFAULT_VERIFICATION_LIMITS;
+  const perAddress = tokenBuckets(limits.perAddress, now);
+  const perPortal = tokenBuckets(limits.perPortal, now);
 
   function remember(key: string, entry: CachedCaller): void {
     if (cache.size >= CALLER_CACHE_MAX) {
@@ -95,24 +113,28 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
       req.caller = { memberId, userId: cached.userId, isAdmin: cached.isAdmin, portal, token };
       return next();
     }
-    cache.delete(key);
+    const proven = cached && !('refused' in cached) && cached.provenUntil > now();
+    if (!proven) cache.delete(key);
 
-    const wait = verifications(memberId);
+    const wait = proven ? 0 : perAddress(`${memberId}\0${req.ip ?? ''}`) || perPortal(memberId);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
       return res.status(429).json({ error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${wait} s and try again.` });
     }
     try {
-      await deps.limiter?.acquire(memberId);
-      const { result } = await callRest(portal.clientEndpoint, 'profile', {}, token, deps.rest);
+      const { result } = await retryWhileRateLimited(async () => {
+        await deps.limiter?.acquire(memberId);
+        return callRest(portal.clientEndpoint, 'profile', {}, token, deps.rest);
+      }, sleep);
       const profile = profileAnswer.parse(result);
-      remember(key, { userId: profile.ID, isAdmin: profile.ADMIN, until: now() + CALLER_CACHE_TTL_MS });
+      remember(key, { userId: profile.ID, isAdmin: profile.ADMIN, until: now() + CALLER_CACHE_TTL_MS, provenUntil: now() + PROVEN_TOKEN_TTL_MS });
       req.caller = { memberId, userId: profile.ID, isAdmin: profile.ADMIN, portal, token };
       return next();
     } catch (error) {
       if (error instanceof BitrixError) {
         if (error.code === 'expired_token') return unauthorized(res, 'TOKEN_EXPIRED', 'The Bitrix24 session expired; the app renews it and tries again.');
         if (['invalid_token', 'NO_AUTH_FOUND', 'WRONG_AUTH_TYPE'].includes(error.code)) {
+          cache.delete(key);
           remember(key, { refused: true, until: now() + CALLER_CACHE_TTL_MS });
           return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
         }
