@@ -24,24 +24,41 @@ export const DEFAULT_API_RATE_LIMITS: ApiRateLimits = {
 
 const MAX_TRACKED = 20_000;
 
-/** Token buckets by key; the returned function takes one token and answers 0, or the seconds until one is back. */
-export function tokenBuckets(bucket: Bucket, now: () => number) {
+export interface TokenBuckets {
+  /** Takes one token: 0, or (taking nothing) the seconds until one is back. */
+  take(key: string): number;
+  /** 0 if a token is there (taking nothing), else the seconds until one is back. */
+  wait(key: string): number;
+}
+
+/** Token buckets by key, in this process. */
+export function tokenBuckets(bucket: Bucket, now: () => number): TokenBuckets {
   const levels = new Map<string, { tokens: number; at: number }>();
-  return (key: string): number => {
-    const at = now();
+  const level = (key: string, at: number) => {
     const current = levels.get(key) ?? { tokens: bucket.burst, at };
-    const tokens = Math.min(bucket.burst, current.tokens + ((at - current.at) / 1000) * bucket.perSecond);
-    if (levels.size >= MAX_TRACKED && !levels.has(key)) {
-      const oldest = levels.keys().next();
-      if (!oldest.done) levels.delete(oldest.value);
-    }
-    if (tokens < 1) {
-      levels.set(key, { tokens, at });
-      return Math.ceil((1 - tokens) / bucket.perSecond);
-    }
-    levels.delete(key);
-    levels.set(key, { tokens: tokens - 1, at });
-    return 0;
+    return Math.min(bucket.burst, current.tokens + ((at - current.at) / 1000) * bucket.perSecond);
+  };
+  const secondsUntilOne = (tokens: number) => Math.ceil((1 - tokens) / bucket.perSecond);
+  return {
+    take(key) {
+      const at = now();
+      const tokens = level(key, at);
+      if (levels.size >= MAX_TRACKED && !levels.has(key)) {
+        const oldest = levels.keys().next();
+        if (!oldest.done) levels.delete(oldest.value);
+      }
+      if (tokens < 1) {
+        levels.set(key, { tokens, at });
+        return secondsUntilOne(tokens);
+      }
+      levels.delete(key);
+      levels.set(key, { tokens: tokens - 1, at });
+      return 0;
+    },
+    wait(key) {
+      const tokens = level(key, now());
+      return tokens < 1 ? secondsUntilOne(tokens) : 0;
+    },
   };
 }
 
@@ -53,7 +70,7 @@ export function apiRateLimit(options: { limits?: ApiRateLimits; now?: () => numb
   return (req, res, next) => {
     const caller = req.caller;
     if (!caller) return next();
-    const wait = users(`${caller.memberId}:${caller.userId}`) || portals(caller.memberId);
+    const wait = users.take(`${caller.memberId}:${caller.userId}`) || portals.take(caller.memberId);
     if (wait === 0) return next();
     res.setHeader('Retry-After', String(wait));
     res.status(429).json({ error: 'TOO_MANY_REQUESTS', message: `Too many requests from this app in a short time. Wait ${wait} s and try again.` });

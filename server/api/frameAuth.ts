@@ -52,26 +52,29 @@ export interface FrameAuthDeps {
   now?: () => number;
   /** The portal's shared REST pacing: token checks spend the portal's budget like any other call. */
   limiter?: PortalRateLimiter;
-  /** Token checks that reach Bitrix24, per source address on a portal and per portal (DEFAULT_VERIFICATION_LIMITS). */
+  /** Token checks that reach Bitrix24 per portal, and refused ones per source address (DEFAULT_VERIFICATION_LIMITS). */
   verificationLimits?: VerificationLimits;
   /** Waits before a check the portal refused for its rate limit is tried again (tests move a clock). */
   sleep?: (ms: number) => Promise<void>;
 }
 
 export interface VerificationLimits {
-  perAddress: Bucket;
+  /** Tokens Bitrix24 refused, per source address and portal: past it, that address's checks wait. */
+  refusedPerAddress: Bucket;
+  /** Every check that reaches the portal. */
   perPortal: Bucket;
 }
 
 /**
  * Checking a token costs a REST call to the portal, and anyone can send tokens with a known member_id:
  * without a bound, garbage tokens would spend a portal's REST budget (and refused tokens are remembered
- * for a while, so repeating one costs nothing). One source address gets a small share, so garbage from
- * it cannot use up the portal's share that real users' sign-ins need; a token Bitrix24 accepted within
- * the hour is checked again without waiting behind either.
+ * for a while, so repeating one costs nothing). An address whose tokens Bitrix24 keeps refusing is
+ * slowed down before it can use up the portal's share that real users' sign-ins need; good tokens cost
+ * an address nothing, so an office behind one NAT address signs in as freely as before. A token Bitrix24
+ * accepted within the hour is checked again without waiting behind either bucket.
  */
 export const DEFAULT_VERIFICATION_LIMITS: VerificationLimits = {
-  perAddress: { burst: 10, perSecond: 0.5 },
+  refusedPerAddress: { burst: 10, perSecond: 0.5 },
   perPortal: { burst: 30, perSecond: 1 },
 };
 
@@ -82,7 +85,7 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const cache = new Map<string, CachedCaller>();
   const limits = deps.verificationLimits ?? DEFAULT_VERIFICATION_LIMITS;
-  const perAddress = tokenBuckets(limits.perAddress, now);
+  const refusedPerAddress = tokenBuckets(limits.refusedPerAddress, now);
   const perPortal = tokenBuckets(limits.perPortal, now);
 
   function remember(key: string, entry: CachedCaller): void {
@@ -116,7 +119,8 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
     const proven = cached && !('refused' in cached) && cached.provenUntil > now();
     if (!proven) cache.delete(key);
 
-    const wait = proven ? 0 : perAddress(`${memberId}\0${req.ip ?? ''}`) || perPortal(memberId);
+    const address = `${memberId}\0${req.ip ?? ''}`;
+    const wait = proven ? 0 : refusedPerAddress.wait(address) || perPortal.take(memberId);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
       return res.status(429).json({ error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${wait} s and try again.` });
@@ -136,6 +140,7 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
         if (['invalid_token', 'NO_AUTH_FOUND', 'WRONG_AUTH_TYPE'].includes(error.code)) {
           cache.delete(key);
           remember(key, { refused: true, until: now() + CALLER_CACHE_TTL_MS });
+          refusedPerAddress.take(address);
           return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
         }
         const entry = describeBitrixError(error.code);
