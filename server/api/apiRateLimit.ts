@@ -29,6 +29,8 @@ export interface TokenBuckets {
   take(key: string): number;
   /** 0 if a token is there (taking nothing), else the seconds until one is back. */
   wait(key: string): number;
+  /** Puts back a token taken for work that turned out not to count against the key. */
+  give(key: string): void;
 }
 
 /** Token buckets by key, in this process. */
@@ -58,6 +60,12 @@ export function tokenBuckets(bucket: Bucket, now: () => number): TokenBuckets {
     wait(key) {
       const tokens = level(key, now());
       return tokens < 1 ? secondsUntilOne(tokens) : 0;
+    },
+    give(key) {
+      const at = now();
+      const tokens = Math.min(bucket.burst, level(key, at) + 1);
+      if (tokens >= bucket.burst) levels.delete(key);
+      else levels.set(key, { tokens, at });
     },
   };
 }

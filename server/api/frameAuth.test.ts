@@ -137,6 +137,15 @@ forEachDatabase('frame API authentication', (getDb) => {
     expect(real).toEqual(Array.from({ length: 10 }, () => 200));
   });
 
+  it('a concurrent flood of garbage from one address reaches the portal at most ten times', async () => {
+    const portal = stack.sim.portal('attacked');
+    clock.advance(120_000);
+    portal.resetCounters();
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => status(from('203.0.113.99', { Authorization: `Bearer flood-${i}-${'f'.repeat(24)}`, [MEMBER_ID_HEADER]: portal.memberId }))));
+    expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThanOrEqual(30);
+    expect(portal.counters().profile ?? 0).toBeLessThanOrEqual(10);
+  });
+
   it('good tokens cost an address nothing: 25 sign-ins from one office address all pass', async () => {
     const portal = stack.sim.portal('attacked');
     clock.advance(120_000);

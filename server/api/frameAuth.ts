@@ -119,8 +119,16 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
     const proven = cached && !('refused' in cached) && cached.provenUntil > now();
     if (!proven) cache.delete(key);
 
+    // An address is charged while its check runs (so a concurrent flood is bounded too) and refunded when the token is good.
     const address = `${memberId}\0${req.ip ?? ''}`;
-    const wait = proven ? 0 : refusedPerAddress.wait(address) || perPortal.take(memberId);
+    let wait = 0;
+    if (!proven) {
+      wait = refusedPerAddress.take(address);
+      if (wait === 0) {
+        wait = perPortal.take(memberId);
+        if (wait > 0) refusedPerAddress.give(address);
+      }
+    }
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
       return res.status(429).json({ error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${wait} s and try again.` });
@@ -132,15 +140,19 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
       }, sleep);
       const profile = profileAnswer.parse(result);
       remember(key, { userId: profile.ID, isAdmin: profile.ADMIN, until: now() + CALLER_CACHE_TTL_MS, provenUntil: now() + PROVEN_TOKEN_TTL_MS });
+      if (!proven) refusedPerAddress.give(address);
       req.caller = { memberId, userId: profile.ID, isAdmin: profile.ADMIN, portal, token };
       return next();
     } catch (error) {
       if (error instanceof BitrixError) {
-        if (error.code === 'expired_token') return unauthorized(res, 'TOKEN_EXPIRED', 'The Bitrix24 session expired; the app renews it and tries again.');
+        if (error.code === 'expired_token') {
+          // A real token past its hour (the frame renews it): not garbage, so the address is not charged.
+          if (!proven) refusedPerAddress.give(address);
+          return unauthorized(res, 'TOKEN_EXPIRED', 'The Bitrix24 session expired; the app renews it and tries again.');
+        }
         if (['invalid_token', 'NO_AUTH_FOUND', 'WRONG_AUTH_TYPE'].includes(error.code)) {
           cache.delete(key);
           remember(key, { refused: true, until: now() + CALLER_CACHE_TTL_MS });
-          refusedPerAddress.take(address);
           return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
         }
         const entry = describeBitrixError(error.code);
