@@ -24,6 +24,7 @@ import type { Lifecycle } from './lifecycle.js';
 import { createPortalGateway } from './bitrix/portalGateway.js';
 import { createUninstallChecker } from './install/uninstallCheck.js';
 import { startPurgeSweeper } from './install/purgeSweeper.js';
+import { createOpeningBudget, type OpeningBudgetLimits } from './install/openingBudget.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -44,6 +45,8 @@ export interface AppDependencies {
   lifecycle?: Lifecycle;
   /** How often portals uninstalled with CLEAN are checked for the end of their grace period (default hourly). */
   purgeSweepMs?: number;
+  /** Verifications of openings nobody vouched for, per address and overall (DEFAULT_OPENING_BUDGET). */
+  openingBudget?: OpeningBudgetLimits;
 }
 
 /** Builds the Express app from its dependencies; listening is the caller's business (server/main.ts, tests). */
@@ -69,11 +72,12 @@ export function createApp(deps: AppDependencies): Express {
     res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'unavailable', message: 'The database cannot be reached' });
   });
   app.use(deps.pages.assets);
-  app.use(openingRoutes({ config, logger, pages: deps.pages, store: deps.store, oauth, rest }));
   const now = deps.now ?? Date.now;
+  const openingBudget = createOpeningBudget({ limits: deps.openingBudget, now });
+  app.use(openingRoutes({ config, logger, pages: deps.pages, store: deps.store, oauth, rest, openingBudget }));
   const sleep = deps.sends?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const uninstallChecker = oauth ? createUninstallChecker({ store: deps.store, gateway: createPortalGateway({ store: deps.store, oauth, logger, now, fetch: deps.fetch }), now, sleep }) : null;
-  app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest, uninstallChecker, now: deps.now }));
+  app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest, uninstallChecker, openingBudget, now: deps.now }));
   const purgeSweeper = startPurgeSweeper({ store: deps.store, logger, now: deps.now, everyMs: deps.purgeSweepMs });
   deps.lifecycle?.onDrain(() => purgeSweeper.stop());
 

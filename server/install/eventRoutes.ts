@@ -9,6 +9,7 @@ import { appEvent, describeIssues, normaliseEventName, type AppEvent } from './r
 import { verifyOpening } from './verifyOpening.js';
 import { portalFromGrant, tokensFromGrant } from './grantRecords.js';
 import type { UninstallChecker } from './uninstallCheck.js';
+import { OpeningBudgetExceededError, type OpeningBudget } from './openingBudget.js';
 
 export interface EventDependencies {
   config: AppConfig;
@@ -18,6 +19,8 @@ export interface EventDependencies {
   rest?: RestCallOptions;
   /** Null while the app has no client credentials: then no uninstall can be confirmed, and none is acted on. */
   uninstallChecker: UninstallChecker | null;
+  /** Bounds the OAuth grants that events for portals we do not know can spend. */
+  openingBudget: OpeningBudget;
   now?: () => number;
 }
 
@@ -43,7 +46,7 @@ export function eventRoutes(deps: EventDependencies): Router {
       return answer(res, 400, unknownEvent ? 'UNKNOWN_EVENT' : 'MALFORMED_EVENT', unknownEvent ? 'Only ONAPPINSTALL and ONAPPUNINSTALL are handled here' : describeIssues(parsed.error));
     }
     const event = parsed.data;
-    return event.event === 'ONAPPINSTALL' ? onAppInstall(event, deps, res) : onAppUninstall(event, deps, res);
+    return event.event === 'ONAPPINSTALL' ? onAppInstall(event, deps, res, req.ip ?? '') : onAppUninstall(event, deps, res);
   });
   router.all('/events', (_req, res) => {
     res.setHeader('Allow', 'POST');
@@ -55,7 +58,7 @@ export function eventRoutes(deps: EventDependencies): Router {
 type InstallEvent = Extract<AppEvent, { event: 'ONAPPINSTALL' }>;
 type UninstallEvent = Extract<AppEvent, { event: 'ONAPPUNINSTALL' }>;
 
-async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: Response): Promise<void> {
+async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: Response, address: string): Promise<void> {
   const { store, logger } = deps;
   const memberId = event.auth.member_id.toLowerCase();
   const stored = await store.getPortal(memberId);
@@ -74,9 +77,16 @@ async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: R
     return answer(res, 401, 'UNVERIFIED_EVENT', 'The event could not be verified');
   }
   let verified;
+  const { oauth } = deps;
+  const form = { AUTH_ID: event.auth.access_token, REFRESH_ID: event.auth.refresh_token, member_id: memberId };
   try {
-    verified = await verifyOpening({ AUTH_ID: event.auth.access_token, REFRESH_ID: event.auth.refresh_token, member_id: memberId }, deps.oauth, deps.rest);
-  } catch {
+    verified = await deps.openingBudget.verify(address, () => verifyOpening(form, oauth, deps.rest));
+  } catch (error) {
+    if (error instanceof OpeningBudgetExceededError) {
+      logger.warn({ memberId, event: event.event }, 'install event not verified: too many unverified openings');
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      return answer(res, 429, 'TOO_MANY_REQUESTS', 'Too many unverified events; try again later');
+    }
     logger.warn({ memberId, event: event.event }, 'install event not confirmed by the OAuth server; ignored');
     return answer(res, 401, 'UNVERIFIED_EVENT', 'The event could not be verified');
   }

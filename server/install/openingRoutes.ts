@@ -9,6 +9,7 @@ import type { PortalStore } from '../storage/portalStore.js';
 import { describeIssues, frameOpenForm } from './requestSchemas.js';
 import { ForgedOpeningError, verifyOpening, type VerifiedOpening } from './verifyOpening.js';
 import { portalFromGrant, tokensFromGrant } from './grantRecords.js';
+import { OpeningBudgetExceededError, type OpeningBudget } from './openingBudget.js';
 
 export interface OpeningDependencies {
   config: AppConfig;
@@ -18,6 +19,8 @@ export interface OpeningDependencies {
   /** Null while B24_CLIENT_ID/B24_CLIENT_SECRET are not configured. */
   oauth: OAuthClient | null;
   rest?: RestCallOptions;
+  /** Bounds the OAuth grants that openings nobody has vouched for can spend. */
+  openingBudget: OpeningBudget;
 }
 
 /** Bitrix24 form-POSTs a handful of short fields into the frame; anything larger is not Bitrix24. */
@@ -42,7 +45,8 @@ export function openingRoutes(deps: OpeningDependencies): Router {
     }
     let opening: VerifiedOpening;
     try {
-      opening = await verifyOpening(form.data, deps.oauth, deps.rest);
+      const oauth = deps.oauth;
+      opening = await deps.openingBudget.verify(req.ip ?? '', () => verifyOpening(form.data, oauth, deps.rest));
     } catch (error) {
       return refuseUnverified(res, logger, error, 'install');
     }
@@ -84,7 +88,8 @@ async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promi
   const uninstalled = stored.installState === 'uninstalled';
   if (!deps.oauth) return uninstalled ? [] : [stored.clientEndpoint];
   try {
-    const { grant, user } = await verifyOpening(form.data, deps.oauth, deps.rest);
+    const oauth = deps.oauth;
+    const { grant, user } = await deps.openingBudget.verify(req.ip ?? '', () => verifyOpening(form.data, oauth, deps.rest));
     if (grant.memberId !== stored.memberId) return uninstalled ? [] : [stored.clientEndpoint];
     if (uninstalled && !user.isAdmin) return [];
     if (uninstalled && (await deps.store.restoreInstalled(grant.memberId))) {
@@ -117,6 +122,10 @@ function refuse(res: Response, status: number, message: string): void {
 
 function refuseUnverified(res: Response, logger: Logger, error: unknown, where: string): void {
   logUnverified(logger, error, where);
+  if (error instanceof OpeningBudgetExceededError) {
+    res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    return refuse(res, 429, `Too many installation attempts were made from here or at once. Try again in ${error.retryAfterSeconds} seconds.`);
+  }
   if (error instanceof OAuthError && (error.code === 'unavailable' || error.code === 'bad_answer')) {
     return refuse(res, 502, 'Bitrix24’s authorization server could not be reached to verify this installation. Try again in a few minutes.');
   }
@@ -133,7 +142,8 @@ function refuseUnverified(res: Response, logger: Logger, error: unknown, where: 
 }
 
 function logUnverified(logger: Logger, error: unknown, where: string): void {
-  const code = error instanceof OAuthError || error instanceof BitrixError ? error.code : error instanceof ForgedOpeningError ? 'forged' : 'unexpected';
+  const code =
+    error instanceof OAuthError || error instanceof BitrixError ? error.code : error instanceof ForgedOpeningError ? 'forged' : error instanceof OpeningBudgetExceededError ? 'budget_exceeded' : 'unexpected';
   logger.warn({ where, code }, 'opening not verified');
 }
 
