@@ -32,9 +32,13 @@ describe('OAuth server', () => {
       server_endpoint: `${sim.oauth.url}/rest/`,
       domain: new URL(sim.oauth.url).host,
       status: 'L',
-      scope: TEST_APP.scopes.join(','),
+      // As the real OAuth server answers (settings/oauth/auto-renewal.md): not the granted list.
+      scope: 'app',
     });
     expect(tokens.access_token).toMatch(/^[a-z0-9]{70}$/);
+    // The granted scopes come from the portal's `scope` method (api-reference/common/system/scope.md).
+    expect((await rest(portal, 'scope', {}, tokens.access_token)).body.result).toEqual(TEST_APP.scopes);
+    expect(((await rest(portal, 'scope', { full: true }, tokens.access_token)).body.result as string[]).length).toBeGreaterThan(TEST_APP.scopes.length);
     expect(tokens.expires).toBe(Math.floor(started.clock.now() / 1000) + 3600);
 
     expect((await rest(portal, 'profile', {}, tokens.access_token)).status).toBe(200);

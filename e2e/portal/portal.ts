@@ -17,6 +17,7 @@ import { createDirectory, type SimDirectory } from './directory.js';
 import { bracketFields, postEvent, type EventName } from './eventDelivery.js';
 import { FaultQueue } from './faults.js';
 import type { AuthContext, EventBinding, PlacementBinding, PortalState } from './methods/types.js';
+import { PORTAL_SCOPES } from './methods/app.js';
 import { opaqueToken, randomHex } from './random.js';
 import { DEFAULT_RATE_LIMIT, LeakyBucket } from './rateLimit.js';
 import { RequestLog } from './requestLog.js';
@@ -69,8 +70,6 @@ export interface PortalDeps {
   createHandler: (portal: SimPortalImpl) => (req: IncomingMessage, res: ServerResponse) => void;
 }
 
-/** Every scope a webhook gets unless told otherwise. */
-const ALL_SCOPES = ['user', 'user_basic', 'user_brief', 'department', 'sonet_group', 'pull', 'placement', 'im', 'crm', 'task', 'calendar', 'disk', 'entity', 'log'];
 
 const MEMBER_ID = /^[a-z0-9]{1,64}$/;
 
@@ -232,14 +231,18 @@ export class SimPortalImpl implements SimPortal, PortalState {
     return this.deps.tokens.issue({ memberId: this.memberId, userId, clientId: this.app.clientId, scope: scope ?? [...this.app.scopes] });
   }
 
-  /** The documented OAuth answer for tokens of this portal (domain = the OAuth server's host). */
+  /**
+   * The documented OAuth answer for tokens of this portal (domain = the OAuth server's host). Its scope
+   * is `app`, not the granted list, as the real OAuth server answers (settings/oauth/auto-renewal.md);
+   * the `scope` REST method says what was granted.
+   */
   tokenAnswer(tokens: IssuedTokens): OAuthTokenAnswer {
     return {
       access_token: tokens.accessToken,
       refresh_token: tokens.refreshToken,
       expires: Math.floor((tokens.accessExpiresAt + (this.deps.oauthClockSkewMs ?? 0)) / 1000),
       expires_in: tokens.expiresIn,
-      scope: tokens.scope.join(','),
+      scope: 'app',
       domain: new URL(this.deps.oauthUrl()).host,
       client_endpoint: this.clientEndpoint,
       server_endpoint: this.serverEndpoint,
@@ -252,7 +255,7 @@ export class SimPortalImpl implements SimPortal, PortalState {
   createWebhook(userId: number, scope?: string[]): string {
     if (!this.directory.user(userId)) throw new SimError(400, 'UNKNOWN_USER', `No user ${userId} on portal ${this.label}`);
     const code = opaqueToken(16);
-    this.webhooks.set(code, { userId, scope: scope ?? [...ALL_SCOPES] });
+    this.webhooks.set(code, { userId, scope: scope ?? [...PORTAL_SCOPES] });
     return `${this.origin}/rest/${userId}/${code}/`;
   }
 

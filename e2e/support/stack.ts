@@ -36,6 +36,8 @@ export interface StackOptions {
   apiRateLimits?: ApiRateLimits;
   /** How often the app looks for uninstalled portals whose grace period is over (tests shorten it). */
   purgeSweepMs?: number;
+  /** The scopes the app is registered with (default: all it needs). */
+  appScopes?: string[];
 }
 
 export interface Stack {
@@ -67,7 +69,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       clientSecret: TEST_CLIENT_SECRET,
       name: appName,
       url: appUrl,
-      scopes: [...REQUIRED_SCOPES],
+      scopes: options.appScopes ?? [...REQUIRED_SCOPES],
     },
     portals: options.portals ?? [{}],
   });

@@ -12,7 +12,7 @@ export interface StatusAnswer {
   callerAuthorization: 'live' | 'dead' | 'none';
   /** Admins with live stored authorization: scheduled sends need at least one. */
   liveAdmins: number;
-  /** Scopes the app needs that the caller's grant lacks (an app version with fewer scopes, or a portal that removed some). */
+  /** Scopes the app needs that the portal says it lacks (an app version with fewer scopes); empty while unknown. */
   missingScopes: string[];
 }
 
@@ -26,7 +26,7 @@ export function statusRoute(deps: { config: AppConfig; store: PortalStore }): Ro
       portal: { installState: caller.portal.installState === 'installed' ? 'installed' : 'new', appName: caller.portal.appName },
       callerAuthorization: own ? own.tokenState : 'none',
       liveAdmins: admins.length,
-      missingScopes: own ? missingScopes(own.scope) : [],
+      missingScopes: own?.scope ? missingScopes(own.scope) : [],
     };
     res.setHeader('Cache-Control', 'no-store');
     res.json(answer);

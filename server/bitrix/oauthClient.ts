@@ -13,7 +13,11 @@ export interface OAuthGrant {
    * absolute `expires` is the OAuth server's clock, which may differ from ours (and is often absent).
    */
   expiresAt: number;
-  scope: string[];
+  /**
+   * The granted scopes when the answer lists them; null when it says `app` (what the real OAuth server
+   * answers a refresh: settings/oauth/auto-renewal.md) or nothing. The portal's `scope` method knows.
+   */
+  scope: string[] | null;
   memberId: string;
   /** Absent from the documented refresh answer (settings/oauth/auto-renewal.md): null then. */
   userId: number | null;
@@ -119,7 +123,7 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         accessToken: g.access_token,
         refreshToken: g.refresh_token,
         expiresAt: receivedAt + (g.expires_in ?? DEFAULT_LIFETIME_S) * 1000,
-        scope: g.scope.split(/[,\s]+/).filter(Boolean),
+        scope: grantedScopes(g.scope),
         memberId: g.member_id,
         userId: g.user_id ?? null,
         clientEndpoint: g.client_endpoint.endsWith('/') ? g.client_endpoint : `${g.client_endpoint}/`,
@@ -129,4 +133,9 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
       };
     },
   };
+}
+
+function grantedScopes(answer: string): string[] | null {
+  const scopes = answer.split(/[,\s]+/).filter(Boolean);
+  return scopes.length === 0 || (scopes.length === 1 && scopes[0] === 'app') ? null : scopes;
 }

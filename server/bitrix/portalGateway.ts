@@ -58,7 +58,7 @@ export function createPortalGateway(deps: PortalGatewayDeps): PortalGateway {
         if (grant.memberId !== memberId || (grant.userId !== null && grant.userId !== userId)) {
           throw new OAuthError('bad_answer', 'The OAuth server answered for another portal or user', 200);
         }
-        const saved = await save({ accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt, scope: grant.scope.join(',') });
+        const saved = await save({ accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt, scope: grant.scope?.join(',') });
         movedEndpoint = { clientEndpoint: grant.clientEndpoint, serverEndpoint: grant.serverEndpoint };
         return saved;
       } catch (error) {

@@ -90,10 +90,10 @@ async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: R
     logger.warn({ memberId, event: event.event }, 'install event not confirmed by the OAuth server; ignored');
     return answer(res, 401, 'UNVERIFIED_EVENT', 'The event could not be verified');
   }
-  const { grant, user } = verified;
+  const { grant, user, scopes } = verified;
   await store.upsertPortal(portalFromGrant(grant, stored?.appName ?? deps.config.appName, event.auth.application_token));
   await store.markInstallFinished(grant.memberId);
-  await store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, user.isAdmin));
+  await store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, user.isAdmin, scopes));
   logger.info({ memberId: grant.memberId }, 'install confirmed by ONAPPINSTALL');
   return answer(res, 200, 'OK', 'Installation confirmed');
 }

@@ -14,7 +14,7 @@ export function portalFromGrant(grant: OAuthGrant, appName: string, applicationT
   };
 }
 
-/** ...and the user's fresh token pair. */
-export function tokensFromGrant(grant: OAuthGrant, isAdmin: boolean): SaveUserTokensInput {
-  return { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt, scope: grant.scope.join(','), isAdmin };
+/** ...and the user's fresh token pair, with the scopes the portal says were granted ('' = unknown). */
+export function tokensFromGrant(grant: OAuthGrant, isAdmin: boolean, scopes: string[] | null): SaveUserTokensInput {
+  return { accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: grant.expiresAt, scope: (scopes ?? grant.scope ?? []).join(','), isAdmin };
 }

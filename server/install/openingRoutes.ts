@@ -50,12 +50,12 @@ export function openingRoutes(deps: OpeningDependencies): Router {
     } catch (error) {
       return refuseUnverified(res, logger, error, 'install');
     }
-    const { grant, user } = opening;
+    const { grant, user, scopes } = opening;
     if (!user.isAdmin) {
       return refuse(res, 403, 'Only a portal administrator can install this app.');
     }
     await store.upsertPortal(portalFromGrant(grant, deps.config.appName, form.data.APPLICATION_TOKEN ?? null));
-    await store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, true));
+    await store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, true, scopes));
     logger.info({ memberId: grant.memberId, userId: user.id }, 'install verified and stored');
     await sendPage(res, deps, 'install', [grant.clientEndpoint]);
   });
@@ -89,7 +89,7 @@ async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promi
   if (!deps.oauth) return uninstalled ? [] : [stored.clientEndpoint];
   try {
     const oauth = deps.oauth;
-    const { grant, user } = await deps.openingBudget.verify(req.ip ?? '', () => verifyOpening(form.data, oauth, deps.rest));
+    const { grant, user, scopes } = await deps.openingBudget.verify(req.ip ?? '', () => verifyOpening(form.data, oauth, deps.rest));
     if (grant.memberId !== stored.memberId) return uninstalled ? [] : [stored.clientEndpoint];
     if (uninstalled && !user.isAdmin) return [];
     if (uninstalled && (await deps.store.restoreInstalled(grant.memberId))) {
@@ -100,7 +100,7 @@ async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promi
       await deps.store.upsertPortal(portalFromGrant(grant, stored.appName));
     }
     if (user.isAdmin) {
-      await deps.store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, true));
+      await deps.store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, true, scopes));
     }
     return [grant.clientEndpoint];
   } catch (error) {

@@ -1,4 +1,5 @@
 import { RestError } from '../restAnswer.js';
+import { phpEmpty } from '../phpParams.js';
 import type { MethodTable, PortalState } from './types.js';
 
 /** app.info's answer; also what the OAuth server's app.info builds on. */
@@ -19,7 +20,17 @@ export function appInfo(portal: PortalState): Record<string, unknown> {
   };
 }
 
+/** Every scope this simulated Bitrix24 has (what `scope` with `full` lists). */
+export const PORTAL_SCOPES = ['user', 'user_basic', 'user_brief', 'department', 'sonet_group', 'pull', 'placement', 'im', 'crm', 'task', 'calendar', 'disk', 'entity', 'log'];
+
 export const appMethods: MethodTable = {
+  // api-reference/common/system/scope.md: the caller's granted scopes (without `basic`); `full` = all the portal has.
+  scope: {
+    scopes: null,
+    handle(params, ctx) {
+      return { result: phpEmpty(params.full) ? [...ctx.auth.scope] : [...PORTAL_SCOPES] };
+    },
+  },
   'app.info': {
     scopes: null,
     handle(_params, ctx) {
