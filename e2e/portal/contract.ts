@@ -228,6 +228,13 @@ export interface PortalOptions extends DirectoryOptions {
   rateLimit?: { burst: number; drainPerSecond: number };
   /** Install the app at start (skipping the install page), as an already-installed portal. Default false. */
   preinstalled?: boolean;
+  /**
+   * The fields of the frame's form POST. 'core': exactly what the core's app.layout template posts
+   * (AUTH_ID, AUTH_EXPIRES, REFRESH_ID, member_id, status, PLACEMENT, and PLACEMENT_OPTIONS only when not
+   * empty); 'full' (default) adds APPLICATION_TOKEN, SERVER_ENDPOINT and APPLICATION_SCOPE, as the team's
+   * captures of cloud portals show.
+   */
+  framePost?: 'full' | 'core';
 }
 
 export interface SimulatorOptions {

@@ -106,6 +106,7 @@ export class SimPortalImpl implements SimPortal, PortalState {
   private server: Server | undefined;
   private port = 0;
   private readonly requestedPort: number;
+  private readonly framePost: 'full' | 'core';
   private readonly deps: PortalDeps;
 
   constructor(options: PortalOptions, index: number, deps: PortalDeps) {
@@ -120,6 +121,7 @@ export class SimPortalImpl implements SimPortal, PortalState {
     this.name = deps.app.name;
     this.appStatus = deps.app.status ?? (deps.app.clientId.startsWith('local.') ? 'L' : 'F');
     this.requestedPort = options.port ?? 0;
+    this.framePost = options.framePost ?? 'full';
     this.bucket = new LeakyBucket(deps.clock, options.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.directory = createDirectory({ users: options.users, seed: options.seed });
     if (options.preinstalled) {
@@ -337,6 +339,20 @@ export class SimPortalImpl implements SimPortal, PortalState {
     this.frames.set(appSid, session);
 
     const path = install ? (installPath ?? '/') : (this.app.handlerPath ?? '/');
+    const hasOptions = Object.keys(session.placementOptions).length > 0;
+    // modules/rest/install/components/bitrix/app.layout/templates/.default/template.php
+    const coreFields: Record<string, string> = {
+      AUTH_ID: tokens.accessToken,
+      AUTH_EXPIRES: String(tokens.expiresIn),
+      REFRESH_ID: tokens.refreshToken,
+      member_id: this.memberId,
+      status: this.appStatus,
+      PLACEMENT: placementCode,
+      ...(hasOptions ? { PLACEMENT_OPTIONS: JSON.stringify(session.placementOptions) } : {}),
+    };
+    // UNCONFIRMED which of the two a cloud portal sends for a page without options: the install page
+    // gets "undefined" and the app page "{}", so the app meets both.
+    const fullPlacementOptions = install && !hasOptions ? 'undefined' : JSON.stringify(session.placementOptions);
     const action = new URL(path, this.app.url);
     action.searchParams.set('DOMAIN', this.domain);
     action.searchParams.set('PROTOCOL', '0');
@@ -344,20 +360,7 @@ export class SimPortalImpl implements SimPortal, PortalState {
     action.searchParams.set('APP_SID', appSid);
     return {
       action: action.toString(),
-      fields: {
-        AUTH_ID: tokens.accessToken,
-        AUTH_EXPIRES: String(tokens.expiresIn),
-        REFRESH_ID: tokens.refreshToken,
-        SERVER_ENDPOINT: this.serverEndpoint,
-        APPLICATION_TOKEN: this.appToken,
-        APPLICATION_SCOPE: tokens.scope.join(','),
-        member_id: this.memberId,
-        status: this.appStatus,
-        PLACEMENT: placementCode,
-        // UNCONFIRMED which of the two the real portal sends for a page without options: the install
-        // page gets "undefined" and the app page "{}", so the app meets both.
-        PLACEMENT_OPTIONS: install && Object.keys(session.placementOptions).length === 0 ? 'undefined' : JSON.stringify(session.placementOptions),
-      },
+      fields: this.framePost === 'core' ? coreFields : { ...coreFields, SERVER_ENDPOINT: this.serverEndpoint, APPLICATION_TOKEN: this.appToken, APPLICATION_SCOPE: tokens.scope.join(','), PLACEMENT_OPTIONS: fullPlacementOptions },
       frameName: `${this.domain}|0|${appSid}`,
       appSid,
       appOrigin: this.appOrigin,

@@ -62,16 +62,13 @@ async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: R
   const { store, logger } = deps;
   const memberId = event.auth.member_id.toLowerCase();
   const stored = await store.getPortal(memberId);
-  if (stored?.applicationToken && stored.installState !== 'uninstalled') {
-    if (!sameSecret(stored.applicationToken, event.auth.application_token)) {
-      logger.warn({ memberId, event: event.event }, 'event with a wrong application token ignored');
-      return answer(res, 401, 'WRONG_APPLICATION_TOKEN', 'The application token does not match this portal');
-    }
+  if (stored?.applicationToken && stored.installState !== 'uninstalled' && sameSecret(stored.applicationToken, event.auth.application_token)) {
     await store.markInstallFinished(memberId);
     return answer(res, 200, 'OK', 'Installation confirmed');
   }
 
-  // We do not know this portal's application token yet: the OAuth server must vouch for the event.
+  // We do not know this portal's application token yet, or it differs from ours (a reinstall whose
+  // ONAPPUNINSTALL was lost brings a new one): the OAuth server must vouch for the event.
   if (!deps.oauth || !event.auth.refresh_token || !event.auth.access_token) {
     logger.warn({ memberId, event: event.event }, 'unverifiable install event ignored');
     return answer(res, 401, 'UNVERIFIED_EVENT', 'The event could not be verified');
@@ -94,7 +91,8 @@ async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: R
   await store.upsertPortal(portalFromGrant(grant, stored?.appName ?? deps.config.appName, event.auth.application_token));
   await store.markInstallFinished(grant.memberId);
   await store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, user.isAdmin, scopes));
-  logger.info({ memberId: grant.memberId }, 'install confirmed by ONAPPINSTALL');
+  const replaced = Boolean(stored?.applicationToken) && stored?.installState !== 'uninstalled';
+  logger.info({ memberId: grant.memberId, replacedApplicationToken: replaced }, 'install confirmed by ONAPPINSTALL');
   return answer(res, 200, 'OK', 'Installation confirmed');
 }
 
