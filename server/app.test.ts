@@ -38,14 +38,15 @@ const bitrixOpenForm = new URLSearchParams({
 });
 
 describe('handler URLs', () => {
-  it('serves the app page on GET / and on the POST Bitrix24 opens it with', async () => {
+  it('serves the app page on GET /; a POST for a portal it does not know gets a page the claimed portal may frame, saying so', async () => {
     const get = await fetch(`${base}/`);
     expect(get.status).toBe(200);
     expect(await get.text()).toContain('app page');
-    const post = await fetch(`${base}/?DOMAIN=portal.example&PROTOCOL=1&LANG=en&APP_SID=abc`, { method: 'POST', body: bitrixOpenForm });
-    expect(post.status).toBe(200);
-    expect(await post.text()).toContain('app page');
+    const post = await fetch(`${base}/?DOMAIN=portal.example&PROTOCOL=1&LANG=de&APP_SID=abc`, { method: 'POST', body: bitrixOpenForm });
+    expect(post.status).toBe(404);
+    expect(await post.text()).toContain('Die App ist auf diesem Portal nicht installiert');
     expect(post.headers.get('cache-control')).toBe('no-store');
+    expect(post.headers.get('content-security-policy')).toContain('frame-ancestors https://portal.example');
   });
 
   it('lets Bitrix24 embed the pages (no X-Frame-Options)', async () => {

@@ -10,6 +10,7 @@ import { describeIssues, frameOpenForm } from './requestSchemas.js';
 import { ForgedOpeningError, verifyOpening, type VerifiedOpening } from './verifyOpening.js';
 import { portalFromGrant, tokensFromGrant } from './grantRecords.js';
 import { OpeningBudgetExceededError, type OpeningBudget } from './openingBudget.js';
+import { sendRefusal, type RefusalReason } from './refusalPage.js';
 
 export interface OpeningDependencies {
   config: AppConfig;
@@ -38,22 +39,18 @@ export function openingRoutes(deps: OpeningDependencies): Router {
   router.post('/install', formBody, async (req, res) => {
     const form = frameOpenForm.safeParse(req.body);
     if (!form.success) {
-      return refuse(res, 400, `This page is opened by Bitrix24 when the app is installed (${describeIssues(form.error)}).`);
+      return sendRefusal(req, res, 400, 'malformed', { detail: describeIssues(form.error) });
     }
-    if (!deps.oauth) {
-      return refuse(res, 503, 'The app is not configured yet: its operator must set B24_CLIENT_ID and B24_CLIENT_SECRET.');
-    }
+    if (!deps.oauth) return sendRefusal(req, res, 503, 'not_configured', { detail: 'B24_CLIENT_ID and B24_CLIENT_SECRET are not set.' });
     let opening: VerifiedOpening;
     try {
       const oauth = deps.oauth;
       opening = await deps.openingBudget.verify(req.ip ?? '', () => verifyOpening(form.data, oauth, deps.rest));
     } catch (error) {
-      return refuseUnverified(res, logger, error, 'install');
+      return refuseUnverified(req, res, logger, error, 'install');
     }
     const { grant, user, scopes } = opening;
-    if (!user.isAdmin) {
-      return refuse(res, 403, 'Only a portal administrator can install this app.');
-    }
+    if (!user.isAdmin) return sendRefusal(req, res, 403, 'not_admin', { knownPortalEndpoints: [grant.clientEndpoint] });
     await store.upsertPortal(portalFromGrant(grant, deps.config.appName, form.data.APPLICATION_TOKEN ?? null));
     await store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, true, scopes));
     logger.info({ memberId: grant.memberId, userId: user.id }, 'install verified and stored');
@@ -67,7 +64,9 @@ export function openingRoutes(deps: OpeningDependencies): Router {
   });
 
   router.post('/', formBody, async (req, res) => {
-    await sendPage(res, deps, 'index', await keepOpeningTokens(req, deps));
+    const opened = await keepOpeningTokens(req, deps);
+    if ('refusal' in opened) return sendRefusal(req, res, opened.refusal === 'malformed' ? 400 : 404, opened.refusal, { detail: opened.detail });
+    await sendPage(res, deps, 'index', opened.framers);
   });
   router.all('/', methodNotAllowed('GET, POST'));
   return router;
@@ -80,18 +79,20 @@ export function openingRoutes(deps: OpeningDependencies): Router {
  * cancelled). Returns the origins allowed to frame the page. A failure here never blocks the page: the
  * frame works with its own token.
  */
-async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promise<string[]> {
+async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promise<{ framers: string[] } | { refusal: RefusalReason; detail?: string }> {
   const form = frameOpenForm.safeParse(req.body);
-  if (!form.success) return [];
+  if (!form.success) return { refusal: 'malformed', detail: describeIssues(form.error) };
   const stored = await deps.store.getPortal(form.data.member_id.toLowerCase());
-  if (!stored) return [];
+  if (!stored) return { refusal: 'not_installed' };
   const uninstalled = stored.installState === 'uninstalled';
-  if (!deps.oauth) return uninstalled ? [] : [stored.clientEndpoint];
+  // Without a verified opening, only a portal we hold as installed is served (framed by its stored address).
+  const unverified = uninstalled ? { refusal: 'not_installed' as const } : { framers: [stored.clientEndpoint] };
+  if (!deps.oauth) return unverified;
   try {
     const oauth = deps.oauth;
     const { grant, user, scopes } = await deps.openingBudget.verify(req.ip ?? '', () => verifyOpening(form.data, oauth, deps.rest));
-    if (grant.memberId !== stored.memberId) return uninstalled ? [] : [stored.clientEndpoint];
-    if (uninstalled && !user.isAdmin) return [];
+    if (grant.memberId !== stored.memberId) return unverified;
+    if (uninstalled && !user.isAdmin) return unverified;
     if (uninstalled && (await deps.store.restoreInstalled(grant.memberId))) {
       deps.logger.warn({ memberId: grant.memberId, userId: user.id }, 'portal held as uninstalled was opened by an admin and verified: restored');
     }
@@ -102,10 +103,10 @@ async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promi
     if (user.isAdmin) {
       await deps.store.saveUserTokens(grant.memberId, user.id, tokensFromGrant(grant, true, scopes));
     }
-    return [grant.clientEndpoint];
+    return { framers: [grant.clientEndpoint] };
   } catch (error) {
     logUnverified(deps.logger, error, 'app page');
-    return uninstalled ? [] : [stored.clientEndpoint];
+    return unverified;
   }
 }
 
@@ -115,29 +116,19 @@ async function sendPage(res: Response, deps: { pages: ClientPages; config: AppCo
   res.type('html').send(await deps.pages.html(page));
 }
 
-function refuse(res: Response, status: number, message: string): void {
-  res.status(status).setHeader('Cache-Control', 'no-store');
-  res.type('text/plain; charset=utf-8').send(message);
+function refuseUnverified(req: Request, res: Response, logger: Logger, error: unknown, where: string): void {
+  logUnverified(logger, error, where);
+  const [status, reason] = unverifiedRefusal(error);
+  if (error instanceof OpeningBudgetExceededError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  sendRefusal(req, res, status, reason);
 }
 
-function refuseUnverified(res: Response, logger: Logger, error: unknown, where: string): void {
-  logUnverified(logger, error, where);
-  if (error instanceof OpeningBudgetExceededError) {
-    res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    return refuse(res, 429, `Too many installation attempts were made from here or at once. Try again in ${error.retryAfterSeconds} seconds.`);
-  }
-  if (error instanceof OAuthError && (error.code === 'unavailable' || error.code === 'bad_answer')) {
-    return refuse(res, 502, 'Bitrix24’s authorization server could not be reached to verify this installation. Try again in a few minutes.');
-  }
-  if (error instanceof OAuthError && error.code === 'invalid_client') {
-    return refuse(res, 502, 'The app’s registration with Bitrix24 is not valid (client id or secret). Please report this to the app’s vendor.');
-  }
-  if (error instanceof BitrixError) {
-    return refuse(res, 502, 'Your portal could not be reached to verify this installation. Try again in a few minutes.');
-  }
-  if (error instanceof OAuthError || error instanceof ForgedOpeningError) {
-    return refuse(res, 401, 'Bitrix24 did not confirm this installation. Start it again from the Market in your portal.');
-  }
+function unverifiedRefusal(error: unknown): [number, RefusalReason] {
+  if (error instanceof OpeningBudgetExceededError) return [429, 'busy'];
+  if (error instanceof OAuthError && (error.code === 'unavailable' || error.code === 'bad_answer')) return [502, 'oauth_unreachable'];
+  if (error instanceof OAuthError && error.code === 'invalid_client') return [502, 'registration_invalid'];
+  if (error instanceof BitrixError) return [502, 'portal_unreachable'];
+  if (error instanceof OAuthError || error instanceof ForgedOpeningError) return [401, 'not_confirmed'];
   throw error;
 }
 

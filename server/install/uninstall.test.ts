@@ -148,7 +148,7 @@ forEachDatabase('uninstall', (getDb) => {
     // As the old code left a portal after a forged uninstall: marked uninstalled, though Bitrix24 still has the app.
     await stack.store.markUninstalled(portal.memberId, { purgeAfter: clock.now() + DAY });
     const employeePage = await post(portal.openFrame(employeeOf(portal).id, 'DEFAULT'));
-    expect(employeePage.status).toBe(200);
+    expect([employeePage.status, await employeePage.text()]).toEqual([404, expect.stringContaining('not installed on this portal')]);
     expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled' });
     const adminPage = await post(portal.openFrame(adminOf(portal).id, 'DEFAULT'));
     expect(adminPage.status).toBe(200);
