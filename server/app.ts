@@ -25,6 +25,7 @@ import { createPortalGateway } from './bitrix/portalGateway.js';
 import { createUninstallChecker } from './install/uninstallCheck.js';
 import { startPurgeSweeper } from './install/purgeSweeper.js';
 import { createOpeningBudget, type OpeningBudgetLimits } from './install/openingBudget.js';
+import { createOpeningVerifier } from './install/verifyOpening.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -74,10 +75,11 @@ export function createApp(deps: AppDependencies): Express {
   app.use(deps.pages.assets);
   const now = deps.now ?? Date.now;
   const openingBudget = createOpeningBudget({ limits: deps.openingBudget, now });
-  app.use(openingRoutes({ config, logger, pages: deps.pages, store: deps.store, oauth, rest, openingBudget }));
+  const verifier = oauth && config.b24 ? createOpeningVerifier({ oauth, clientId: config.b24.clientId, oauthUrl: config.oauthUrl, rest, now }) : null;
+  app.use(openingRoutes({ config, logger, pages: deps.pages, store: deps.store, verifier, openingBudget }));
   const sleep = deps.sends?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const uninstallChecker = oauth ? createUninstallChecker({ store: deps.store, gateway: createPortalGateway({ store: deps.store, oauth, logger, now, fetch: deps.fetch }), now, sleep }) : null;
-  app.use(eventRoutes({ config, logger, store: deps.store, oauth, rest, uninstallChecker, openingBudget, now: deps.now }));
+  app.use(eventRoutes({ config, logger, store: deps.store, verifier, uninstallChecker, openingBudget, now: deps.now }));
   const purgeSweeper = startPurgeSweeper({ store: deps.store, logger, now: deps.now, everyMs: deps.purgeSweepMs });
   deps.lifecycle?.onDrain(() => purgeSweeper.stop());
 

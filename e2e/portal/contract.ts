@@ -250,6 +250,12 @@ export interface SimulatorOptions {
    * carry it, as a real server's would when its clock and the app's differ. Default 0.
    */
   oauthClockSkewMs?: number;
+  /**
+   * The OAuth server's app.info answer (its shape is UNCONFIRMED): 'flat' puts the portal's fields
+   * (member_id, client_endpoint, …) at the top; 'nested' (default) under `install`, as the official
+   * starter reads it; 'minimal' gives only the app fields, client_id and member_id. Default 'nested'.
+   */
+  oauthAppInfoShape?: 'flat' | 'nested' | 'minimal';
 }
 
 export interface Simulator {

@@ -129,7 +129,7 @@ describe('OAuth server', () => {
     const ok = await fetch(`${sim.oauth.url}/rest/app.info?auth=${tokens.access_token}`);
     const body = (await ok.json()) as { result: Record<string, unknown>; time: unknown };
     expect(ok.status).toBe(200);
-    expect(body.result).toMatchObject({ INSTALLED: true, STATUS: 'L', member_id: portal.memberId, client_endpoint: portal.clientEndpoint, user_id: 1 });
+    expect(body.result).toMatchObject({ INSTALLED: true, STATUS: 'L', member_id: portal.memberId, user_id: 1, install: { installed: true, member_id: portal.memberId, client_endpoint: portal.clientEndpoint } });
     expect(body.time).toBeTruthy();
 
     const unknown = await fetch(`${sim.oauth.url}/rest/app.info?auth=nope`);

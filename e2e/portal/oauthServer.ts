@@ -15,6 +15,8 @@ export interface OAuthServerDeps {
   host: string;
   port: number;
   portalByMemberId: (memberId: string) => SimPortalImpl | undefined;
+  /** The shape of /rest/app.info answers (SimulatorOptions.oauthAppInfoShape). */
+  appInfoShape?: 'flat' | 'nested' | 'minimal';
 }
 
 class OAuthError extends Error {
@@ -127,9 +129,10 @@ export class SimOAuthServerImpl implements SimOAuthServer {
   }
 
   /**
-   * Token check on the OAuth server. UNCONFIRMED: the real answer's exact shape is not documented; we
-   * send the portal's app.info fields plus the token's client_id, member_id, user_id, domain, endpoint
-   * and scope. An app must not depend on more than `member_id` and the app fields being present.
+   * Token check on the OAuth server. UNCONFIRMED: the real answer's exact shape is not documented. The
+   * portal's app.info fields plus client_id and member_id always; the portal's user_id, domain,
+   * endpoints, scope and expiry at the top ('flat'), under `install` ('nested', as the official starter
+   * reads `install.installed`), or not at all ('minimal'). An app must handle each.
    */
   private appInfo(query: Params, body: Params, req: IncomingMessage, res: ServerResponse): void {
     const started = this.deps.clock.now();
@@ -146,17 +149,24 @@ export class SimOAuthServerImpl implements SimOAuthServer {
       entry.httpStatus = 200;
       entry.userId = found.binding.userId;
       this.log.push(entry);
+      const shape = this.deps.appInfoShape ?? 'nested';
+      const portalFields = {
+        member_id: portal.memberId,
+        domain: portal.domain,
+        client_endpoint: portal.clientEndpoint,
+        server_endpoint: `${this.url}/rest/`,
+        status: portal.appStatus,
+      };
+      const base = { ...appInfo(portal), client_id: found.binding.clientId, member_id: portal.memberId };
+      const tokenFields = { user_id: found.binding.userId, scope: found.binding.scope.join(','), expires: Math.floor(found.expiresAt / 1000) };
+      const result =
+        shape === 'minimal'
+          ? base
+          : shape === 'flat'
+            ? { ...base, ...tokenFields, ...portalFields }
+            : { ...base, ...tokenFields, install: { installed: portal.installState === 'installed', version: portal.app.version ?? 1, ...portalFields } };
       sendJson(res, 200, {
-        result: {
-          ...appInfo(portal),
-          client_id: found.binding.clientId,
-          member_id: portal.memberId,
-          user_id: found.binding.userId,
-          domain: portal.domain,
-          client_endpoint: portal.clientEndpoint,
-          scope: found.binding.scope.join(','),
-          expires: Math.floor(found.expiresAt / 1000),
-        },
+        result,
         time: restTime(this.deps.clock, started, 1),
       });
     } catch (error) {

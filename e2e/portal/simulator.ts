@@ -27,6 +27,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     host,
     port: options.oauthPort ?? 0,
     portalByMemberId: (memberId) => portals.find((p) => p.memberId === memberId),
+    appInfoShape: options.oauthAppInfoShape ?? 'nested',
   });
   await oauth.start();
 

@@ -38,6 +38,8 @@ export interface StackOptions {
   purgeSweepMs?: number;
   /** The scopes the app is registered with (default: all it needs). */
   appScopes?: string[];
+  /** The shape of the simulated OAuth server's app.info answer (default 'nested'). */
+  oauthAppInfoShape?: 'flat' | 'nested' | 'minimal';
 }
 
 export interface Stack {
@@ -64,6 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     oauthPort: options.oauthPort ?? 0,
     clock: options.clock,
     accessTokenTtl: options.accessTokenTtl,
+    oauthAppInfoShape: options.oauthAppInfoShape,
     app: {
       clientId: TEST_CLIENT_ID,
       clientSecret: TEST_CLIENT_SECRET,

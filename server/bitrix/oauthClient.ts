@@ -74,18 +74,89 @@ export interface OAuthClientOptions {
 /** An access token lives one hour (settings/oauth/auto-renewal.md) when the answer does not say. */
 const DEFAULT_LIFETIME_S = 3600;
 
+/**
+ * What the OAuth server's app.info says of an access token. Its shape is UNCONFIRMED (decision 0004):
+ * the portal's fields may stand at the top or under `install` (as the official starter reads them), or
+ * be absent; only `member_id` is relied on, `client_endpoint` used when present.
+ */
+export interface OAuthTokenInfo {
+  memberId: string;
+  /** The app the token belongs to, when said. */
+  clientId: string | null;
+  clientEndpoint: string | null;
+  serverEndpoint: string | null;
+  status: string | null;
+}
+
 export interface OAuthClient {
   /** A refresh_token grant. The refresh token is single-use: callers must store the new pair before anyone uses it. */
   refresh(refreshToken: string): Promise<OAuthGrant>;
+  /** Checks an access token at the OAuth server without spending anything (no refresh, no secret). */
+  tokenInfo(accessToken: string): Promise<OAuthTokenInfo>;
 }
+
+const portalFields = z.object({
+  member_id: z.string().regex(/^[\w-]{1,64}$/).optional(),
+  client_endpoint: endpointUrl.optional(),
+  server_endpoint: endpointUrl.optional(),
+  status: z.string().max(4).optional(),
+});
+const tokenInfoAnswer = z.object({
+  result: portalFields.extend({
+    client_id: z.string().max(128).optional(),
+    install: portalFields.optional(),
+  }),
+});
 
 export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   const doFetch = options.fetch ?? fetch;
   const tokenUrl = `${options.oauthUrl.replace(/\/+$/, '')}/oauth/token/`;
+  const appInfoUrl = `${options.oauthUrl.replace(/\/+$/, '')}/rest/app.info`;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const now = options.now ?? Date.now;
 
+  /** A form POST to the OAuth server: the parsed JSON answer, or an OAuthError. */
+  async function post(url: string, body: URLSearchParams): Promise<{ payload: unknown; status: number }> {
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'error',
+      });
+    } catch (error) {
+      throw new OAuthError('unavailable', `The Bitrix24 OAuth server could not be reached (${(error as Error).name})`, 0);
+    }
+    const payload: unknown = await response.json().catch(() => null);
+    const failure = errorAnswer.safeParse(payload);
+    if (failure.success) {
+      throw new OAuthError(failure.data.error, failure.data.error_description ?? failure.data.error, response.status);
+    }
+    if (!response.ok) {
+      throw new OAuthError('unavailable', `The Bitrix24 OAuth server answered HTTP ${response.status}`, response.status);
+    }
+    return { payload, status: response.status };
+  }
+
   return {
+    async tokenInfo(accessToken) {
+      const { payload, status } = await post(appInfoUrl, new URLSearchParams({ auth: accessToken }));
+      const answer = tokenInfoAnswer.safeParse(payload);
+      const top = answer.success ? answer.data.result : null;
+      const memberId = top?.member_id ?? top?.install?.member_id;
+      if (!top || !memberId) throw new OAuthError('bad_answer', 'The Bitrix24 OAuth server gave a token check without member_id', status);
+      const clientEndpoint = top.client_endpoint ?? top.install?.client_endpoint ?? null;
+      return {
+        memberId,
+        clientId: top.client_id ?? null,
+        clientEndpoint: clientEndpoint === null || clientEndpoint.endsWith('/') ? clientEndpoint : `${clientEndpoint}/`,
+        serverEndpoint: top.server_endpoint ?? top.install?.server_endpoint ?? null,
+        status: top.install?.status ?? top.status ?? null,
+      };
+    },
+
     async refresh(refreshToken) {
       const body = new URLSearchParams({
         grant_type: 'refresh_token',
@@ -93,30 +164,11 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         client_secret: options.clientSecret,
         refresh_token: refreshToken,
       });
-      let response: Response;
-      try {
-        response = await doFetch(tokenUrl, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-          body,
-          signal: AbortSignal.timeout(timeoutMs),
-          redirect: 'error',
-        });
-      } catch (error) {
-        throw new OAuthError('unavailable', `The Bitrix24 OAuth server could not be reached (${(error as Error).name})`, 0);
-      }
-      const payload: unknown = await response.json().catch(() => null);
+      const { payload, status } = await post(tokenUrl, body);
       const receivedAt = now();
-      const failure = errorAnswer.safeParse(payload);
-      if (failure.success) {
-        throw new OAuthError(failure.data.error, failure.data.error_description ?? failure.data.error, response.status);
-      }
-      if (!response.ok) {
-        throw new OAuthError('unavailable', `The Bitrix24 OAuth server answered HTTP ${response.status}`, response.status);
-      }
       const grant = grantAnswer.safeParse(payload);
       if (!grant.success) {
-        throw new OAuthError('bad_answer', 'The Bitrix24 OAuth server gave an answer without the expected fields', response.status);
+        throw new OAuthError('bad_answer', 'The Bitrix24 OAuth server gave an answer without the expected fields', status);
       }
       const g = grant.data;
       return {

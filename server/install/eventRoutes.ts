@@ -2,11 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { Router, type Response } from 'express';
 import type { Logger } from '../logger.js';
 import type { AppConfig } from '../config.js';
-import type { OAuthClient } from '../bitrix/oauthClient.js';
-import type { RestCallOptions } from '../bitrix/restClient.js';
 import type { PortalStore } from '../storage/portalStore.js';
 import { appEvent, describeIssues, normaliseEventName, type AppEvent } from './requestSchemas.js';
-import { verifyOpening } from './verifyOpening.js';
+import type { OpeningVerifier } from './verifyOpening.js';
 import { portalFromGrant, tokensFromGrant } from './grantRecords.js';
 import type { UninstallChecker } from './uninstallCheck.js';
 import { OpeningBudgetExceededError, type OpeningBudget } from './openingBudget.js';
@@ -15,8 +13,8 @@ export interface EventDependencies {
   config: AppConfig;
   logger: Logger;
   store: PortalStore;
-  oauth: OAuthClient | null;
-  rest?: RestCallOptions;
+  /** Null while the app has no client credentials: then no event for an unknown portal can be verified. */
+  verifier: OpeningVerifier | null;
   /** Null while the app has no client credentials: then no uninstall can be confirmed, and none is acted on. */
   uninstallChecker: UninstallChecker | null;
   /** Bounds the OAuth grants that events for portals we do not know can spend. */
@@ -69,15 +67,15 @@ async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: R
 
   // We do not know this portal's application token yet, or it differs from ours (a reinstall whose
   // ONAPPUNINSTALL was lost brings a new one): the OAuth server must vouch for the event.
-  if (!deps.oauth || !event.auth.refresh_token || !event.auth.access_token) {
+  const { verifier } = deps;
+  if (!verifier || !event.auth.refresh_token || !event.auth.access_token) {
     logger.warn({ memberId, event: event.event }, 'unverifiable install event ignored');
     return answer(res, 401, 'UNVERIFIED_EVENT', 'The event could not be verified');
   }
   let verified;
-  const { oauth } = deps;
-  const form = { AUTH_ID: event.auth.access_token, REFRESH_ID: event.auth.refresh_token, member_id: memberId };
+  const claims = { AUTH_ID: event.auth.access_token, REFRESH_ID: event.auth.refresh_token, AUTH_EXPIRES: event.auth.expires_in, member_id: memberId };
   try {
-    verified = await deps.openingBudget.verify(address, () => verifyOpening(form, oauth, deps.rest));
+    verified = await deps.openingBudget.verify(address, () => verifier.verify(claims, stored));
   } catch (error) {
     if (error instanceof OpeningBudgetExceededError) {
       logger.warn({ memberId, event: event.event }, 'install event not verified: too many unverified openings');

@@ -76,7 +76,9 @@ forEachDatabase(
       expect(await stack.store.getPortal(portal.memberId)).toBeNull();
       expect(trapHits).toBe(0);
       expect(portal.requestLog.length).toBe(before);
-      expect(stack.sim.oauth.requestLog.at(-1)).toMatchObject({ error: 'invalid_grant' });
+      // The OAuth server's token check refused it; no refresh grant was spent on it.
+      expect(stack.sim.oauth.requestLog.at(-1)).toMatchObject({ method: 'app.info', error: 'invalid_token' });
+      expect(stack.sim.oauth.requestLog.some((entry) => entry.method === 'oauth/token')).toBe(false);
     });
 
     it('a genuine install is verified with the OAuth server and stored, but counts as unfinished until installFinish', async () => {

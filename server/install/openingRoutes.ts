@@ -3,11 +3,11 @@ import type { Logger } from '../logger.js';
 import type { AppConfig } from '../config.js';
 import type { ClientPage, ClientPages } from '../http/clientPages.js';
 import { pageContentSecurityPolicy } from '../http/securityHeaders.js';
-import { OAuthError, type OAuthClient } from '../bitrix/oauthClient.js';
-import { BitrixError, type RestCallOptions } from '../bitrix/restClient.js';
+import { OAuthError } from '../bitrix/oauthClient.js';
+import { BitrixError } from '../bitrix/restClient.js';
 import type { PortalStore } from '../storage/portalStore.js';
 import { describeIssues, frameOpenForm } from './requestSchemas.js';
-import { ForgedOpeningError, verifyOpening, type VerifiedOpening } from './verifyOpening.js';
+import { ForgedOpeningError, type OpeningVerifier, type VerifiedOpening } from './verifyOpening.js';
 import { portalFromGrant, tokensFromGrant } from './grantRecords.js';
 import { OpeningBudgetExceededError, type OpeningBudget } from './openingBudget.js';
 import { sendRefusal, type RefusalReason } from './refusalPage.js';
@@ -18,8 +18,7 @@ export interface OpeningDependencies {
   pages: ClientPages;
   store: PortalStore;
   /** Null while B24_CLIENT_ID/B24_CLIENT_SECRET are not configured. */
-  oauth: OAuthClient | null;
-  rest?: RestCallOptions;
+  verifier: OpeningVerifier | null;
   /** Bounds the OAuth grants that openings nobody has vouched for can spend. */
   openingBudget: OpeningBudget;
 }
@@ -41,11 +40,12 @@ export function openingRoutes(deps: OpeningDependencies): Router {
     if (!form.success) {
       return sendRefusal(req, res, 400, 'malformed', { detail: describeIssues(form.error) });
     }
-    if (!deps.oauth) return sendRefusal(req, res, 503, 'not_configured', { detail: 'B24_CLIENT_ID and B24_CLIENT_SECRET are not set.' });
+    const { verifier } = deps;
+    if (!verifier) return sendRefusal(req, res, 503, 'not_configured', { detail: 'B24_CLIENT_ID and B24_CLIENT_SECRET are not set.' });
     let opening: VerifiedOpening;
     try {
-      const oauth = deps.oauth;
-      opening = await deps.openingBudget.verify(req.ip ?? '', () => verifyOpening(form.data, oauth, deps.rest));
+      const known = await store.getPortal(form.data.member_id.toLowerCase());
+      opening = await deps.openingBudget.verify(req.ip ?? '', () => verifier.verify(form.data, known));
     } catch (error) {
       return refuseUnverified(req, res, logger, error, 'install');
     }
@@ -87,10 +87,10 @@ async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promi
   const uninstalled = stored.installState === 'uninstalled';
   // Without a verified opening, only a portal we hold as installed is served (framed by its stored address).
   const unverified = uninstalled ? { refusal: 'not_installed' as const } : { framers: [stored.clientEndpoint] };
-  if (!deps.oauth) return unverified;
+  const { verifier } = deps;
+  if (!verifier) return unverified;
   try {
-    const oauth = deps.oauth;
-    const { grant, user, scopes } = await deps.openingBudget.verify(req.ip ?? '', () => verifyOpening(form.data, oauth, deps.rest));
+    const { grant, user, scopes } = await deps.openingBudget.verify(req.ip ?? '', () => verifier.verify(form.data, stored));
     if (grant.memberId !== stored.memberId) return unverified;
     if (uninstalled && !user.isAdmin) return unverified;
     if (uninstalled && (await deps.store.restoreInstalled(grant.memberId))) {
