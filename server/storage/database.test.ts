@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Migrator, sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseUrlError, MigrationError, migrateToLatest, openDatabase, type AppDatabase } from './database.js';
+import { DatabaseUrlError, isTransientDatabaseError, MigrationError, migrateToLatest, openDatabase, type AppDatabase } from './database.js';
 import { migrationProvider, migrations } from './migrations/index.js';
 import { createTestDatabase, forEachDatabase, postgresProbe, TEST_DATABASE_URL, type DisposableTestDatabase } from './testDatabases.js';
 import { runContenders } from './testSupport/childProcesses.js';
@@ -203,6 +204,49 @@ forEachDatabase(
   },
   { migrate: false, only: ['postgres'] },
 );
+
+describe('PostgreSQL connection loss', () => {
+  it.skipIf(!postgresProbe.ok)('a connection cut while its client is checked out fails that transaction, not the process; the pool goes on with a fresh connection', async () => {
+    const applicationName = `b24push_cut_${process.pid}_${Date.now().toString(36)}`;
+    const url = new URL(TEST_DATABASE_URL);
+    url.searchParams.set('application_name', applicationName);
+    const appDb = await openDatabase(url.toString());
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    admin.on('error', () => undefined);
+    await admin.connect();
+    try {
+      const cut = appDb.db.transaction().execute(async (trx) => {
+        await sql`select 1`.execute(trx);
+        // Between two statements the client is checked out with no query running: the server's farewell
+        // and the closed socket arrive as an 'error' event on the client itself.
+        await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [applicationName]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await sql`select 1`.execute(trx);
+      });
+      await expect(cut).rejects.toSatisfy(isTransientDatabaseError);
+      expect((await sql<{ one: number }>`select 1 as one`.execute(appDb.db)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await admin.end();
+      await appDb.close();
+    }
+  });
+
+  it('tells connection trouble (tried again elsewhere) from a statement’s own error', () => {
+    const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+    expect(isTransientDatabaseError(withCode('terminating connection due to administrator command', '57P01'))).toBe(true);
+    expect(isTransientDatabaseError(withCode('the database system is starting up', '57P03'))).toBe(true);
+    expect(isTransientDatabaseError(withCode('connection failure', '08006'))).toBe(true);
+    expect(isTransientDatabaseError(withCode('could not serialize access', '40001'))).toBe(true);
+    expect(isTransientDatabaseError(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'))).toBe(true);
+    expect(isTransientDatabaseError(withCode('database is locked', 'SQLITE_BUSY'))).toBe(true);
+    expect(isTransientDatabaseError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isTransientDatabaseError(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(isTransientDatabaseError(withCode('duplicate key value violates unique constraint', '23505'))).toBe(false);
+    expect(isTransientDatabaseError(withCode('relation "sends" does not exist', '42P01'))).toBe(false);
+    expect(isTransientDatabaseError(new Error('driver has already been destroyed'))).toBe(false);
+    expect(isTransientDatabaseError('Connection terminated')).toBe(false);
+  });
+});
 
 describe('PostgreSQL schema isolation (test helper)', () => {
   let a: DisposableTestDatabase | undefined;

@@ -114,10 +114,17 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<App
         oid === PG_INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', (error) => {
-    opts.logger?.error({ err: { message: error.message, code: (error as { code?: string }).code } }, 'PostgreSQL idle connection error');
+  // A connection can die at any time (failover, restart, pg_terminate_backend, a network blip). pg emits
+  // 'error' on its client then, and an 'error' nobody listens to ends the process. The pool listens only
+  // while a client is idle; every client gets a listener of its own for the time it is checked out. The
+  // query on it fails (the caller retries or gives up cleanly) and the pool drops the client.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      opts.logger?.warn({ err: connectionErrorFields(error) }, 'PostgreSQL connection lost');
+    });
   });
+  // The pool re-emits an idle client's error on itself (already logged by the client's own listener).
+  pool.on('error', () => undefined);
   try {
     const client = await pool.connect();
     try {
@@ -143,6 +150,29 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<App
       await db.destroy(); // ends the pool
     },
   };
+}
+
+/** What is logged of a connection error: message and code, never the connection's parameters. */
+function connectionErrorFields(error: Error): { message: string; code?: string } {
+  const code = (error as { code?: unknown }).code;
+  return { message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/** SQLSTATEs after which the same statement may well succeed on another connection, or a moment later. */
+const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01']);
+const TRANSIENT_NODE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'SQLITE_BUSY', 'SQLITE_LOCKED']);
+const TRANSIENT_MESSAGES = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Connection terminated due to connection timeout/i;
+
+/**
+ * Whether a database error is about the connection (lost, refused, timed out, shut down by the server)
+ * or a conflict that retrying resolves (serialization failure, deadlock, SQLite busy), rather than about
+ * the statement: such a statement may be tried again on a fresh connection.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code))) return true;
+  return TRANSIENT_MESSAGES.test(error.message);
 }
 
 /**
