@@ -97,7 +97,8 @@ export function createApp(deps: AppDependencies): Express {
   const { sendStore, pipeline, scheduler } = createSending({ config, database: deps.database, store: deps.store, logger, audience, now: deps.now, fetch: deps.fetch, options: { ...deps.sends, limiter } });
   deps.lifecycle?.onDrain(async () => {
     await scheduler?.stop();
-    await pipeline?.idle();
+    // Claims nothing more; the calls in flight finish and are recorded; their sends are handed over.
+    await pipeline?.stop();
   });
   app.use('/api', audienceRoutes({ limiter, treeCache, logger, rest, sleep }));
   app.use('/api', sendRoutes({ sendStore, pipeline, audienceSchema: audience.schema, answerWithinMs: deps.sends?.answerWithinMs, now: deps.now }));

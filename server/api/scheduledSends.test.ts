@@ -231,7 +231,7 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     clock.advance(HOUR);
     // A process claims it (as its scheduler tick would) and dies before sending anything.
     const store = createSendStore(stack.database, { now: () => clock.now() });
-    expect((await store.claimDueScheduledSends(clock.now(), clock.now() + 60_000)).map((send) => send.id)).toEqual([created.body.send.id]);
+    expect((await store.claimDueScheduledSends(clock.now(), { owner: 'a-process-that-dies', until: clock.now() + 60_000 })).map((send) => send.id)).toEqual([created.body.send.id]);
     const refused = await call(app.url, `/sends/${created.body.send.id}/cancel`, as(portal), {});
     expect([refused.status, refused.body.error, refused.body.send.status]).toEqual([409, 'NOT_CANCELLABLE', 'queued']);
     expect(pushed(portal, text)).toEqual([]);
@@ -249,7 +249,7 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     const created = await call(app.url, '/sends', as(portal, sender.id), { idempotencyKey: randomUUID(), text, audience: { users: employees(portal) }, sendAt: iso(clock.now() + HOUR) });
     clock.advance(HOUR);
     const store = createSendStore(stack.database, { now: () => clock.now() });
-    expect(await store.claimDueScheduledSends(clock.now(), clock.now() + 60_000)).toHaveLength(1);
+    expect(await store.claimDueScheduledSends(clock.now(), { owner: 'a-process-that-dies', until: clock.now() + 60_000 })).toHaveLength(1);
     sender.admin = false;
     try {
       clock.advance(2 * 60_000);

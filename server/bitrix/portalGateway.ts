@@ -8,6 +8,10 @@ import { BitrixError, callRest, type RestAnswer } from './restClient.js';
  * user's tokens only when Bitrix24 says `expired_token` (or just before the known expiry), under the
  * store's (portal, user) lock, so a single-use refresh token is redeemed once even with many concurrent
  * calls and several app processes; the new pair is stored before anyone uses it.
+ *
+ * The database is read (tokens, endpoint) and written (a refresh) only before a request goes out, never
+ * after one that may have reached Bitrix24: the send pipeline counts on it (a database error from
+ * `callAsUser` means the push did not go, so its chunk may be tried again).
  */
 
 /** Refresh this long before the known expiry rather than waste a call on a certain `expired_token`. */

@@ -1,30 +1,21 @@
 import type { Logger } from '../logger.js';
 import type { SendPipeline } from './sendPipeline.js';
+import { NODE_TIMERS, type IntervalTimers, type TimerHandle } from './timers.js';
 
 /**
  * Wakes the send pipeline now and then: starts scheduled sends whose time has come, and takes over
- * sends a crashed process left (once their lease ran out). Every process runs one; the database decides
- * which process gets each send (conditional updates), so running several is safe. Ticks never overlap.
- * `start()` ticks at once, so a send that fell due while the app was down goes right after a restart.
+ * sends a crashed process left (once their lease ran out) or a stopping process gave up. Every process
+ * runs one; the database decides which process gets each send (conditional updates), so running several
+ * is safe. Ticks never overlap. `start()` ticks at once, so a send that fell due while the app was down
+ * goes right after a restart. Recovery looks every tick: with the pipeline's 15 s lease, a crashed
+ * process's send is taken over within 20 s (decision 0005).
  */
 
 export const DEFAULT_TICK_MS = 5_000;
 
-/** What `setInterval` returns, as far as the scheduler uses it. */
-export interface TimerHandle {
-  unref(): unknown;
-}
-
+export { NODE_TIMERS, type TimerHandle };
 /** The timer functions the scheduler uses (Node's by default; tests pass their own and fire them by hand). */
-export interface SchedulerTimers {
-  setInterval(callback: () => void, ms: number): TimerHandle;
-  clearInterval(handle: TimerHandle): void;
-}
-
-export const NODE_TIMERS: SchedulerTimers = {
-  setInterval: (callback, ms) => setInterval(callback, ms),
-  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-};
+export type SchedulerTimers = IntervalTimers;
 
 export interface Scheduler {
   start(): void;
@@ -42,8 +33,8 @@ export interface SchedulerDeps {
   logger: Logger;
   now?: () => number;
   tickMs?: number;
-  /** How often to look for interrupted sends (default: every lease period). */
-  recoverEveryMs: number;
+  /** How often to look for interrupted sends (default: every tick). */
+  recoverEveryMs?: number;
   timers?: SchedulerTimers;
 }
 
@@ -53,7 +44,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const timers = deps.timers ?? NODE_TIMERS;
   let timer: TimerHandle | null = null;
   let current: Promise<number> | null = null;
-  let lastRecovery = now();
+  const recoverEveryMs = deps.recoverEveryMs ?? 0;
+  let lastRecovery = Number.NEGATIVE_INFINITY;
 
   async function work(): Promise<number> {
     let started = 0;
@@ -62,10 +54,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     } catch (error) {
       deps.logger.error({ err: error }, 'starting scheduled sends failed');
     }
-    if (now() - lastRecovery >= deps.recoverEveryMs) {
+    if (now() - lastRecovery >= recoverEveryMs) {
       lastRecovery = now();
       // Recovery waits for the runs it resumes; the tick does not.
-      deps.pipeline.recoverInterruptedSends().catch((error: unknown) => deps.logger.error({ err: error }, 'recovering interrupted sends failed'));
+      deps.pipeline.recoverInterruptedSends({ whileRunning: true }).catch((error: unknown) => deps.logger.error({ err: error }, 'recovering interrupted sends failed'));
     }
     return started;
   }

@@ -10,6 +10,8 @@ const entry = (apiCode: string, httpStatus: number, retryable: boolean, message:
 
 /** The code our push transport gives a call that may have reached Bitrix24 but got no answer (see pushTransport.ts). */
 export const OUTCOME_UNKNOWN = 'PUSH_OUTCOME_UNKNOWN';
+/** Our database could not be reached before a push call (its stored authorization): the push did not go. */
+export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 /** A scheduled send's sender was no longer an administrator when its time came. */
 export const SENDER_NOT_ADMIN = 'SENDER_NOT_ADMIN';
 
@@ -53,6 +55,11 @@ export const SEND_ERRORS: Readonly<Record<string, ErrorEntry>> = {
     en: 'The app was restarted while this push was being handed to Bitrix24; whether Bitrix24 accepted it is unknown. It was not sent again, so nobody gets it twice.',
     ru: 'Приложение перезапустилось, пока это push-уведомление передавалось в Битрикс24; принял ли его Битрикс24, неизвестно. Повторно оно не отправлялось, чтобы никто не получил его дважды.',
     de: 'Die App wurde neu gestartet, während dieser Push an Bitrix24 übergeben wurde; ob Bitrix24 ihn angenommen hat, ist unbekannt. Er wurde nicht erneut gesendet, damit niemand ihn doppelt erhält.',
+  }),
+  [DATABASE_UNAVAILABLE]: entry('DATABASE_UNAVAILABLE', 503, true, {
+    en: 'Our database could not be reached while sending, so the rest of this message was not sent to Bitrix24. Nobody got it twice; those it did not reach can be sent it again.',
+    ru: 'Во время отправки наша база данных была недоступна, поэтому остаток сообщения не передан в Битрикс24. Никто не получил его дважды; тем, до кого оно не дошло, его можно отправить снова.',
+    de: 'Unsere Datenbank war während des Sendens nicht erreichbar, daher wurde der Rest dieser Nachricht nicht an Bitrix24 übergeben. Niemand hat sie doppelt erhalten; wer sie nicht bekam, kann sie erneut gesendet bekommen.',
   }),
   INTERNAL_ERROR: entry('INTERNAL_ERROR', 502, false, {
     en: 'Something went wrong on our side while sending. Nothing more will be sent for this message.',

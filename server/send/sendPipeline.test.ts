@@ -54,6 +54,9 @@ describe('send pipeline: pure parts', () => {
     expect(classifyPushFailure(new TokensUnusableError(MEMBER, 1, 'invalid_grant'))).toEqual({ kind: 'fatal', code: 'invalid_grant' });
     expect(classifyPushFailure(new TokensUnusableError(MEMBER, 1, 'no_tokens'))).toEqual({ kind: 'fatal', code: 'NO_STORED_AUTH' });
     expect(classifyPushFailure(new Error('boom')).kind).toBe('uncertain');
+    // The gateway's database (the stored authorization, read before the call) failing: the push did not go.
+    expect(classifyPushFailure(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toEqual({ kind: 'retry', code: 'DATABASE_UNAVAILABLE' });
+    expect(classifyPushFailure(new Error('Connection terminated unexpectedly'))).toEqual({ kind: 'retry', code: 'DATABASE_UNAVAILABLE' });
   });
 
   it('the client-side bucket lets a burst through, then paces at the drain rate, per portal', async () => {
@@ -188,12 +191,13 @@ forEachDatabase('send pipeline', (getDb) => {
   it('recovery after a crash: mid-call chunks become uncertain (not resent), pending chunks are sent, a queued send starts over', async () => {
     // The state a crash leaves: chunk 0 accepted, chunk 1 mid-call, chunk 2 pending; and a send not yet resolved.
     const crashed = request({ audience: { users: [1, 2, 3, 4, 5, 6] } });
-    const { send } = await store.createSend({ id: crypto.randomUUID(), memberId: MEMBER, senderId: 1, idempotencyKey: crashed.idempotencyKey, requestHash: 'x', text: 'Hello', avatar: null, audience: crashed.audience, testToSelf: false, leaseUntil: clock + 1000 });
-    await store.startSending(send.id, [[1, 2], [3, 4], [5, 6]], clock + 1000);
-    await store.claimChunk(send.id, 0);
+    const dead = { owner: 'the-crashed-process', until: clock + 1000 };
+    const { send } = await store.createSend({ id: crypto.randomUUID(), memberId: MEMBER, senderId: 1, idempotencyKey: crashed.idempotencyKey, requestHash: 'x', text: 'Hello', avatar: null, audience: crashed.audience, testToSelf: false, leaseUntil: dead.until, leaseOwner: dead.owner });
+    await store.startSending(send.id, [[1, 2], [3, 4], [5, 6]], dead);
+    await store.claimChunk(send.id, 0, dead.owner, 'claim-0');
     await store.finishChunk(send.id, 0, 'accepted', null);
-    await store.claimChunk(send.id, 1);
-    const queued = await store.createSend({ id: crypto.randomUUID(), memberId: MEMBER, senderId: 1, idempotencyKey: `queued-${crashed.idempotencyKey}`, requestHash: 'y', text: 'Queued', avatar: null, audience: { users: [9] }, testToSelf: false, leaseUntil: clock + 1000 });
+    await store.claimChunk(send.id, 1, dead.owner, 'claim-1');
+    const queued = await store.createSend({ id: crypto.randomUUID(), memberId: MEMBER, senderId: 1, idempotencyKey: `queued-${crashed.idempotencyKey}`, requestHash: 'y', text: 'Queued', avatar: null, audience: { users: [9] }, testToSelf: false, leaseUntil: dead.until, leaseOwner: dead.owner });
 
     clock += 2000; // the crashed process's lease runs out (PostgreSQL waits for it; SQLite has no other process)
     const { gateway, calls } = fakeGateway();

@@ -1,13 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { BitrixError } from '../bitrix/restClient.js';
 import type { CallRest } from '../bitrix/batch.js';
 import { AudienceError } from '../audience/audienceErrors.js';
 import { TokensUnusableError, type PortalGateway } from '../bitrix/portalGateway.js';
-import type { ChunkRecord, SendRecord, SendStatus, SendStore } from '../storage/sendStore.js';
+import type { ChunkRecord, Lease, SendRecord, SendStatus, SendStore } from '../storage/sendStore.js';
+import { isTransientDatabaseError } from '../storage/database.js';
 import { createPortalRateLimiter, type PortalRateLimiter, type RateLimit } from './rateLimiter.js';
 import { NOT_CONNECTED } from './pushTransport.js';
-import { OUTCOME_UNKNOWN, SENDER_NOT_ADMIN } from './sendErrors.js';
+import { DATABASE_UNAVAILABLE, OUTCOME_UNKNOWN, SENDER_NOT_ADMIN } from './sendErrors.js';
+import { NODE_TIMERS, type IntervalTimers, type TimerHandle } from './timers.js';
 
 /**
  * The send pipeline: record -> resolve the audience -> record chunks -> push each chunk once.
@@ -18,6 +20,15 @@ import { OUTCOME_UNKNOWN, SENDER_NOT_ADMIN } from './sendErrors.js';
  * that was never made. A call that may have reached Bitrix24 without a clear answer (HTTP 500
  * INTERNAL_SERVER_ERROR, a lost connection, a timeout) leaves the chunk `uncertain`: not repeated,
  * reported. Bitrix24's `true` means accepted, not delivered, and the statuses say no more than that.
+ *
+ * A process owns the sends it runs through a lease (`lease_owner`, `lease_until`) that a heartbeat
+ * renews while it works, also during a long call; a crashed process's lease runs out and another
+ * process's recovery takes the send over. A chunk is claimed only by the lease's owner, only after the
+ * rate limit let its call go, so a crash leaves at most the one chunk whose call may have started
+ * `sending` (recovery makes it `uncertain`). A stopping process claims nothing more, records the call in
+ * flight and gives its leases up, so the pending rest goes on elsewhere at once. The database writes
+ * around a call are tried again on a fresh connection when the connection was lost: an accepted chunk
+ * is recorded accepted, not left to look interrupted.
  */
 
 export const PUSH_METHOD = 'pull.application.push.add';
@@ -28,8 +39,18 @@ export const PUSH_METHOD = 'pull.application.push.add';
 export const DEFAULT_CHUNK_SIZE = 1_000;
 /** Attempts per chunk for failures that certainly did not reach Bitrix24. */
 export const DEFAULT_MAX_ATTEMPTS = 6;
-/** How long a running send is owned by its process without a sign of life (renewed before each chunk). */
-export const DEFAULT_LEASE_MS = 5 * 60_000;
+/**
+ * How long a running send stays its process's without a sign of life. A crashed process's send is taken
+ * over when this has passed since its last heartbeat, at the next recovery tick (5 s): within 20 s.
+ */
+export const DEFAULT_LEASE_MS = 15_000;
+/** How often a working process renews its leases: three chances per lease before another process may take over. */
+export const DEFAULT_HEARTBEAT_MS = 5_000;
+/**
+ * Waits before trying a database write again after a lost connection (about 11 s in all): a failover
+ * or a restart of PostgreSQL usually ends within that, and the lease outlives it.
+ */
+export const DEFAULT_DATABASE_RETRY_MS: readonly number[] = [100, 200, 400, 800, 1_600, 3_200, 5_000];
 
 /** Bitrix24 codes after which the push certainly was not accepted but trying again at once can help. */
 const RETRY_LATER = new Set(['QUERY_LIMIT_EXCEEDED']);
@@ -55,6 +76,14 @@ export interface SendPipelineDeps {
   /** Wait before attempt n+1 (n >= 1). Default: 1 s, 2 s, 4 s … capped at 30 s. */
   backoffMs?: (attempt: number) => number;
   leaseMs?: number;
+  /** How often the leases of the sends this process works on are renewed (default DEFAULT_HEARTBEAT_MS). */
+  heartbeatMs?: number;
+  /** The heartbeat's timer functions (tests fire them by hand). */
+  heartbeatTimers?: IntervalTimers;
+  /** Waits between attempts of a database write after a lost connection (default DEFAULT_DATABASE_RETRY_MS). */
+  databaseRetryMs?: readonly number[];
+  /** This process's name on the leases it holds (default a random UUID). */
+  ownerId?: string;
   newId?: () => string;
 }
 
@@ -92,14 +121,17 @@ export interface RecoveryOutcome {
 }
 
 export interface SendPipeline {
+  /** The name this pipeline's process holds leases under. */
+  readonly ownerId: string;
   submit(request: SendRequest): Promise<Submission>;
   /**
-   * Takes over sends a crash (or a stalled process) left unfinished: chunks caught mid-call become
-   * `uncertain` (never resent), `pending` chunks are sent, and a send still `queued` starts over (it had
-   * sent nothing). On SQLite (one process) every unfinished send is taken; on PostgreSQL only those
-   * whose owner's lease ran out.
+   * Takes over sends a crash (or a stalled process) left unfinished or a stopping process gave up:
+   * chunks caught mid-call become `uncertain` (never resent), `pending` chunks are sent, and a send still
+   * `queued` starts over (it had sent nothing). Those whose lease ran out or was given up are taken; at
+   * start-up on SQLite (one process: nobody else can be running them) every unfinished one is.
+   * `whileRunning`: the periodic look of a process that is up (leases respected on SQLite too).
    */
-  recoverInterruptedSends(): Promise<RecoveryOutcome>;
+  recoverInterruptedSends(options?: { whileRunning?: boolean }): Promise<RecoveryOutcome>;
   /**
    * Starts the scheduled sends whose time has come (each claimed by one process), re-checking just
    * before each that its sender is still an administrator. Resolves with how many it started; their
@@ -108,10 +140,24 @@ export interface SendPipeline {
   runDueScheduledSends(): Promise<number>;
   /** Resolves when every run started by this pipeline has ended (tests, shutdown). */
   idle(): Promise<void>;
+  /**
+   * Shutdown: from now on nothing new is claimed (no new send, chunk, scheduled send or recovery); each
+   * run lets the call it has in flight finish, records its outcome and gives its lease up, so another
+   * process (or the next start) resumes the pending chunks at once. Resolves when every run has ended.
+   */
+  stop(): Promise<void>;
 }
 
 export type CallOutcome = { kind: 'accepted' } | { kind: 'retry'; code: string } | { kind: 'uncertain'; code: string } | { kind: 'fatal'; code: string };
-type Outcome = CallOutcome | { kind: 'skipped' };
+/** `skipped`: another process has the chunk; `stopped`: this process stops or lost the send's lease. */
+type Outcome = CallOutcome | { kind: 'skipped' } | { kind: 'stopped' };
+
+/** What is logged of a database error: never the connection's parameters. */
+function databaseErrorFields(error: unknown): { message: string; code?: string } {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+}
 
 /**
  * UUIDv7-style ids: time-ordered, with a counter within one millisecond, so history pages (created_at,
@@ -165,6 +211,9 @@ export function classifyPushFailure(error: unknown): CallOutcome {
     return { kind: 'fatal', code: error.code };
   }
   if (error instanceof TokensUnusableError) return { kind: 'fatal', code: errorCodeOf(error) };
+  // The gateway reads the stored authorization before a call and touches the database after none that
+  // may have reached Bitrix24: its database failing means the push did not go.
+  if (isTransientDatabaseError(error)) return { kind: 'retry', code: DATABASE_UNAVAILABLE };
   // Our own failure somewhere around the call: whether the request left is unknown.
   return { kind: 'uncertain', code: OUTCOME_UNKNOWN };
 }
@@ -190,6 +239,10 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const backoffMs = deps.backoffMs ?? ((attempt: number) => Math.min(30_000, 1000 * 2 ** (attempt - 1)));
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const heartbeatMs = deps.heartbeatMs ?? Math.min(DEFAULT_HEARTBEAT_MS, Math.max(1, Math.floor(leaseMs / 3)));
+  const timers = deps.heartbeatTimers ?? NODE_TIMERS;
+  const databaseRetryMs = deps.databaseRetryMs ?? DEFAULT_DATABASE_RETRY_MS;
+  const owner = deps.ownerId ?? randomUUID();
   const newId = deps.newId ?? timeOrderedIdFactory(now);
   const limiter: PortalRateLimiter = deps.limiter ?? createPortalRateLimiter({ limit: deps.rateLimit, now, sleep });
 
@@ -197,14 +250,104 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
   const running = new Map<string, Promise<SendRecord>>();
   /** Submissions between "key seen" and "run registered", by portal and key. */
   const submitting = new Map<string, Promise<Submission>>();
+  /** Sends whose lease this process holds while a run works on them: the heartbeat renews these. */
+  const held = new Set<string>();
 
-  function track(sendId: string, run: Promise<SendRecord>): Promise<SendRecord> {
-    const tracked = run.finally(() => running.delete(sendId));
-    running.set(sendId, tracked);
+  let stopping = false;
+  /** Waits that end early when the process stops (see unlessStopped). */
+  const stopListeners = new Set<() => void>();
+
+  const lease = (): Lease => ({ owner, until: now() + leaseMs });
+  /** Whether a run may claim the send's next chunk: the process is not stopping and still holds the lease. */
+  const mayClaim = (sendId: string) => !stopping && held.has(sendId);
+  /** The promise's value, or STOPPED as soon as the process stops (waits for a rate limit or a backoff). */
+  function unlessStopped<T>(promise: Promise<T>): Promise<T | typeof STOPPED> {
+    if (stopping) return Promise.resolve(STOPPED);
+    return new Promise((resolve, reject) => {
+      const onStop = () => resolve(STOPPED);
+      stopListeners.add(onStop);
+      promise.then(
+        (value) => {
+          stopListeners.delete(onStop);
+          resolve(value);
+        },
+        (error: unknown) => {
+          stopListeners.delete(onStop);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  let heartbeat: TimerHandle | null = null;
+  let beating: Promise<void> | null = null;
+
+  async function beat(): Promise<void> {
+    for (const sendId of [...held]) {
+      try {
+        if (!(await store.renewLease(sendId, lease()))) {
+          // Another process took the send over (our lease had run out) or it ended: stop working on it.
+          held.delete(sendId);
+          logger.warn({ sendId }, 'send lease lost: another process has taken the send over');
+        }
+      } catch (error) {
+        logger.warn({ err: databaseErrorFields(error), sendId }, 'renewing a send lease failed; trying again at the next heartbeat');
+      }
+    }
+  }
+
+  function hold(sendId: string): void {
+    held.add(sendId);
+    if (heartbeat) return;
+    heartbeat = timers.setInterval(() => {
+      beating ??= beat().finally(() => {
+        beating = null;
+      });
+    }, heartbeatMs);
+    // The timer alone must not keep a process (or a test run) alive.
+    heartbeat.unref();
+  }
+
+  function letGo(sendId: string): void {
+    held.delete(sendId);
+    if (held.size === 0 && heartbeat) {
+      timers.clearInterval(heartbeat);
+      heartbeat = null;
+    }
+  }
+
+  /**
+   * A database operation, tried again on a fresh connection while the failure is the connection's (lost,
+   * refused, shut down): a failover or a restart of PostgreSQL must not end a run half-recorded.
+   */
+  async function persist<T>(what: string, sendId: string, operation: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await operation();
+      } catch (error) {
+        const wait = databaseRetryMs[attempt];
+        if (wait === undefined || !isTransientDatabaseError(error)) throw error;
+        logger.warn({ err: databaseErrorFields(error), sendId, what, attempt: attempt + 1 }, 'database connection lost; trying again');
+        await sleep(wait);
+      }
+    }
+  }
+
+  /** Starts a run on a send whose lease this process has just taken. */
+  function run(send: SendRecord, body: () => Promise<SendRecord>): Promise<SendRecord> {
+    hold(send.id);
+    const tracked = guarded(send, Promise.resolve().then(body)).finally(() => {
+      running.delete(send.id);
+      letGo(send.id);
+    });
+    running.set(send.id, tracked);
     return tracked;
   }
 
-  /** REST for reads (audience): rate-limited, retried while Bitrix24 says the limit is exceeded. */
+  /**
+   * REST for reads (audience, the sender's rights): rate-limited, retried while Bitrix24 says the limit
+   * is exceeded, the connection fails, or our database (the stored authorization) cannot be reached.
+   */
   function readCaller(memberId: string, userId: number): CallRest {
     return async (method, params) => {
       for (let attempt = 1; ; attempt += 1) {
@@ -212,7 +355,7 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
         try {
           return await gateway.callAsUser(memberId, userId, method, params);
         } catch (error) {
-          const transient = error instanceof BitrixError && (RETRY_LATER.has(error.code) || error.code === 'NETWORK_ERROR');
+          const transient = (error instanceof BitrixError && (RETRY_LATER.has(error.code) || error.code === 'NETWORK_ERROR')) || isTransientDatabaseError(error);
           if (!transient || attempt >= maxAttempts) throw error;
           await sleep(backoffMs(attempt));
         }
@@ -221,10 +364,22 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
   }
 
   async function reload(send: SendRecord): Promise<SendRecord> {
-    return (await store.getSend(send.memberId, send.id)) ?? send;
+    return (await persist('reading a send', send.id, () => store.getSend(send.memberId, send.id))) ?? send;
+  }
+
+  /** The end of a run that stopped before the send finished: give the lease up (if still ours) so another process resumes it at once. */
+  async function handOver(send: SendRecord): Promise<SendRecord> {
+    if (held.has(send.id)) {
+      letGo(send.id);
+      if (await persist('giving a lease up', send.id, () => store.releaseLease(send.id, owner))) {
+        logger.info({ sendId: send.id, memberId: send.memberId }, 'stopping: send handed over; another process (or the next start) resumes its pending chunks');
+      }
+    }
+    return reload(send);
   }
 
   async function execute(send: SendRecord): Promise<SendRecord> {
+    if (!mayClaim(send.id)) return handOver(send);
     let recipients: number[];
     try {
       recipients = send.testToSelf ? [send.senderId] : await deps.resolveAudience(readCaller(send.memberId, send.senderId), send.audience, { memberId: send.memberId });
@@ -232,46 +387,89 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
       const code = errorCodeOf(error);
       if (code === 'INTERNAL_ERROR') logger.error({ err: error, sendId: send.id, memberId: send.memberId }, 'audience resolution failed');
       else logger.warn({ sendId: send.id, memberId: send.memberId, code }, 'audience resolution failed');
-      await store.finishSend(send.id, 'failed', code);
+      await persist('finishing a send', send.id, () => store.finishSend(send.id, 'failed', code));
       return reload(send);
     }
     const unique = [...new Set(recipients.filter((id) => Number.isSafeInteger(id) && id > 0))].sort((a, b) => a - b);
     if (unique.length === 0) {
-      await store.finishSend(send.id, 'failed', 'NO_RECIPIENTS');
+      await persist('finishing a send', send.id, () => store.finishSend(send.id, 'failed', 'NO_RECIPIENTS'));
       return reload(send);
     }
-    await store.startSending(send.id, splitIntoChunks(unique, chunkSize), now() + leaseMs);
+    const chunks = splitIntoChunks(unique, chunkSize);
+    if (!(await persist('recording chunks', send.id, () => store.startSending(send.id, chunks, lease())))) {
+      // Our lease ran out while the audience was read and another process took the send over.
+      letGo(send.id);
+      return reload(send);
+    }
     return pushChunks(send);
   }
 
   async function pushChunks(send: SendRecord): Promise<SendRecord> {
     let fatal: string | null = null;
-    for (const chunk of await store.listChunks(send.id)) {
+    let interrupted = false;
+    for (const chunk of await persist('listing chunks', send.id, () => store.listChunks(send.id))) {
       if (chunk.status !== 'pending') continue;
       if (fatal) break;
-      await store.renewLease(send.id, now() + leaseMs);
       const outcome = await pushChunk(send, chunk);
+      if (outcome.kind === 'stopped') {
+        interrupted = true;
+        break;
+      }
       if (outcome.kind === 'fatal') fatal = outcome.code;
     }
     // After a refusal every call would fail alike: the rest is never attempted, so it is safe to mark failed.
-    if (fatal) await store.failPendingChunks(send.id, fatal);
-    const chunks = await store.listChunks(send.id);
+    if (fatal) await persist('failing the rest', send.id, () => store.failPendingChunks(send.id, fatal));
+    if (interrupted && !fatal) return handOver(send);
+    const chunks = await persist('listing chunks', send.id, () => store.listChunks(send.id));
     if (chunks.some((chunk) => chunk.status === 'pending' || chunk.status === 'sending')) {
       // Another process holds part of this send (it took over after our lease ran out): it finishes it.
       return reload(send);
     }
     const { status, errorCode } = finalStatus(chunks);
-    await store.finishSend(send.id, status, errorCode);
+    await persist('finishing a send', send.id, () => store.finishSend(send.id, status, errorCode));
     const finished = await reload(send);
     logger.info({ sendId: send.id, memberId: send.memberId, status, errorCode, recipients: finished.recipientCount, chunks: chunks.length }, 'send finished');
     return finished;
   }
 
+  /**
+   * Claims a chunk for one call. A claim whose answer was lost with its connection is recognised by its
+   * name (it went through: the call may go) or found pending (it did not: claim again).
+   */
+  async function claim(send: SendRecord, chunk: ChunkRecord): Promise<'claimed' | 'taken' | 'lost'> {
+    const name = `${owner}/${randomUUID()}`;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        if (await store.claimChunk(send.id, chunk.index, owner, name)) return 'claimed';
+        break;
+      } catch (error) {
+        const wait = databaseRetryMs[attempt];
+        if (wait === undefined || !isTransientDatabaseError(error)) throw error;
+        logger.warn({ err: databaseErrorFields(error), sendId: send.id, what: 'claiming a chunk', attempt: attempt + 1 }, 'database connection lost; trying again');
+        await sleep(wait);
+        const current = await persist('reading a chunk', send.id, () => store.getChunk(send.id, chunk.index));
+        if (current?.status === 'sending' && current.claimedBy === name) return 'claimed';
+        if (current?.status !== 'pending') return 'taken';
+      }
+    }
+    // Not pending any more, or the lease is another process's now.
+    const current = await reload(send);
+    if (current.leaseOwner !== owner) {
+      letGo(send.id);
+      return 'lost';
+    }
+    return 'taken';
+  }
+
   async function pushChunk(send: SendRecord, chunk: ChunkRecord): Promise<Outcome> {
     for (let attempt = 1; ; attempt += 1) {
+      // The rate limit first: a chunk is `sending` only while its call is about to go or going.
+      if (!mayClaim(send.id) || (await unlessStopped(limiter.acquire(send.memberId))) === STOPPED) return { kind: 'stopped' };
+      if (!mayClaim(send.id)) return { kind: 'stopped' };
+      const claimed = await claim(send, chunk);
       // Someone else holds this chunk (another process took the send over): it is theirs to finish.
-      if (!(await store.claimChunk(send.id, chunk.index))) return { kind: 'skipped' };
-      await limiter.acquire(send.memberId);
+      if (claimed === 'taken') return { kind: 'skipped' };
+      if (claimed === 'lost') return { kind: 'stopped' };
       let outcome: CallOutcome;
       try {
         const params: Record<string, unknown> = { USER_ID: chunk.userIds, TEXT: send.text };
@@ -285,14 +483,14 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
         }
       }
       if (outcome.kind === 'retry' && attempt < maxAttempts) {
-        await store.releaseChunk(send.id, chunk.index, outcome.code);
-        logger.info({ sendId: send.id, chunk: chunk.index, attempt, code: outcome.code }, 'push not taken by Bitrix24; retrying');
-        await sleep(backoffMs(attempt));
+        const code = outcome.code;
+        await persist('releasing a chunk', send.id, () => store.releaseChunk(send.id, chunk.index, code));
+        logger.info({ sendId: send.id, chunk: chunk.index, attempt, code }, 'push not taken by Bitrix24; retrying');
+        if ((await unlessStopped(sleep(backoffMs(attempt)))) === STOPPED) return { kind: 'stopped' };
         continue;
       }
-      if (outcome.kind === 'accepted') await store.finishChunk(send.id, chunk.index, 'accepted', null);
-      else if (outcome.kind === 'uncertain') await store.finishChunk(send.id, chunk.index, 'uncertain', outcome.code);
-      else await store.finishChunk(send.id, chunk.index, 'failed', outcome.code);
+      const [status, errorCode] = outcome.kind === 'accepted' ? (['accepted', null] as const) : outcome.kind === 'uncertain' ? (['uncertain', outcome.code] as const) : (['failed', outcome.code] as const);
+      await persist('recording a chunk', send.id, () => store.finishChunk(send.id, chunk.index, status, errorCode));
       if (outcome.kind !== 'accepted') logger.warn({ sendId: send.id, memberId: send.memberId, chunk: chunk.index, outcome: outcome.kind, code: outcome.code }, 'push chunk not accepted');
       // Retries used up: the limit or the network persists, so stop rather than hammer the portal.
       return outcome.kind === 'retry' ? { kind: 'fatal', code: outcome.code } : outcome;
@@ -300,23 +498,16 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
   }
 
   /** A run that failed on our side (e.g. the database): claimed chunks stay `sending`, which recovery makes `uncertain`. */
-  function guarded(send: SendRecord, run: Promise<SendRecord>): Promise<SendRecord> {
-    return run.catch(async (error: unknown) => {
-      logger.error({ err: error, sendId: send.id }, 'send run failed');
+  function guarded(send: SendRecord, started: Promise<SendRecord>): Promise<SendRecord> {
+    return started.catch(async (error: unknown) => {
+      logger.error({ err: error, sendId: send.id }, 'send run failed; recovery takes it over when its lease runs out');
       return reload(send).catch(() => send);
     });
   }
 
-  async function resume(send: SendRecord): Promise<{ uncertain: number; run: Promise<SendRecord> }> {
-    // A scheduled send claimed by a process that died before it began: its sender is checked as if on time.
-    if (send.status === 'queued') return { uncertain: 0, run: send.sendAt === null ? execute(send) : startScheduled(send) };
-    const uncertain = await store.markSendingChunksUncertain(send.id, 'INTERRUPTED');
-    if (uncertain > 0) logger.warn({ sendId: send.id, memberId: send.memberId, chunks: uncertain }, 'send interrupted mid-call: chunks marked uncertain, not resent');
-    return { uncertain, run: pushChunks(send) };
-  }
-
   async function submitOnce(request: SendRequest): Promise<Submission> {
     const hash = requestHash(request);
+    const first = lease();
     const { send, created } = await store.createSend({
       id: newId(),
       memberId: request.memberId,
@@ -327,7 +518,8 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
       avatar: request.avatar ?? null,
       audience: request.testToSelf ? null : (request.audience ?? null),
       testToSelf: Boolean(request.testToSelf),
-      leaseUntil: now() + leaseMs,
+      leaseUntil: first.until,
+      leaseOwner: first.owner,
       sendAt: request.sendAt ?? null,
     });
     if (!created) {
@@ -336,18 +528,41 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
     }
     // A scheduled send waits for runDueScheduledSends.
     if (send.status === 'scheduled') return { send, created, done: Promise.resolve(send) };
-    return { send, created, done: track(send.id, guarded(send, execute(send))) };
+    if (stopping) {
+      // Recorded, not started: another process (or the next start) runs it.
+      await store.releaseLease(send.id, owner);
+      return { send, created, done: Promise.resolve(send) };
+    }
+    return { send, created, done: run(send, () => execute(send)) };
   }
 
-  async function recoverInterruptedSends(): Promise<RecoveryOutcome> {
-    const claimed = await store.claimInterruptedSends(now() + leaseMs, { ignoreLeases: !store.multiProcess });
+  async function recoverInterruptedSends(options: { whileRunning?: boolean } = {}): Promise<RecoveryOutcome> {
+    if (stopping) return { resumed: 0, uncertainChunks: 0 };
+    const claimed = await store.claimInterruptedSends(lease(), { ignoreLeases: !store.multiProcess && !options.whileRunning });
     let uncertainChunks = 0;
     const runs: Promise<SendRecord>[] = [];
     for (const send of claimed) {
-      if (running.has(send.id)) continue;
-      const { uncertain, run } = await resume(send);
+      if (running.has(send.id)) {
+        // Our own run, whose lease ran out (the heartbeat could not reach the database): ours again.
+        hold(send.id);
+        continue;
+      }
+      if (send.status === 'queued') {
+        // A scheduled send claimed by a process that died before it began: its sender is checked as if on time.
+        runs.push(run(send, () => (send.sendAt === null ? execute(send) : startScheduled(send))));
+        continue;
+      }
+      let uncertain: number;
+      try {
+        uncertain = await store.markSendingChunksUncertain(send.id, 'INTERRUPTED');
+      } catch (error) {
+        // Ours now, but not resumable yet: the lease runs out and the next look tries again.
+        logger.error({ err: databaseErrorFields(error), sendId: send.id }, 'recovering an interrupted send failed');
+        continue;
+      }
+      if (uncertain > 0) logger.warn({ sendId: send.id, memberId: send.memberId, chunks: uncertain }, 'send interrupted mid-call: chunks marked uncertain, not resent');
       uncertainChunks += uncertain;
-      runs.push(track(send.id, guarded(send, run)));
+      runs.push(run(send, () => pushChunks(send)));
     }
     if (claimed.length > 0) logger.info({ resumed: claimed.length, uncertainChunks }, 'interrupted sends recovered');
     await Promise.all(runs);
@@ -368,23 +583,30 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
   }
 
   async function startScheduled(send: SendRecord): Promise<SendRecord> {
+    if (!mayClaim(send.id)) return handOver(send);
     const check = await stillAdmin(send);
     if (check !== true) {
       logger.warn({ sendId: send.id, memberId: send.memberId, code: check }, 'scheduled send not started: its sender cannot send now');
-      await store.finishSend(send.id, 'failed', check);
+      await persist('finishing a send', send.id, () => store.finishSend(send.id, 'failed', check));
       return reload(send);
     }
     return execute(send);
   }
 
   async function runDueScheduledSends(): Promise<number> {
-    const due = await store.claimDueScheduledSends(now(), now() + leaseMs);
-    for (const send of due) track(send.id, guarded(send, startScheduled(send)));
+    if (stopping) return 0;
+    const due = await store.claimDueScheduledSends(now(), lease());
+    for (const send of due) void run(send, () => startScheduled(send));
     if (due.length > 0) logger.info({ started: due.length }, 'scheduled sends started');
     return due.length;
   }
 
+  async function idle(): Promise<void> {
+    while (running.size > 0) await Promise.allSettled([...running.values()]);
+  }
+
   return {
+    ownerId: owner,
     recoverInterruptedSends,
     runDueScheduledSends,
 
@@ -406,8 +628,18 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
       }
     },
 
-    async idle() {
-      while (running.size > 0) await Promise.allSettled([...running.values()]);
+    idle,
+
+    async stop() {
+      if (!stopping) {
+        stopping = true;
+        for (const onStop of stopListeners) onStop();
+        stopListeners.clear();
+        if (held.size > 0) logger.info({ sends: held.size }, 'stopping: no new chunks are claimed; the calls in flight finish and their sends are handed over');
+      }
+      await idle();
     },
   };
 }
+
+const STOPPED = Symbol('stopped');

@@ -7,11 +7,12 @@ import { createOAuthClient } from '../bitrix/oauthClient.js';
 import { createPortalGateway, type PortalGateway } from '../bitrix/portalGateway.js';
 import { createSendStore, type SendStore } from '../storage/sendStore.js';
 import { pushSafeFetch } from './pushTransport.js';
-import { createSendPipeline, DEFAULT_LEASE_MS, type ResolveAudience, type SendPipeline, type SendPipelineDeps } from './sendPipeline.js';
+import { createSendPipeline, type ResolveAudience, type SendPipeline, type SendPipelineDeps } from './sendPipeline.js';
 import { createScheduler, type Scheduler, type SchedulerTimers } from './scheduler.js';
 
 /** What createApp needs to offer sending; tests override the timing parts (sleep, limits, backoff). */
-export interface SendOptions extends Partial<Pick<SendPipelineDeps, 'sleep' | 'rateLimit' | 'limiter' | 'chunkSize' | 'maxAttempts' | 'backoffMs' | 'leaseMs'>> {
+export interface SendOptions
+  extends Partial<Pick<SendPipelineDeps, 'sleep' | 'rateLimit' | 'limiter' | 'chunkSize' | 'maxAttempts' | 'backoffMs' | 'leaseMs' | 'heartbeatMs' | 'heartbeatTimers' | 'databaseRetryMs'>> {
   /** How long POST /api/sends waits for the send before answering 202. */
   answerWithinMs?: number;
   /** Run recoverInterruptedSends when the app is created (default true). */
@@ -64,7 +65,6 @@ export function createSending(deps: {
     now: deps.now,
     tickMs: schedulerOptions ? schedulerOptions.tickMs : undefined,
     timers: schedulerOptions ? schedulerOptions.timers : undefined,
-    recoverEveryMs: timing.leaseMs ?? DEFAULT_LEASE_MS,
   });
   onScheduler?.(scheduler);
   if (schedulerOptions !== false) scheduler.start();

@@ -10,6 +10,10 @@ forEachDatabase('send store', (getDb) => {
   let seq = 0;
   const MEMBER = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4';
   const OTHER = 'ffffeeeeddddccccbbbbaaaa99998888';
+  /** Lease owners: this process and another. */
+  const ME = 'process-me';
+  const THEM = 'process-them';
+  const lease = (until: number, owner = ME) => ({ owner, until });
   const newSend = (overrides: Partial<NewSend> = {}): NewSend => {
     seq += 1;
     return {
@@ -23,6 +27,7 @@ forEachDatabase('send store', (getDb) => {
       audience: { users: [2, 3] },
       testToSelf: false,
       leaseUntil: clock + 60_000,
+      leaseOwner: ME,
       ...overrides,
     };
   };
@@ -62,15 +67,16 @@ forEachDatabase('send store', (getDb) => {
 
   it('chunks: recorded with the send moving to sending; a chunk is claimed once; totals per status', async () => {
     const { send } = await store.createSend(newSend());
-    await store.startSending(send.id, [[1, 2, 3], [4, 5], [6]], clock + 1000);
-    expect(await store.getSend(MEMBER, send.id)).toMatchObject({ status: 'sending', recipientCount: 6, leaseUntil: clock + 1000 });
-    const claims = await Promise.all([store.claimChunk(send.id, 0), store.claimChunk(send.id, 0), store.claimChunk(send.id, 0)]);
+    expect(await store.startSending(send.id, [[1, 2, 3], [4, 5], [6]], lease(clock + 1000))).toBe(true);
+    expect(await store.getSend(MEMBER, send.id)).toMatchObject({ status: 'sending', recipientCount: 6, leaseUntil: clock + 1000, leaseOwner: ME });
+    const claims = await Promise.all(['a', 'b', 'c'].map((name) => store.claimChunk(send.id, 0, ME, name)));
     expect(claims.filter(Boolean)).toHaveLength(1);
+    expect((await store.getChunk(send.id, 0))?.claimedBy).toBe(['a', 'b', 'c'][claims.indexOf(true)]);
     await store.finishChunk(send.id, 0, 'accepted', null);
-    expect(await store.claimChunk(send.id, 0)).toBe(false);
-    expect(await store.claimChunk(send.id, 1)).toBe(true);
+    expect(await store.claimChunk(send.id, 0, ME, 'd')).toBe(false);
+    expect(await store.claimChunk(send.id, 1, ME, 'e')).toBe(true);
     await store.releaseChunk(send.id, 1, 'QUERY_LIMIT_EXCEEDED');
-    expect(await store.claimChunk(send.id, 1)).toBe(true);
+    expect(await store.claimChunk(send.id, 1, ME, 'f')).toBe(true);
     expect(await store.markSendingChunksUncertain(send.id, 'INTERRUPTED')).toBe(1);
     expect(await store.failPendingChunks(send.id, 'ACCESS_ERROR')).toBe(1);
     const chunks = await store.listChunks(send.id);
@@ -106,28 +112,58 @@ forEachDatabase('send store', (getDb) => {
   it('interrupted sends: only those whose lease ran out are taken, each by one claimer', async () => {
     const { send: live } = await store.createSend(newSend({ leaseUntil: clock + 60_000 }));
     const { send: stale } = await store.createSend(newSend({ leaseUntil: clock - 1 }));
-    const claims = await Promise.all([store.claimInterruptedSends(clock + 5000), store.claimInterruptedSends(clock + 5000)]);
+    const claims = await Promise.all([store.claimInterruptedSends(lease(clock + 5000, THEM)), store.claimInterruptedSends(lease(clock + 5000, THEM))]);
     const claimed = claims.flat().map((send) => send.id);
     expect(claimed.filter((id) => id === stale.id)).toHaveLength(1);
     expect(claimed).not.toContain(live.id);
-    const all = await store.claimInterruptedSends(clock + 9000, { ignoreLeases: true });
+    expect(await store.getSend(MEMBER, stale.id)).toMatchObject({ leaseOwner: THEM, leaseUntil: clock + 5000 });
+    const all = await store.claimInterruptedSends(lease(clock + 9000), { ignoreLeases: true });
     expect(all.map((send) => send.id)).toContain(live.id);
+  });
+
+  it('leases: only the owner renews, gives up or claims chunks; a lease given up is taken over at once, before it would have run out', async () => {
+    const { send } = await store.createSend(newSend({ leaseUntil: clock + 60_000 }));
+    expect(await store.startSending(send.id, [[1], [2]], lease(clock + 60_000, THEM))).toBe(false);
+    expect(await store.startSending(send.id, [[1], [2]], lease(clock + 60_000))).toBe(true);
+    // Asked again (its first answer lost with the connection): already done, by this owner.
+    expect(await store.startSending(send.id, [[1], [2]], lease(clock + 60_000))).toBe(true);
+    expect(await store.listChunks(send.id)).toHaveLength(2);
+    expect(await store.claimChunk(send.id, 0, THEM, 'theirs')).toBe(false);
+    expect(await store.renewLease(send.id, lease(clock + 90_000, THEM))).toBe(false);
+    expect(await store.renewLease(send.id, lease(clock + 90_000))).toBe(true);
+    expect(await store.releaseLease(send.id, THEM)).toBe(false);
+    expect(await store.getSend(MEMBER, send.id)).toMatchObject({ leaseOwner: ME, leaseUntil: clock + 90_000 });
+    expect((await store.claimInterruptedSends(lease(clock + 5000, THEM))).map((claimed) => claimed.id)).not.toContain(send.id);
+
+    expect(await store.releaseLease(send.id, ME)).toBe(true);
+    expect(await store.getSend(MEMBER, send.id)).toMatchObject({ status: 'sending', leaseOwner: null, leaseUntil: null });
+    expect(await store.claimChunk(send.id, 0, ME, 'mine')).toBe(false);
+    const takers = await Promise.all([store.claimInterruptedSends(lease(clock + 5000, THEM)), store.claimInterruptedSends(lease(clock + 5000, 'process-third'))]);
+    expect(takers.flat().filter((claimed) => claimed.id === send.id)).toHaveLength(1);
+    const taker = takers[0]!.some((claimed) => claimed.id === send.id) ? THEM : 'process-third';
+    expect(await store.renewLease(send.id, lease(clock + 90_000))).toBe(false);
+    expect(await store.claimChunk(send.id, 0, taker, 'theirs-now')).toBe(true);
+    expect(await store.getChunk(send.id, 0)).toMatchObject({ status: 'sending', claimedBy: 'theirs-now' });
+    expect(await store.getChunk(send.id, 9)).toBeNull();
+    await store.finishSend(send.id, 'partly_failed', 'INTERRUPTED');
+    expect(await store.getSend(MEMBER, send.id)).toMatchObject({ leaseOwner: null, leaseUntil: null });
+    expect(await store.renewLease(send.id, lease(clock + 90_000, taker))).toBe(false);
   });
   it('scheduled sends: recorded without a lease, out of recovery’s reach, claimed once when due (oldest first), never early', async () => {
     const due = (await store.createSend(newSend({ sendAt: clock + 1_000 }))).send;
     const dueEarlier = (await store.createSend(newSend({ sendAt: clock + 500 }))).send;
     const later = (await store.createSend(newSend({ sendAt: clock + 60_000 }))).send;
     expect(due).toMatchObject({ status: 'scheduled', sendAt: clock + 1_000, leaseUntil: null });
-    expect((await store.claimInterruptedSends(clock + 5_000, { ignoreLeases: true })).map((send) => send.id)).not.toContain(due.id);
-    expect(await store.claimDueScheduledSends(clock, clock + 5_000)).toEqual([]);
+    expect((await store.claimInterruptedSends(lease(clock + 5_000), { ignoreLeases: true })).map((send) => send.id)).not.toContain(due.id);
+    expect(await store.claimDueScheduledSends(clock, lease(clock + 5_000))).toEqual([]);
 
     const at = clock + 1_000;
-    const claims = await Promise.all(Array.from({ length: 4 }, () => store.claimDueScheduledSends(at, at + 5_000)));
+    const claims = await Promise.all(Array.from({ length: 4 }, () => store.claimDueScheduledSends(at, lease(at + 5_000))));
     const claimed = claims.flat();
     expect(claimed.map((send) => send.id).sort()).toEqual([dueEarlier.id, due.id].sort());
     for (const claim of claims) expect(claim.map((send) => send.sendAt)).toEqual(claim.map((send) => send.sendAt).sort((a, b) => a! - b!));
-    expect(claimed.every((send) => send.status === 'queued' && send.leaseUntil === at + 5_000)).toBe(true);
-    expect(await store.getSend(MEMBER, due.id)).toMatchObject({ status: 'queued', leaseUntil: at + 5_000, sendAt: clock + 1_000 });
+    expect(claimed.every((send) => send.status === 'queued' && send.leaseUntil === at + 5_000 && send.leaseOwner === ME)).toBe(true);
+    expect(await store.getSend(MEMBER, due.id)).toMatchObject({ status: 'queued', leaseUntil: at + 5_000, leaseOwner: ME, sendAt: clock + 1_000 });
     expect(await store.getSend(MEMBER, later.id)).toMatchObject({ status: 'scheduled' });
   });
 
@@ -137,10 +173,10 @@ forEachDatabase('send store', (getDb) => {
     const results = await Promise.all([store.cancelScheduledSend(MEMBER, send.id), store.cancelScheduledSend(MEMBER, send.id)]);
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await store.getSend(MEMBER, send.id)).toMatchObject({ status: 'cancelled', finishedAt: clock, leaseUntil: null });
-    expect(await store.claimDueScheduledSends(clock + 20_000, clock + 30_000)).not.toContainEqual(expect.objectContaining({ id: send.id }));
+    expect(await store.claimDueScheduledSends(clock + 20_000, lease(clock + 30_000))).not.toContainEqual(expect.objectContaining({ id: send.id }));
 
     const claimedFirst = (await store.createSend(newSend({ sendAt: clock + 10_000 }))).send;
-    expect((await store.claimDueScheduledSends(clock + 10_000, clock + 20_000)).map((due) => due.id)).toContain(claimedFirst.id);
+    expect((await store.claimDueScheduledSends(clock + 10_000, lease(clock + 20_000))).map((due) => due.id)).toContain(claimedFirst.id);
     expect(await store.cancelScheduledSend(MEMBER, claimedFirst.id)).toBe(false);
     expect(await store.getSend(MEMBER, claimedFirst.id)).toMatchObject({ status: 'queued' });
     const now = (await store.createSend(newSend())).send;

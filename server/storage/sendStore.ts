@@ -8,8 +8,12 @@ import type { DatabaseSchema } from './schema.js';
  *
  * The state changes that matter for "never twice" are conditional updates (compare-and-set), so they
  * hold across processes on PostgreSQL as well as within one process:
- * - `claimChunk`: `pending -> sending` succeeds for exactly one caller;
- * - `claimInterruptedSends`: a send whose lease ran out is taken over by exactly one process.
+ * - `claimChunk`: `pending -> sending` succeeds for exactly one caller, and only for the process that
+ *   holds the send's lease; the claim is named (`claimed_by`), so a claim whose answer was lost with its
+ *   connection can be recognised by its maker;
+ * - `claimInterruptedSends`: a send whose lease ran out (or was given up) is taken over by exactly one
+ *   process;
+ * - `renewLease` / `releaseLease`: only the lease's owner (`lease_owner`) renews or gives it up.
  */
 
 export type SendStatus = 'queued' | 'scheduled' | 'sending' | 'sent' | 'partly_failed' | 'failed' | 'cancelled';
@@ -32,6 +36,8 @@ export interface SendsTable {
   error_code: string | null;
   finished_at: number | null;
   lease_until: number | null;
+  /** The process (pipeline) holding the lease; null when nobody does. */
+  lease_owner: string | null;
   updated_at: number;
   /** When a scheduled send is due (epoch ms); null for a send made to go at once. */
   send_at: number | null;
@@ -46,6 +52,8 @@ export interface SendChunksTable {
   attempts: number;
   error_code: string | null;
   updated_at: number;
+  /** The claim that last moved the chunk to `sending`. */
+  claimed_by: string | null;
 }
 
 type SendTables = {
@@ -70,6 +78,7 @@ export interface SendRecord {
   errorCode: string | null;
   finishedAt: number | null;
   leaseUntil: number | null;
+  leaseOwner: string | null;
   /** When a scheduled send is (or was) due; null for one that went at once. */
   sendAt: number | null;
 }
@@ -83,6 +92,7 @@ export interface ChunkRecord {
   attempts: number;
   errorCode: string | null;
   updatedAt: number;
+  claimedBy: string | null;
 }
 
 /** Recipients per chunk status (sums of chunk sizes). */
@@ -104,7 +114,10 @@ export interface NewSend {
   avatar: string | null;
   audience: unknown;
   testToSelf: boolean;
+  /** The lease of the process recording it (it runs the send at once). */
   leaseUntil: number;
+  /** Null or absent: nobody holds it (recovery takes it once `leaseUntil` has passed). */
+  leaseOwner?: string | null;
   /** Given: the send is recorded `scheduled` for that time, with no lease. */
   sendAt?: number | null;
 }
@@ -128,15 +141,29 @@ export interface SendStore {
   getSendByKey(memberId: string, idempotencyKey: string): Promise<SendRecord | null>;
   /** Newest first; `before` is the id of the last send of the previous page. */
   listSends(memberId: string, options: { limit: number; before?: string }): Promise<SendPage>;
-  /** Records the chunks (`pending`) and moves the send to `sending`, in one transaction. */
-  startSending(sendId: string, chunks: number[][], leaseUntil: number): Promise<void>;
+  /**
+   * Records the chunks (`pending`) and moves the send `queued -> sending`, in one transaction, if
+   * `owner` holds its lease. True when the chunks are recorded under this owner (also when an earlier
+   * call of the same owner did it and only its answer was lost); false when the owner lost the send.
+   */
+  startSending(sendId: string, chunks: number[][], lease: Lease): Promise<boolean>;
   /** Ends a send (final status, error, finish time) and gives up its lease. */
   finishSend(sendId: string, status: SendStatus, errorCode: string | null): Promise<void>;
-  renewLease(sendId: string, leaseUntil: number): Promise<void>;
+  /** Extends the lease if `owner` still holds it (false: another process took the send over, or it ended). */
+  renewLease(sendId: string, lease: Lease): Promise<boolean>;
+  /**
+   * Gives the lease up at once (a stopping process): another process's recovery takes the send over at
+   * its next look, resuming its pending chunks. False when `owner` did not hold it.
+   */
+  releaseLease(sendId: string, owner: string): Promise<boolean>;
   listChunks(sendId: string): Promise<ChunkRecord[]>;
+  getChunk(sendId: string, index: number): Promise<ChunkRecord | null>;
   chunkTotals(sendIds: readonly string[]): Promise<Map<string, ChunkTotals>>;
-  /** `pending -> sending`, counting an attempt; false when the chunk was not pending (someone else has it). */
-  claimChunk(sendId: string, index: number): Promise<boolean>;
+  /**
+   * `pending -> sending` under the name `claim`, counting an attempt, if `owner` holds the send's lease.
+   * False when the chunk was not pending (someone else has it) or the lease is another's.
+   */
+  claimChunk(sendId: string, index: number, owner: string, claim: string): Promise<boolean>;
   /** `sending -> pending` after Bitrix24 certainly did not take the call (rate limit, connection refused). */
   releaseChunk(sendId: string, index: number, errorCode: string): Promise<void>;
   /** Final state of a chunk (from `sending`, or from `uncertain` when a late answer proves acceptance). */
@@ -149,14 +176,20 @@ export interface SendStore {
    * Unfinished sends (`queued`/`sending`) whose lease ran out — or, with `ignoreLeases`, all of them —
    * each taken over by a conditional update, so one process wins each.
    */
-  claimInterruptedSends(leaseUntil: number, options?: { ignoreLeases?: boolean }): Promise<SendRecord[]>;
+  claimInterruptedSends(lease: Lease, options?: { ignoreLeases?: boolean }): Promise<SendRecord[]>;
   /**
    * Scheduled sends whose time has come (`send_at <= now`), oldest first, each moved to `queued` with a
    * lease by a conditional update: one process wins each.
    */
-  claimDueScheduledSends(now: number, leaseUntil: number, limit?: number): Promise<SendRecord[]>;
+  claimDueScheduledSends(now: number, lease: Lease, limit?: number): Promise<SendRecord[]>;
   /** `scheduled -> cancelled` for this portal's send; false when it is not (or no longer) scheduled. */
   cancelScheduledSend(memberId: string, id: string): Promise<boolean>;
+}
+
+/** A process's hold on a send: who (a pipeline's id) and until when (epoch ms). */
+export interface Lease {
+  owner: string;
+  until: number;
 }
 
 export function createSendStore(appDb: AppDatabase, options: { now?: () => number } = {}): SendStore {
@@ -180,6 +213,7 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
       errorCode: row.error_code,
       finishedAt: row.finished_at === null ? null : Number(row.finished_at),
       leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
+      leaseOwner: row.lease_owner ?? null,
       sendAt: row.send_at === null || row.send_at === undefined ? null : Number(row.send_at),
     };
   }
@@ -194,6 +228,7 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
       attempts: Number(row.attempts),
       errorCode: row.error_code,
       updatedAt: Number(row.updated_at),
+      claimedBy: row.claimed_by ?? null,
     };
   }
 
@@ -225,6 +260,7 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
           error_code: null,
           finished_at: null,
           lease_until: input.sendAt ? null : input.leaseUntil,
+          lease_owner: input.sendAt ? null : (input.leaseOwner ?? null),
           updated_at: timestamp,
           send_at: input.sendAt ?? null,
         })
@@ -257,9 +293,20 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
       return { sends: page, nextBefore: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
     },
 
-    async startSending(sendId, chunks, leaseUntil) {
+    async startSending(sendId, chunks, lease) {
       const timestamp = now();
-      await db.transaction().execute(async (trx) => {
+      return db.transaction().execute(async (trx) => {
+        const started = await trx
+          .updateTable('sends')
+          .set({ status: 'sending', recipient_count: chunks.reduce((sum, chunk) => sum + chunk.length, 0), lease_until: lease.until, updated_at: timestamp })
+          .where('id', '=', sendId)
+          .where('status', '=', 'queued')
+          .where('lease_owner', '=', lease.owner)
+          .executeTakeFirst();
+        if (started.numUpdatedRows === 0n) {
+          const current = await trx.selectFrom('sends').select(['status', 'lease_owner']).where('id', '=', sendId).executeTakeFirst();
+          return current?.status === 'sending' && current.lease_owner === lease.owner;
+        }
         if (chunks.length > 0) {
           await trx
             .insertInto('send_chunks')
@@ -277,26 +324,49 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
             )
             .execute();
         }
-        await trx
-          .updateTable('sends')
-          .set({ status: 'sending', recipient_count: chunks.reduce((sum, chunk) => sum + chunk.length, 0), lease_until: leaseUntil, updated_at: timestamp })
-          .where('id', '=', sendId)
-          .execute();
+        return true;
       });
     },
 
     async finishSend(sendId, status, errorCode) {
       const timestamp = now();
-      await db.updateTable('sends').set({ status, error_code: errorCode, finished_at: timestamp, lease_until: null, updated_at: timestamp }).where('id', '=', sendId).execute();
+      await db
+        .updateTable('sends')
+        .set({ status, error_code: errorCode, finished_at: timestamp, lease_until: null, lease_owner: null, updated_at: timestamp })
+        .where('id', '=', sendId)
+        .execute();
     },
 
-    async renewLease(sendId, leaseUntil) {
-      await db.updateTable('sends').set({ lease_until: leaseUntil }).where('id', '=', sendId).where('status', 'in', ['queued', 'sending']).execute();
+    async renewLease(sendId, lease) {
+      const result = await db
+        .updateTable('sends')
+        .set({ lease_until: lease.until })
+        .where('id', '=', sendId)
+        .where('status', 'in', ['queued', 'sending'])
+        .where('lease_owner', '=', lease.owner)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async releaseLease(sendId, owner) {
+      const result = await db
+        .updateTable('sends')
+        .set({ lease_until: null, lease_owner: null, updated_at: now() })
+        .where('id', '=', sendId)
+        .where('status', 'in', ['queued', 'sending'])
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
 
     async listChunks(sendId) {
       const rows = await db.selectFrom('send_chunks').selectAll().where('send_id', '=', sendId).orderBy('chunk_index').execute();
       return rows.map(toChunk);
+    },
+
+    async getChunk(sendId, index) {
+      const row = await db.selectFrom('send_chunks').selectAll().where('send_id', '=', sendId).where('chunk_index', '=', index).executeTakeFirst();
+      return row ? toChunk(row) : null;
     },
 
     async chunkTotals(sendIds) {
@@ -316,13 +386,14 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
       return totals;
     },
 
-    async claimChunk(sendId, index) {
+    async claimChunk(sendId, index, owner, claim) {
       const result = await db
         .updateTable('send_chunks')
-        .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: now() }))
+        .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), claimed_by: claim, updated_at: now() }))
         .where('send_id', '=', sendId)
         .where('chunk_index', '=', index)
         .where('status', '=', 'pending')
+        .where((eb) => eb.exists(eb.selectFrom('sends').select('sends.id').where('sends.id', '=', sendId).where('sends.lease_owner', '=', owner)))
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
@@ -367,7 +438,7 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
       return Number(result.numUpdatedRows);
     },
 
-    async claimDueScheduledSends(at, leaseUntil, limit = 100) {
+    async claimDueScheduledSends(at, lease, limit = 100) {
       const due = await db
         .selectFrom('sends')
         .selectAll()
@@ -381,11 +452,11 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
       for (const row of due) {
         const result = await db
           .updateTable('sends')
-          .set({ status: 'queued', lease_until: leaseUntil, updated_at: now() })
+          .set({ status: 'queued', lease_until: lease.until, lease_owner: lease.owner, updated_at: now() })
           .where('id', '=', row.id)
           .where('status', '=', 'scheduled')
           .executeTakeFirst();
-        if (result.numUpdatedRows > 0n) claimed.push(toSend({ ...row, status: 'queued', lease_until: leaseUntil }));
+        if (result.numUpdatedRows > 0n) claimed.push(toSend({ ...row, status: 'queued', lease_until: lease.until, lease_owner: lease.owner }));
       }
       return claimed;
     },
@@ -402,7 +473,7 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
       return result.numUpdatedRows > 0n;
     },
 
-    async claimInterruptedSends(leaseUntil, { ignoreLeases = false } = {}) {
+    async claimInterruptedSends(lease, { ignoreLeases = false } = {}) {
       const timestamp = now();
       let candidates = db.selectFrom('sends').selectAll().where('status', 'in', ['queued', 'sending']);
       if (!ignoreLeases) candidates = candidates.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', timestamp)]));
@@ -412,12 +483,12 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
         const previous = row.lease_until === null ? null : Number(row.lease_until);
         const result = await db
           .updateTable('sends')
-          .set({ lease_until: leaseUntil, updated_at: timestamp })
+          .set({ lease_until: lease.until, lease_owner: lease.owner, updated_at: timestamp })
           .where('id', '=', row.id)
           .where('status', 'in', ['queued', 'sending'])
           .where(previous === null ? sql<boolean>`lease_until is null` : sql<boolean>`lease_until = ${previous}`)
           .executeTakeFirst();
-        if (result.numUpdatedRows > 0n) claimed.push(toSend({ ...row, lease_until: leaseUntil }));
+        if (result.numUpdatedRows > 0n) claimed.push(toSend({ ...row, lease_until: lease.until, lease_owner: lease.owner }));
       }
       return claimed;
     },

@@ -4,6 +4,7 @@ import * as m0002 from './0002_sends.js';
 import * as m0003 from './0003_portal_app_status.js';
 import * as m0004 from './0004_scheduled_sends.js';
 import * as m0005 from './0005_portal_purge_after.js';
+import * as m0006 from './0006_send_lease_owners.js';
 
 /**
  * Every migration, in order. Names are `NNNN_name`; Kysely applies them in name order and refuses
@@ -16,6 +17,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003_portal_app_status': m0003,
   '0004_scheduled_sends': m0004,
   '0005_portal_purge_after': m0005,
+  '0006_send_lease_owners': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,43 @@
+/**
+ * Child process for the process tests (sendProcesses.test.ts): the real server, `runServer`, as
+ * `server/main.ts` runs it, configured by the app's own variables (PORT, DATABASE_URL,
+ * TOKEN_ENCRYPTION_KEY, B24_CLIENT_ID, B24_CLIENT_SECRET, B24_OAUTH_URL, LOG_LEVEL …), with test
+ * timings from these (each optional; unset means production's default):
+ * - PUSH_ANSWER_DELAY_MS: each `pull.application.push.add` answer reaches the app that much later
+ *   (a slow network on the way back: Bitrix24 has taken the push, the app does not know yet);
+ * - SHUTDOWN_GRACE_MS: how long SIGTERM waits for the sends in flight;
+ * - ANSWER_WITHIN_MS: how long POST /api/sends waits before answering 202 (default here 0).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { builtClientPages } from '../../http/clientPages.js';
+import { runServer } from '../../runServer.js';
+import { PUSH_METHOD } from '../sendPipeline.js';
+
+const optionalNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
+
+const pushAnswerDelayMs = optionalNumber('PUSH_ANSWER_DELAY_MS') ?? 0;
+const slowAnswers: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  if (pushAnswerDelayMs > 0 && url.includes(PUSH_METHOD)) await delay(pushAnswerDelayMs);
+  return response;
+};
+
+/** Two pages and no assets: the server tests need no built client. */
+function tinyClientPages() {
+  const dist = mkdtempSync(path.join(tmpdir(), 'client-dist-'));
+  mkdirSync(path.join(dist, 'assets'));
+  writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>app page</title>');
+  writeFileSync(path.join(dist, 'install.html'), '<!doctype html><title>install page</title>');
+  return builtClientPages(dist);
+}
+
+await runServer({
+  pages: tinyClientPages(),
+  fetch: slowAnswers,
+  shutdownGraceMs: optionalNumber('SHUTDOWN_GRACE_MS'),
+  sends: { answerWithinMs: optionalNumber('ANSWER_WITHIN_MS') ?? 0 },
+});
