@@ -221,6 +221,14 @@ export function createDirectory(options: DirectoryOptions = {}, origin = ''): Si
     const candidates = members.filter((u) => u.active);
     department.head = candidates.length > 0 && rnd() < 0.9 ? (candidates[Math.floor(rnd() * candidates.length)] as DirectoryUser).id : null;
   }
+  // Some departments are run by their parent's head, who is not a member of them (a manager of several
+  // teams): the portal still gives that head the department's access codes. Decided without the PRNG,
+  // so everything drawn after (groups) stays as it was.
+  for (const department of departments) {
+    if (department.id % 10 !== 7 || department.parent === null) continue;
+    const parent = departments.find((d) => d.id === department.parent);
+    if (parent?.head && !(byDepartment.get(department.id) ?? []).some((u) => u.id === parent.head)) department.head = parent.head;
+  }
 
   // --- groups --------------------------------------------------------------------------------
   const groupCount = Math.max(3, Math.min(150, Math.round(size / 100)));

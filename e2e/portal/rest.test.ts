@@ -225,14 +225,23 @@ describe('REST methods', () => {
     expect(byName).toEqual([...byName].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' })));
   });
 
-  it('user.search: FIND over names, position and department names; FIND wins over other keys', async () => {
+  it('user.search: FIND over names, position and department names, merged with the other filter keys as the core does', async () => {
     const department = portal.directory.departments.find((d) => d.id !== 1 && portal.directory.usersInDepartment(d.id).length > 0)!;
     const word = department.name.split(/\s+/)[0]!;
     const reply = await rest(portal, 'user.search', { FILTER: { FIND: word } }, admin);
     expect(reply.status).toBe(200);
     expect(rows(reply).length).toBeGreaterThan(0);
-    const mixed = await rest(portal, 'user.search', { FILTER: { FIND: word, ID: 1 } }, admin);
-    expect(mixed.body.total).toBe(reply.body.total);
+    // rest module lib/api/user.php: FIND is merged with the other keys (the docs say they cannot be combined).
+    const found = rows(reply).map((u) => Number(u.ID));
+    const one = found[0]!;
+    const mixed = await rest(portal, 'user.search', { FILTER: { FIND: word, ID: one } }, admin);
+    expect(rows(mixed).map((u) => Number(u.ID))).toEqual([one]);
+    const employees = await rest(portal, 'user.search', { FILTER: { FIND: word, ACTIVE: 'Y', USER_TYPE: 'employee' } }, admin);
+    expect(rows(employees).length).toBeGreaterThan(0);
+    expect(rows(employees).every((u) => u.ACTIVE === true && u.USER_TYPE === 'employee')).toBe(true);
+    // A FILTER array replaces the top-level keys altogether.
+    const topLevelIgnored = await rest(portal, 'user.search', { FIND: 'no such person at all', FILTER: { FIND: word } }, admin);
+    expect(topLevelIgnored.body.total).toBe(reply.body.total);
     const byName = await rest(portal, 'user.search', { FILTER: { LAST_NAME: portal.directory.user(5)!.lastName.slice(0, 2) } }, admin);
     expect(rows(byName).map((u) => u.ID)).toContain('5');
   });
@@ -266,6 +275,18 @@ describe('REST methods', () => {
     const members = await rest(portal, 'sonet_group.user.get', { ID: 1 }, employee);
     expect(rows(members)).toContainEqual({ USER_ID: String(STABLE_EMPLOYEE_ID), ROLE: 'K' });
     expect(rows(members)).toContainEqual({ USER_ID: '1', ROLE: 'A' });
+    // As the core answers: active members only, all of them at once (no paging, no total).
+    expect(members.body.total).toBeUndefined();
+    const group = portal.directory.group(1)!;
+    const leaver = portal.directory.user(group.members.find((m) => m.role === 'K' && m.userId !== STABLE_EMPLOYEE_ID)!.userId)!;
+    leaver.active = false; // the member is fired
+    try {
+      const listed = rows(await rest(portal, 'sonet_group.user.get', { ID: 1 }, admin)).map((m) => Number(m.USER_ID));
+      expect(listed).not.toContain(leaver.id);
+      expect(listed.length).toBe(group.members.length - 1);
+    } finally {
+      leaver.active = true;
+    }
     const missing = await rest(portal, 'sonet_group.user.get', { ID: 99_999 }, admin);
     expect([missing.status, missing.body.error_description]).toEqual([400, 'Socialnetwork group not found']);
   });

@@ -22,9 +22,14 @@ export function subtree(portal: SimPortal, rootId: number): Set<number> {
   return ids;
 }
 
-/** Active employees whose departments include one of `departments`, ascending ids. */
+/**
+ * Who a department audience reaches, as the portal defines D/DR codes: active employees whose
+ * departments include one of `departments`, and the heads of those departments (intranet module,
+ * CIntranetAuthProvider::UpdateCodes), ascending ids.
+ */
 export function recipientsIn(portal: SimPortal, departments: ReadonlySet<number>): number[] {
-  return portal.directory.users.filter((user) => isRecipient(user) && user.departments.some((d) => departments.has(d))).map((user) => user.id);
+  const heads = new Set(portal.directory.departments.filter((d) => departments.has(d.id) && d.head !== null).map((d) => d.head));
+  return portal.directory.users.filter((user) => isRecipient(user) && (user.departments.some((d) => departments.has(d)) || heads.has(user.id))).map((user) => user.id);
 }
 
 /** The install POST as Bitrix24 sends it when an admin opens the install page (no installFinish). */

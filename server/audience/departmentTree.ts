@@ -1,12 +1,14 @@
 import type { Listing } from './pagedReader.js';
 
-/** The portal's department structure (`department.get`: ID, NAME, PARENT, SORT), read once per resolution. */
+/** The portal's department structure (`department.get`: ID, NAME, PARENT, SORT, UF_HEAD), read once per resolution. */
 
 export interface DepartmentNode {
   id: number;
   name: string;
   parentId: number | null;
   sort: number;
+  /** The department's head (UF_HEAD), who belongs to its audience even when their own UF_DEPARTMENT is elsewhere. */
+  headId: number | null;
 }
 
 /** department.get pages read ahead of the total: 10 pages cover 550 departments in the first call. */
@@ -14,15 +16,17 @@ const DEPARTMENT_READ_AHEAD = 10;
 
 export function departmentOf(row: unknown): DepartmentNode | null {
   if (typeof row !== 'object' || row === null) return null;
-  const { ID, NAME, PARENT, SORT } = row as Record<string, unknown>;
+  const { ID, NAME, PARENT, SORT, UF_HEAD } = row as Record<string, unknown>;
   const id = Number(ID);
   if (!Number.isSafeInteger(id) || id <= 0) return null;
   const parent = PARENT === undefined || PARENT === null || PARENT === '' ? null : Number(PARENT);
+  const head = Number(UF_HEAD);
   return {
     id,
     name: typeof NAME === 'string' ? NAME : `#${id}`,
     parentId: parent !== null && Number.isSafeInteger(parent) && parent > 0 ? parent : null,
     sort: Number.isFinite(Number(SORT)) ? Number(SORT) : 500,
+    headId: Number.isSafeInteger(head) && head > 0 ? head : null,
   };
 }
 

@@ -3,7 +3,7 @@ import type { CallRest } from '../bitrix/batch.js';
 import { storableText } from '../http/textInput.js';
 import { departmentListing } from './departmentTree.js';
 import type { DepartmentTreeCache } from './departmentTreeCache.js';
-import { employeeOf, type RecipientSummary } from './employeeRows.js';
+import { EMPLOYEE_FILTER, employeeOf, type RecipientSummary } from './employeeRows.js';
 import { readListings, type Listing } from './pagedReader.js';
 
 /**
@@ -26,8 +26,9 @@ export const searchQuerySchema = z.strictObject({
 
 /** Employees matching the query, best matches as the portal orders them (up to one page of 50). */
 export async function searchEmployees(callRest: CallRest, query: string): Promise<RecipientSummary[]> {
-  // FIND cannot be combined with other filter keys (platform doc §6): who can receive a push is decided here.
-  const answer = await callRest('user.search', { FIND: query });
+  // The core merges FIND with the other FILTER keys (rest module, lib/api/user.php), although the docs
+  // say they cannot be combined: ask for active employees, and check each row here too (either way).
+  const answer = await callRest('user.search', { FILTER: { FIND: query, ...EMPLOYEE_FILTER } });
   const rows = Array.isArray(answer.result) ? answer.result : [];
   return rows.map(employeeOf).filter((employee): employee is RecipientSummary => employee !== null);
 }

@@ -68,6 +68,17 @@ describe('audience resolution', () => {
     expect(withSubs.userIds.length).toBeGreaterThan(direct.userIds.length);
   });
 
+  it("a department's head is in its audience even when the head's own department is elsewhere (as the portal gives D and DR codes)", async () => {
+    const portal = sim.portal('small');
+    const department = portal.directory.departments.find((d) => d.head !== null && !portal.directory.user(d.head)!.departments.includes(d.id))!;
+    const head = department.head!;
+    const direct = await resolveAudience(adminCaller(portal), { accessCodes: [`D${department.id}`] });
+    expect(direct.userIds).toContain(head);
+    expect(direct.userIds).toEqual(expectedIn(portal, new Set([department.id])));
+    const withSubs = await resolveAudience(adminCaller(portal), { departments: [{ id: department.id, withSubdepartments: true }] });
+    expect(withSubs.userIds).toContain(head);
+  });
+
   it('groups by id and by access code with a role: members only (owner only for _A), checked to be active employees', async () => {
     const portal = sim.portal('small');
     const group = portal.directory.groups.find((g) => g.members.length >= 3 && g.members.some((m) => m.role !== 'A'))!;

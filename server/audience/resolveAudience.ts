@@ -91,11 +91,23 @@ export async function resolveAudience(callRest: CallRest, audience: unknown, con
           if (withSubdepartments) subtreeOf(tree, id).forEach((d) => wanted.add(d));
           else wanted.add(id);
         }
-        if (wanted.size === tree.size && wanted.size > DEPARTMENTS_PER_LIST) {
-          // The whole company: one list of all employees (several department lists would each end on a part page).
-          return [userListing({}, (row) => addEmployee(row, (employee) => employee.departmentIds.some((id) => wanted.has(id))))];
-        }
-        return chunked([...wanted].sort((a, b) => a - b), DEPARTMENTS_PER_LIST).map((ids) => userListing({ UF_DEPARTMENT: ids }, addEmployee));
+        // The portal gives a department's head its D and DR codes even when their own UF_DEPARTMENT is
+        // elsewhere (intranet module, CIntranetAuthProvider::UpdateCodes): heads the lists did not bring
+        // are checked once the lists are read.
+        const heads = [...new Set([...wanted].map((id) => tree.get(id)?.headId).filter((id): id is number => typeof id === 'number'))];
+        const lists =
+          wanted.size === tree.size && wanted.size > DEPARTMENTS_PER_LIST
+            ? // The whole company: one list of all employees (several department lists would each end on a part page).
+              [userListing({}, (row) => addEmployee(row, (employee) => employee.departmentIds.some((id) => wanted.has(id))))]
+            : chunked([...wanted].sort((a, b) => a - b), DEPARTMENTS_PER_LIST).map((ids) => userListing({ UF_DEPARTMENT: ids }, addEmployee));
+        let listsLeft = lists.length;
+        return lists.map((list) => ({
+          ...list,
+          onComplete: () => {
+            listsLeft -= 1;
+            return listsLeft === 0 ? checkUsers(heads.filter((id) => !recipients.has(id)).sort((a, b) => a - b)) : undefined;
+          },
+        }));
       };
       const cached = context.memberId ? context.treeCache?.get(context.memberId) : null;
       // A department the cached tree lacks may be new: read the tree afresh rather than call it missing.

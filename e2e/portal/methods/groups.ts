@@ -84,14 +84,18 @@ export const groupMethods: MethodTable = {
       return { result: page.rows.map(groupRow), total: page.total, next: page.next };
     },
   },
+  // Core socialnetwork module, classes/general/rest.php getGroupUsers: members with ROLE <= K whose
+  // user is active (=USER_ACTIVE Y), all of them in one answer (no paging, no total).
   'sonet_group.user.get': {
     scopes: SONET_SCOPES,
     handle(params: Params, ctx) {
       const id = phpInt(getCi(params, 'ID'));
       if (id <= 0) throw new RestError(400, '', 'Wrong socialnetwork group ID');
       const group = ctx.portal.directory.group(id);
-      if (!group || !canSee(ctx, group, false)) throw new RestError(400, '', 'Socialnetwork group not found');
-      return { result: group.members.map((m) => ({ USER_ID: String(m.userId), ROLE: m.role })) };
+      const user = ctx.portal.directory.user(ctx.auth.userId);
+      if (!group || !(user?.admin || canSee(ctx, group, false))) throw new RestError(400, '', 'Socialnetwork group not found');
+      const active = group.members.filter((m) => ctx.portal.directory.user(m.userId)?.active);
+      return { result: active.map((m) => ({ USER_ID: String(m.userId), ROLE: m.role })) };
     },
   },
 };

@@ -1,6 +1,6 @@
 import type { DirectoryUser } from '../contract.js';
 import type { SimDirectory } from '../directory.js';
-import { asList, getCi, phpInt, type Params } from '../phpParams.js';
+import { asList, getCi, isRecord, phpInt, type Params } from '../phpParams.js';
 import { collectFilter, conditionsOf, isDescending, matches, pageOf, sortRows, type FieldReader, type FieldValue, type FilterCondition } from './listFilter.js';
 import { USER_SCOPES, type CallContext, type MethodAnswer, type MethodTable } from './types.js';
 
@@ -136,13 +136,11 @@ const RESERVED = ['sort', 'order', 'start', 'select', 'ADMIN_MODE', 'IMAGE_RESIZ
 /** user.get / user.search: all users but bots (and `email` users unless USER_TYPE asks for them). */
 function listUsers(params: Params, ctx: CallContext, mode: 'get' | 'search'): MethodAnswer {
   const { directory } = ctx.portal;
-  let filter = collectFilter(params, RESERVED);
-  if (mode === 'search') {
-    // FIND cannot be combined with other keys: with FIND present, only FIND counts (UNCONFIRMED: the
-    // real portal may instead ignore FIND; the docs only say the two cannot be used together).
-    const findKey = Object.keys(filter).find((k) => k.toUpperCase() === 'FIND');
-    if (findKey) filter = { FIND: filter[findKey] };
-  }
+  // Core rest module, lib/api/user.php userGet (user.search is the same method): a FILTER array replaces
+  // the top-level keys altogether, and FIND is merged with the other filter keys (ACTIVE, USER_TYPE, …),
+  // although the docs say the two cannot be combined.
+  const filterParam = getCi(params, 'FILTER');
+  const filter = isRecord(filterParam) ? { ...filterParam } : collectFilter(params, RESERVED);
   const conditions = conditionsOf(filter);
   const typeCondition = conditions.find((c) => c.field === 'USER_TYPE' && (c.operator === '' || c.operator === '=' || c.operator === '@'));
   const wantsEmail = typeCondition ? asList(typeCondition.value).some((v) => String(v) === 'email') : false;

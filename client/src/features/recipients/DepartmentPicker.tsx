@@ -56,6 +56,7 @@ export function DepartmentPicker({
           {t('recipients.includeSubdepartments')}
         </label>
       </div>
+      <p className="hint">{t('recipients.departmentsWithHeads')}</p>
       <ul className="picker__list" aria-label={t('recipients.departments')}>
         {shown.map(({ department, depth }) => {
           const picked = isPicked(department.id, withSubdepartments);
