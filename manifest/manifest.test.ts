@@ -22,6 +22,8 @@ describe('the Market manifest', () => {
   it('is valid against its schema, and the schema refuses what the Market would', () => {
     expect(manifestSchema.safeParse(manifest).success).toBe(true);
     expect(manifestSchema.safeParse({ ...manifest, code: 'Team Push' }).success).toBe(false);
+    for (const code of ['acme.team_push', 'telefum24.kp10']) expect(manifestSchema.safeParse({ ...manifest, code }).success, code).toBe(true);
+    for (const code of ['.team_push', 'acme..push', 'acme.', 'Acme.Push', 'ab']) expect(manifestSchema.safeParse({ ...manifest, code }).success, code).toBe(false);
     expect(manifestSchema.safeParse({ ...manifest, scopes: ['pull', 'crm'] }).success).toBe(false);
     expect(manifestSchema.safeParse({ ...manifest, handlers: { ...manifest.handlers, app: 'https://elsewhere.example/' } }).success).toBe(false);
     expect(manifestSchema.safeParse({ ...manifest, extra: 1 }).success).toBe(false);

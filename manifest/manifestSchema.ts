@@ -8,7 +8,12 @@ const path = z.string().regex(/^\/[\w\-/]*$/, 'a path on the app, starting with 
 
 export const manifestSchema = z.strictObject({
   $comment: z.string().optional(),
-  code: z.string().regex(/^[a-z][a-z0-9_]{2,49}$/, 'lower-case letters, digits and _'),
+  // Market codes are `vendor.app` (e.g. `telefum24.kp10` in bitrix24/b24restdocs api-reference/common/system/app-info.md).
+  code: z
+    .string()
+    .min(3)
+    .max(50)
+    .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'lower-case letters, digits and _, in dot-separated parts (vendor.app)'),
   version: z.number().int().positive(),
   names: languages,
   scopes: z.array(z.enum(['pull', 'user_brief', 'user', 'department', 'sonet_group', 'placement'])).min(1),

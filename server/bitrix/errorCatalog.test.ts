@@ -32,7 +32,7 @@ describe('Bitrix24 error catalogue', () => {
   });
 
   it('maps every code of the seed page, plus the OAuth errors', () => {
-    for (const code of [...seedCodes, 'invalid_grant', 'invalid_client', 'invalid_token']) {
+    for (const code of [...seedCodes, 'invalid_grant', 'invalid_client', 'invalid_token', 'PAYMENT_REQUIRED', 'authorization_error', 'APPLICATION_NOT_FOUND']) {
       expect(BITRIX_ERRORS, code).toHaveProperty(code);
     }
   });

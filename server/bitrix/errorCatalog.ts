@@ -1,8 +1,10 @@
 /**
  * The one table of Bitrix24 error codes: what each means for an administrator, which stable code our
  * API answers with, which HTTP status we give the frame, and whether trying again can help.
- * Codes come from the seed pages of pull.application.push.add (method errors and system errors) and
- * the OAuth errors in shared/docs/bitrix24-platform.md.
+ * Codes come from the seed pages of pull.application.push.add (method errors and system errors), the
+ * OAuth errors (bitrix24/b24restdocs settings/oauth/auto-renewal.md: PAYMENT_REQUIRED;
+ * api-reference/oauth/error-codes.md) and the core rest module (authorization_error for a deactivated
+ * user, APPLICATION_NOT_FOUND, invalid_token "Unable to get application by token").
  */
 
 export type Language = 'en' | 'ru' | 'de';
@@ -127,6 +129,18 @@ export const BITRIX_ERRORS: Readonly<Record<string, ErrorEntry>> = {
     ru: 'Администратор портала ограничил доступ к приложению определёнными пользователями, и вас среди них нет. Попросите администратора открыть вам доступ в настройках приложения.',
     de: 'Ein Portal-Administrator hat diese App auf bestimmte Benutzer beschränkt, zu denen Sie nicht gehören. Bitten Sie einen Administrator, Ihnen in den App-Einstellungen Zugang zu geben.',
   }),
+  // The user the app acts for was deactivated (fired): the core answers `authorization_error`, "Unable to authorize user".
+  authorization_error: entry('USER_DEACTIVATED', 403, false, {
+    en: 'Bitrix24 refused the user the app acts for: the account is deactivated. Another administrator needs to open the app from the left menu once, so it sends with their authorization.',
+    ru: 'Битрикс24 отклонил пользователя, от имени которого работает приложение: его учётная запись деактивирована. Другому администратору нужно один раз открыть приложение из левого меню, чтобы оно отправляло с его авторизацией.',
+    de: 'Bitrix24 hat den Benutzer abgelehnt, für den die App handelt: das Konto ist deaktiviert. Ein anderer Administrator muss die App einmal über das linke Menü öffnen, damit sie mit seiner Autorisierung sendet.',
+  }),
+  // The app is not (or no longer) installed on the portal.
+  APPLICATION_NOT_FOUND: entry('APP_NOT_INSTALLED', 410, false, {
+    en: 'Bitrix24 does not know this app on the portal any more: it was uninstalled. An administrator can install it again from the Bitrix24 Market.',
+    ru: 'Битрикс24 больше не знает это приложение на портале: оно удалено. Администратор может снова установить его из Маркета Битрикс24.',
+    de: 'Bitrix24 kennt diese App auf dem Portal nicht mehr: sie wurde deinstalliert. Ein Administrator kann sie erneut aus dem Bitrix24 Market installieren.',
+  }),
   PORTAL_DELETED: entry('PORTAL_CLOSED', 410, false, {
     en: 'The portal is deleted or its public part is closed, so Bitrix24 cannot be reached.',
     ru: 'Портал удалён или его публичная часть закрыта, поэтому Битрикс24 недоступен.',
@@ -137,6 +151,12 @@ export const BITRIX_ERRORS: Readonly<Record<string, ErrorEntry>> = {
     en: 'The app’s saved Bitrix24 authorization has run out. An administrator needs to open the app from the left menu once to renew it.',
     ru: 'Сохранённая авторизация приложения в Битрикс24 истекла. Администратору нужно один раз открыть приложение из левого меню, чтобы обновить её.',
     de: 'Die gespeicherte Bitrix24-Autorisierung der App ist abgelaufen. Ein Administrator muss die App einmal über das linke Menü öffnen, um sie zu erneuern.',
+  }),
+  // settings/oauth/auto-renewal.md: the trial or the paid period of the app has ended.
+  PAYMENT_REQUIRED: entry('SUBSCRIPTION_ENDED', 402, false, {
+    en: 'The app’s trial or paid period on this portal has ended, so Bitrix24 no longer lets it act. An administrator can renew the subscription in the Bitrix24 Market.',
+    ru: 'Пробный или оплаченный период приложения на этом портале закончился, и Битрикс24 больше не разрешает ему работать. Администратор может продлить подписку в Маркете Битрикс24.',
+    de: 'Der Test- oder bezahlte Zeitraum der App auf diesem Portal ist abgelaufen, daher lässt Bitrix24 sie nicht mehr arbeiten. Ein Administrator kann das Abonnement im Bitrix24 Market verlängern.',
   }),
   invalid_client: entry('APP_MISCONFIGURED', 502, false, {
     en: 'The app’s registration with Bitrix24 is not valid (client id or secret). Please report this to the app’s vendor.',
