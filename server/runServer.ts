@@ -12,14 +12,25 @@ import type { SendOptions } from './send/wiring.js';
 /**
  * The server process: configuration from the environment, database, app, listening, and the way it
  * stops. `server/main.ts` runs it with the defaults; the process tests run it with shorter timings.
+ *
+ * Stopping always ends (decision 0005, "Shutdown"): on SIGTERM or SIGINT the server takes no new
+ * connections, the drain hands the sends over (each finishes only the call in flight) for at most the
+ * grace period, the database gets at most DATABASE_CLOSE_TIMEOUT_MS to close (a query waiting for a lock
+ * held elsewhere would otherwise keep it open for as long as the lock lasts), and the process exits
+ * whatever is still pending. A second signal exits at once. An uncaught exception or an unhandled
+ * rejection, also one inside the shutdown, is logged and ends the process with code 1.
  */
 
 /** How long a stopping process waits for its sends (keep the orchestrator's grace period longer). */
 export const SHUTDOWN_GRACE_MS = 25_000;
+/** How long closing the database may take after the drain before the process exits anyway. */
+export const DATABASE_CLOSE_TIMEOUT_MS = 5_000;
 
 export interface RunServerOptions {
   /** Default SHUTDOWN_GRACE_MS. */
   shutdownGraceMs?: number;
+  /** Default DATABASE_CLOSE_TIMEOUT_MS. */
+  closeTimeoutMs?: number;
   /** The client pages (default: the built client; development: Vite). */
   pages?: ClientPages;
   /** Outbound HTTP (tests wrap it to slow the network down). */
@@ -32,6 +43,16 @@ export async function runServer(options: RunServerOptions = {}): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel });
   const shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
+  const closeTimeoutMs = options.closeTimeoutMs ?? DATABASE_CLOSE_TIMEOUT_MS;
+
+  let stopping = false;
+  /** The end of the process after a failure nothing else caught: logged, then exit code 1. */
+  function die(error: unknown, what: string): never {
+    logger.fatal({ err: error, stopping }, `${what}: exiting`);
+    process.exit(1);
+  }
+  process.on('uncaughtException', (error) => die(error, 'uncaught exception'));
+  process.on('unhandledRejection', (reason) => die(reason, 'unhandled promise rejection'));
 
   const { cipher, keySource } = await loadTokenCipher(config);
   const database = await openDatabase(config.databaseUrl, { logger });
@@ -58,19 +79,42 @@ export async function runServer(options: RunServerOptions = {}): Promise<void> {
     }
   });
 
-  let stopping = false;
   async function shutdown(signal: string): Promise<void> {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal while shutting down: exiting now');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down: no new requests; finishing the sends in flight');
+    // Whatever hangs below, the process ends.
+    setTimeout(() => die(new Error('shutdown did not end in time'), 'shutdown overran'), shutdownGraceMs + closeTimeoutMs + 5_000).unref();
+    logger.info({ signal }, 'shutting down: no new requests; the sends in flight finish their current call and are handed over');
     server.close();
     server.closeIdleConnections();
     const { timedOut } = await lifecycle.drain(shutdownGraceMs);
     if (timedOut) logger.warn({ graceMs: shutdownGraceMs }, 'sends still running at the end of the grace period: another process (or the next start) takes them over when their lease runs out');
-    await database.close();
-    logger.info('stopped');
-    process.exit(0);
+    const closed = await closeWithin(closeTimeoutMs);
+    logger.info({ databaseClosed: closed }, 'stopped');
+    process.exit(closed ? 0 : 1);
   }
+
+  /** Closes the database, waiting at most `ms`: true when it closed. */
+  async function closeWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), ms);
+    });
+    const closing = database.close().then(
+      () => 'closed' as const,
+      (error: unknown) => {
+        logger.warn({ err: error }, 'closing the database failed');
+        return 'failed' as const;
+      },
+    );
+    const outcome = await Promise.race([closing, deadline]).finally(() => clearTimeout(timer));
+    if (outcome === 'timeout') logger.warn({ closeTimeoutMs: ms }, 'the database did not close in time (a query still waits, e.g. for a lock held elsewhere): exiting without it');
+    return outcome === 'closed';
+  }
+
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }

@@ -252,6 +252,62 @@ forEachDatabase(
       await expectTotalsAddUp(send);
       expectEachPushedOnce(text);
     });
+
+    it('SIGTERM while another connection holds a lock on send_chunks: the process still exits, within the grace period plus the close deadline', { timeout: 120_000 }, async () => {
+      const app = await startApp({ PUSH_ANSWER_DELAY_MS: '1000', SHUTDOWN_GRACE_MS: '2000' });
+      const text = `Locked ${randomUUID()}`;
+      await submit(app, text);
+      await waitFor('two chunks pushed', () => pushesOf(text).length >= 2_000, 60_000, 5);
+      // The chunk in flight is recorded into a table another connection holds.
+      const locker = new pg.Client({ connectionString: getDb().url });
+      locker.on('error', () => undefined);
+      await locker.connect();
+      try {
+        await locker.query('begin');
+        await locker.query('lock table send_chunks in access exclusive mode');
+        await delay(1_500);
+        app.child.kill('SIGTERM');
+        const signalledAt = Date.now();
+        const exit = await Promise.race([app.exited, delay(40_000).then(() => null)]);
+        console.info(`SIGTERM with a held lock: ${exit ? `exited after ${exit.at - signalledAt} ms with code ${exit.code}` : 'still running after 40 s'}`);
+        expect(exit, app.output()).not.toBeNull();
+        // The grace (2 s here, 25 s by default) plus the 5 s close deadline, and some slack for a busy machine.
+        expect(exit!.at - signalledAt).toBeLessThan(35_000);
+        expect(app.output()).toContain('the database did not close in time');
+      } finally {
+        await locker.query('rollback').catch(() => undefined);
+        await locker.end().catch(() => undefined);
+      }
+    });
+
+    it('a second SIGTERM during the shutdown ends the process at once, without waiting for the grace period', { timeout: 120_000 }, async () => {
+      const app = await startApp({ PUSH_ANSWER_DELAY_MS: '1000', SHUTDOWN_GRACE_MS: '60000' });
+      const text = `Twice ${randomUUID()}`;
+      await submit(app, text);
+      await waitFor('a chunk pushed', () => pushesOf(text).length >= 1_000, 60_000, 5);
+      const locker = new pg.Client({ connectionString: getDb().url });
+      locker.on('error', () => undefined);
+      await locker.connect();
+      try {
+        await locker.query('begin');
+        await locker.query('lock table send_chunks in access exclusive mode');
+        await delay(1_500);
+        app.child.kill('SIGTERM');
+        // The drain waits for the write held by the lock, up to its 60 s grace.
+        await delay(1_000);
+        expect([app.child.exitCode, app.child.signalCode]).toEqual([null, null]);
+        app.child.kill('SIGTERM');
+        const signalledAt = Date.now();
+        const exit = await Promise.race([app.exited, delay(30_000).then(() => null)]);
+        console.info(`second SIGTERM: ${exit ? `exited after ${exit.at - signalledAt} ms with code ${exit.code}` : 'still running after 30 s'}`);
+        expect(exit, app.output()).not.toBeNull();
+        expect(exit!.at - signalledAt).toBeLessThan(10_000);
+        expect(exit!.code).toBe(1);
+      } finally {
+        await locker.query('rollback').catch(() => undefined);
+        await locker.end().catch(() => undefined);
+      }
+    });
   },
   { only: ['postgres'] },
 );
