@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ANDROID_PAYLOAD_BYTES, IOS_PAYLOAD_BYTES, PAYLOAD_OVERHEAD_BYTES, TEXT_MAX_CHARS, messageCheckSchema, latestSendAt, payloadFit, scheduleProblem, sendRequestSchema, validationFailure } from './messageSchema.js';
+import { ANDROID_PAYLOAD_BYTES, IOS_PAYLOAD_BYTES, PAYLOAD_OVERHEAD_BYTES, TEXT_MAX_CHARS, messageCheckSchema, latestSendAt, payloadBytes, payloadFit, scheduleProblem, sendRequestSchema, validationFailure } from './messageSchema.js';
 
 const send = sendRequestSchema(z.strictObject({ users: z.array(z.number()) }));
 const key = '7d0c4a52-43c5-4c36-8f5a-0a4f4b2f9d11';
@@ -25,9 +25,16 @@ describe('message validation', () => {
     expect(failure(null)).toMatchObject({ error: 'VALIDATION_FAILED' });
   });
 
-  it('payloadFit counts UTF-8 bytes of name, text and avatar (JSON-escaped) plus the overhead allowance', () => {
+  it('payloadFit counts name, text and avatar as the core JSON-encodes them for the phone, plus the overhead allowance', () => {
     expect(payloadFit('Team Push', 'Hi', null).bytes).toBe(9 + 2 + PAYLOAD_OVERHEAD_BYTES);
-    expect(payloadFit('App', 'a"b\n', 'https://x.example/a').bytes).toBe(3 + 6 + 19 + PAYLOAD_OVERHEAD_BYTES);
+    // JSON_HEX_QUOT: " is \u0022 (6 bytes); a newline \n (2); PHP escapes / as \/ (2).
+    expect(payloadFit('App', 'a"b\n', 'https://x.example/a').bytes).toBe(3 + 10 + 22 + PAYLOAD_OVERHEAD_BYTES);
+    // JSON_HEX_TAG, _AMP, _APOS: < > & ' cost 6 bytes each; JSON_UNESCAPED_UNICODE: я is its 2 UTF-8 bytes.
+    expect(payloadBytes(`<>&'`)).toBe(24);
+    expect(payloadBytes('я€😀')).toBe(2 + 3 + 4);
+    expect(payloadBytes('\u0001\u2028\\')).toBe(6 + 6 + 2);
+    // A text that fits our count fits the phone: 320 ampersands are 1,920 bytes there, not 320.
+    expect(payloadFit('App', '&'.repeat(320)).ios.fits).toBe(false);
     const cyrillic = payloadFit('Team Push', 'я'.repeat(1000));
     expect(cyrillic).toMatchObject({ ios: { fits: false, limit: IOS_PAYLOAD_BYTES }, android: { fits: true, limit: ANDROID_PAYLOAD_BYTES } });
     const edge = IOS_PAYLOAD_BYTES - PAYLOAD_OVERHEAD_BYTES - 3;

@@ -102,20 +102,34 @@ export interface DeviceFit {
 }
 
 export interface PayloadFit {
-  /** Estimated bytes of the device payload (app name + text + avatar URL, JSON-escaped, + overhead). */
+  /** Bytes of the device payload (app name + text + avatar URL as the core escapes them, + overhead). */
   bytes: number;
   ios: DeviceFit;
   android: DeviceFit;
 }
 
-/** UTF-8 bytes of a string as it travels inside JSON (quotes, backslashes and newlines escaped). */
-function jsonBytes(value: string): number {
-  return Buffer.byteLength(JSON.stringify(value), 'utf8') - 2;
+/**
+ * Bytes a string takes inside the phone's payload, as the core encodes it: PHP `json_encode` with
+ * JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS | JSON_HEX_QUOT | JSON_UNESCAPED_UNICODE
+ * (`avshatalov48/bitrix-core-business` modules/pull/lib/push/message/applemessage.php and
+ * googlemessage.php). So `"`, `'`, `<`, `>` and `&` cost 6 bytes (\u0022…), `/` and `\` and the short
+ * escapes 2, other control characters and U+2028/U+2029 6, anything else its UTF-8 bytes.
+ */
+export function payloadBytes(value: string): number {
+  let bytes = 0;
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (char === '"' || char === "'" || char === '<' || char === '>' || char === '&') bytes += 6;
+    else if (char === '\\' || char === '/' || char === '\b' || char === '\f' || char === '\n' || char === '\r' || char === '\t') bytes += 2;
+    else if (code < 0x20 || code === 0x2028 || code === 0x2029) bytes += 6;
+    else bytes += Buffer.byteLength(char, 'utf8');
+  }
+  return bytes;
 }
 
 /** Whether the push fits the phones' payload caps, so the UI can warn before a text is cut. */
 export function payloadFit(appName: string, text: string, avatar?: string | null): PayloadFit {
-  const bytes = jsonBytes(appName) + jsonBytes(text) + jsonBytes(avatar ?? '') + PAYLOAD_OVERHEAD_BYTES;
+  const bytes = payloadBytes(appName) + payloadBytes(text) + payloadBytes(avatar ?? '') + PAYLOAD_OVERHEAD_BYTES;
   return {
     bytes,
     ios: { fits: bytes <= IOS_PAYLOAD_BYTES, limit: IOS_PAYLOAD_BYTES },
