@@ -139,7 +139,7 @@ describe('OAuth server', () => {
     expect([expired.status, ((await expired.json()) as { error: string }).error]).toEqual([401, 'expired_token']);
   });
 
-  it('gives a renamed portal its new client_endpoint; the old origin stops answering', async () => {
+  it('gives a renamed portal its new client_endpoint; the old origin answers 302 to the new one and runs nothing', async () => {
     ({ sim } = await startTestSimulator());
     const portal = sim.portal();
     const tokens = portal.issueTokens(1);
@@ -152,6 +152,9 @@ describe('OAuth server', () => {
     expect(refreshed.body.client_endpoint).toBe(portal.clientEndpoint);
     expect(refreshed.body.member_id).toBe(portal.memberId);
     expect((await rest(portal, 'profile', {}, tokens.access_token)).status).toBe(200);
-    await expect(fetch(`${oldEndpoint}profile.json`, { method: 'POST' })).rejects.toThrow();
+    const before = portal.requestLog.length;
+    const moved = await fetch(`${oldEndpoint}profile.json`, { method: 'POST', redirect: 'manual' });
+    expect([moved.status, moved.headers.get('location')]).toEqual([302, `${portal.clientEndpoint}profile.json`]);
+    expect(portal.requestLog.length).toBe(before);
   });
 });

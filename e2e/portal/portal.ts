@@ -104,6 +104,8 @@ export class SimPortalImpl implements SimPortal, PortalState {
   private readonly frames = new Map<string, FrameSession>();
   private readonly webhooks = new Map<string, { userId: number; scope: string[] }>();
   private server: Server | undefined;
+  /** Origins the portal had before a rename: they answer 302 to the current one. */
+  private readonly formerServers: Server[] = [];
   private port = 0;
   private readonly requestedPort: number;
   private readonly framePost: 'full' | 'core';
@@ -188,26 +190,36 @@ export class SimPortalImpl implements SimPortal, PortalState {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
+    const servers = [this.server, ...this.formerServers];
     this.server = undefined;
-    if (server) await closeServer(server);
+    this.formerServers.length = 0;
+    await Promise.all(servers.map((server) => (server ? closeServer(server) : undefined)));
   }
 
   /**
-   * Moves the portal to a new port: the old origin stops answering (connection refused), tokens and
-   * member_id stay, and the OAuth server's answers carry the new client_endpoint from now on.
+   * Moves the portal to a new port, as a renamed portal moves to a new address: the old origin answers
+   * every request with a 302 to the same path on the new one (as a renamed Bitrix24 does; nothing runs
+   * there), tokens and member_id stay, and the OAuth server's answers carry the new client_endpoint.
    */
   async rename(): Promise<void> {
     const closeOld = await this.moveToNewPort();
     await closeOld();
   }
 
-  /** Starts listening on the new port; the returned function closes the old origin (so a request on it can still be answered). */
+  /** Starts listening on the new port; the returned function turns the old origin into a redirect (so a request on it can still be answered first). */
   async moveToNewPort(): Promise<() => Promise<void>> {
     const old = this.server;
     this.server = await this.listen(0);
     return async () => {
-      if (old) await closeServer(old);
+      if (!old) return;
+      const target = this.origin;
+      old.removeAllListeners('request');
+      old.on('request', (req: IncomingMessage, res: ServerResponse) => {
+        req.resume();
+        res.writeHead(302, { Location: `${target}${req.url ?? '/'}`, 'Content-Length': '0' });
+        res.end();
+      });
+      this.formerServers.push(old);
     };
   }
 

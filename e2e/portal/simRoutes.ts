@@ -104,7 +104,7 @@ export function createSimRouter(portal: SimPortalImpl): express.Router {
   router.post('/_sim/rename', async (_req, res) => {
     const previous = portal.origin;
     const closeOld = await portal.moveToNewPort();
-    // This very server stops listening once the answer is out.
+    // This very server turns into a redirect to the new origin once the answer is out.
     res.on('finish', () => void closeOld());
     res.json({ previous, origin: portal.origin, clientEndpoint: portal.clientEndpoint });
   });

@@ -334,6 +334,17 @@ forEachDatabase('send API', (getDb) => {
     expect(answer.send).toMatchObject({ status: 'partly_failed', acceptedCount: 2, uncertainCount: 2, error: { code: 'OUTCOME_UNKNOWN' } });
   });
 
+  it('a renamed portal (its old address answers 302): the push follows it and goes out once, never uncertain', async () => {
+    const portal = stack.sim.portal('two');
+    await portal.rename();
+    const text = `Moved ${randomUUID()}`;
+    const { done } = await pipeline.submit({ memberId: portal.memberId, senderId: admin(portal).id, idempotencyKey: randomUUID(), text, testToSelf: true });
+    const finished = await done;
+    expect(finished).toMatchObject({ status: 'sent', errorCode: null });
+    expect(pushesOf(portal, text).map((push) => push.userId)).toEqual([admin(portal).id]);
+    expect((await stack.store.getPortal(portal.memberId))!.clientEndpoint).toBe(portal.clientEndpoint);
+  });
+
   it('no token, refresh token or secret reaches the logs', async () => {
     await pipeline.idle();
     for (const label of ['one', 'two', 'tiny']) {

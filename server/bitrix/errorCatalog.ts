@@ -141,6 +141,12 @@ export const BITRIX_ERRORS: Readonly<Record<string, ErrorEntry>> = {
     ru: 'Битрикс24 больше не знает это приложение на портале: оно удалено. Администратор может снова установить его из Маркета Битрикс24.',
     de: 'Bitrix24 kennt diese App auf dem Portal nicht mehr: sie wurde deinstalliert. Ein Administrator kann sie erneut aus dem Bitrix24 Market installieren.',
   }),
+  // Our own code: the portal's old address answered with a redirect (it was renamed).
+  PORTAL_MOVED: entry('PORTAL_MOVED', 502, true, {
+    en: 'Your portal has moved to a new address. Reopen the app from the left menu; the app then uses the new address.',
+    ru: 'Портал переехал на новый адрес. Откройте приложение из левого меню заново, и приложение начнёт использовать новый адрес.',
+    de: 'Ihr Portal ist unter eine neue Adresse umgezogen. Öffnen Sie die App erneut über das linke Menü; die App verwendet dann die neue Adresse.',
+  }),
   PORTAL_DELETED: entry('PORTAL_CLOSED', 410, false, {
     en: 'The portal is deleted or its public part is closed, so Bitrix24 cannot be reached.',
     ru: 'Портал удалён или его публичная часть закрыта, поэтому Битрикс24 недоступен.',

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { PortalStore, UserTokens } from '../storage/portalStore.js';
 import { OAuthError, type OAuthClient } from './oauthClient.js';
-import { BitrixError, callRest, type RestAnswer } from './restClient.js';
+import { BitrixError, callRest, PORTAL_MOVED, type RestAnswer } from './restClient.js';
 
 /**
  * The one way the backend talks to a portal with stored application authorization. It refreshes a
@@ -105,8 +105,9 @@ export function createPortalGateway(deps: PortalGatewayDeps): PortalGateway {
     try {
       return await callRest<T>(await endpointOf(memberId), method, params, tokens.accessToken, { fetch: deps.fetch });
     } catch (error) {
-      // A renamed portal no longer answers at the stored address: a refresh tells us the new one.
-      const stale = error instanceof BitrixError && (error.code === 'expired_token' || error.code === 'NETWORK_ERROR');
+      // A renamed portal no longer answers at the stored address (it redirects, or nothing answers): a
+      // refresh tells us the new one. Each of these answers means the method did not run.
+      const stale = error instanceof BitrixError && (error.code === 'expired_token' || error.code === 'NETWORK_ERROR' || error.code === PORTAL_MOVED);
       if (!stale) throw error;
       const fresh = await renewed(memberId, userId, tokens);
       return callRest<T>(await endpointOf(memberId), method, params, fresh.accessToken, { fetch: deps.fetch });

@@ -18,6 +18,9 @@ export class BitrixError extends Error {
   }
 }
 
+/** The portal answered with a redirect (it was renamed): nothing ran there. */
+export const PORTAL_MOVED = 'PORTAL_MOVED';
+
 const errorAnswer = z.object({ error: z.string().min(1), error_description: z.string().optional() });
 const successAnswer = z.object({ result: z.unknown(), total: z.number().optional(), next: z.number().optional(), time: z.unknown().optional() });
 
@@ -50,10 +53,17 @@ export async function callRest<T = unknown>(
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify({ ...params, auth: accessToken }),
       signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
-      redirect: 'error',
+      // Never followed (the token would go wherever the answer points), but seen: a renamed portal's old
+      // address answers 302 without running anything, so the call is certainly safe to make again at
+      // the address the OAuth server gives.
+      redirect: 'manual',
     });
   } catch (error) {
     throw new BitrixError('NETWORK_ERROR', (error as Error).name, 0, method);
+  }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel();
+    throw new BitrixError(PORTAL_MOVED, `HTTP ${response.status}`, response.status, method);
   }
   const payload: unknown = await response.json().catch(() => null);
   const failure = errorAnswer.safeParse(payload);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OAuthError, type OAuthClient, type OAuthGrant } from '../bitrix/oauthClient.js';
-import { BitrixError, callRest, type RestCallOptions } from '../bitrix/restClient.js';
+import { BitrixError, callRest, PORTAL_MOVED, type RestCallOptions } from '../bitrix/restClient.js';
 import type { Portal } from '../storage/portalStore.js';
 
 /** The opening's claims did not survive Bitrix24's answer. Nothing may be stored. */
@@ -105,7 +105,7 @@ export function createOpeningVerifier(deps: OpeningVerifierDeps): OpeningVerifie
           return await confirm(asReceived({ clientEndpoint: known.clientEndpoint, serverEndpoint: known.serverEndpoint, status: known.appStatus }), false);
         } catch (error) {
           // The stored address no longer answers (a renamed portal): the OAuth server knows the new one.
-          if (!(error instanceof BitrixError && (error.code === 'NETWORK_ERROR' || error.code === 'HTTP_ERROR'))) throw refusal(error);
+          if (!(error instanceof BitrixError && (error.code === 'NETWORK_ERROR' || error.code === 'HTTP_ERROR' || error.code === PORTAL_MOVED))) throw refusal(error);
         }
       }
 
