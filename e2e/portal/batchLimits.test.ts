@@ -59,11 +59,30 @@ describe('batch', () => {
     expect((result.result as unknown[])[1]).toBe(true);
   });
 
-  it('refuses 51 sub-calls with ERROR_BATCH_LENGTH_EXCEEDED (400)', async () => {
+  it('runs the first 50 sub-calls and fails each one beyond with ERROR_BATCH_LENGTH_EXCEEDED, like the core', async () => {
+    // rest module, classes/general/rest_provider.php, CRestProvider::methodsBatch: commands past
+    // CRestUtil::BATCH_MAX_LENGTH are not run; each gets its own entry in result_error.
     const { portal, token } = await setup();
-    const cmd = Array.from({ length: 51 }, () => 'profile');
+    const exceeded = { error: 'ERROR_BATCH_LENGTH_EXCEEDED', error_description: 'Max batch length exceeded' };
+    const cmd = Array.from({ length: 52 }, () => 'user.admin');
+    portal.resetCounters();
     const reply = await rest(portal, 'batch', { cmd }, token);
-    expect([reply.status, reply.body.error]).toEqual([400, 'ERROR_BATCH_LENGTH_EXCEEDED']);
+    expect(reply.status).toBe(200);
+    const result = reply.body.result as BatchResult;
+    expect(result.result).toEqual(Array.from({ length: 50 }, () => true));
+    // Keys 50 and 51 are not 0..n-1, so PHP encodes result_error as an object.
+    expect(result.result_error).toEqual({ '50': exceeded, '51': exceeded });
+    expect(Object.keys(result.result_time as object)).toHaveLength(50);
+    expect(portal.counters()).toEqual({ batch: 1, 'user.admin': 50 });
+    expect(portal.requestLog.filter((e) => e.viaBatch)).toHaveLength(50);
+
+    // Named commands keep their keys; halt stops at the first command over the limit.
+    const named: Record<string, string> = {};
+    for (let i = 0; i < 51; i++) named[`c${i}`] = 'user.admin';
+    named.after = 'user.admin';
+    const halted = (await rest(portal, 'batch', { halt: 1, cmd: named }, token)).body.result as BatchResult;
+    expect(Object.keys(halted.result as object)).toHaveLength(50);
+    expect(halted.result_error).toEqual({ c50: exceeded });
   });
 
   it('refuses a nested batch and reports sub-call errors in result_error; halt stops at the first', async () => {

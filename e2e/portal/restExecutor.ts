@@ -98,7 +98,6 @@ function substituteResults(value: unknown, results: Map<string, unknown>): unkno
 async function runBatch(params: Params, auth: AuthContext, deps: ExecutorDeps, authVia: AuthVia): Promise<MethodAnswer> {
   const cmd = getCi(params, 'cmd');
   const commands: Array<[string, unknown]> = Array.isArray(cmd) ? cmd.map((c, i) => [String(i), c]) : isRecord(cmd) ? Object.entries(cmd) : [];
-  if (commands.length > MAX_BATCH_LENGTH) throw new RestError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded');
   const halt = phpTruthy(getCi(params, 'halt'));
 
   const results = new Map<string, unknown>();
@@ -108,7 +107,14 @@ async function runBatch(params: Params, auth: AuthContext, deps: ExecutorDeps, a
   const resultNext: Array<[string, unknown]> = [];
   const resultTime: Array<[string, unknown]> = [];
 
-  for (const [key, command] of commands) {
+  for (const [index, [key, command]] of commands.entries()) {
+    if (index >= MAX_BATCH_LENGTH) {
+      // CRestProvider::methodsBatch (rest module, classes/general/rest_provider.php): a command past
+      // the 50th is not run; it fails on its own and the batch call itself still answers 200.
+      resultError.push([key, { error: 'ERROR_BATCH_LENGTH_EXCEEDED', error_description: 'Max batch length exceeded' }]);
+      if (halt) break;
+      continue;
+    }
     const line = typeof command === 'string' ? command : '';
     const question = line.indexOf('?');
     const method = normaliseMethod(question === -1 ? line : line.slice(0, question));
