@@ -150,7 +150,7 @@ export class SimPortalImpl implements SimPortal, PortalState {
     return `${this.deps.oauthUrl()}/rest/`;
   }
 
-  /** The app's origin: the only origin REST answers CORS for. */
+  /** The app's origin: where the shell posts frame answers (REST answers CORS for any origin). */
   get appOrigin(): string {
     return new URL(this.app.url).origin;
   }

@@ -87,25 +87,36 @@ describe('REST transport', () => {
     }
   });
 
-  it('answers CORS preflight for the app origin only', async () => {
-    const preflight = (origin: string) =>
+  it('answers CORS as the core does: any origin, headers origin, content-type, accept (preflight included)', async () => {
+    // rest module: CRestUtil::sendHeaders() (classes/general/rest_util.php) on every REST answer, and
+    // CRestEventHandlers::OnBeforeProlog (include.php) answers OPTIONS under /rest/ with those headers only.
+    const preflight = (origin: string, headers = 'content-type') =>
       fetch(`${portal.origin}/rest/profile`, {
         method: 'OPTIONS',
-        headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': headers },
       });
-    const ok = await preflight(portal.appOrigin);
-    expect(ok.status).toBe(204);
-    expect(ok.headers.get('access-control-allow-origin')).toBe(portal.appOrigin);
-    expect(ok.headers.get('access-control-allow-headers')).toMatch(/Content-Type/);
-    expect(ok.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
-    const foreign = await preflight('http://evil.example');
-    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    for (const origin of [portal.appOrigin, 'http://other.example']) {
+      const answer = await preflight(origin, 'authorization');
+      expect(answer.status).toBe(200);
+      expect(await answer.text()).toBe('');
+      expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+      expect(answer.headers.get('access-control-allow-headers')).toBe('origin, content-type, accept');
+      expect(answer.headers.get('access-control-allow-methods')).toBeNull();
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    const webhookPreflight = await fetch(`${portal.origin}/rest/1/code/profile.json`, { method: 'OPTIONS', headers: { Origin: 'http://other.example' } });
+    expect(webhookPreflight.headers.get('access-control-allow-origin')).toBe('*');
     const call = await fetch(`${portal.origin}/rest/profile`, {
       method: 'POST',
-      headers: { Origin: portal.appOrigin, 'Content-Type': 'application/json' },
+      headers: { Origin: 'http://other.example', 'Content-Type': 'application/json' },
       body: JSON.stringify({ auth: admin }),
     });
-    expect(call.headers.get('access-control-allow-origin')).toBe(portal.appOrigin);
+    expect(call.status).toBe(200);
+    expect(call.headers.get('access-control-allow-origin')).toBe('*');
+    expect(call.headers.get('access-control-allow-headers')).toBe('origin, content-type, accept');
+    const refused = await fetch(`${portal.origin}/rest/profile`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
   });
 
   it('parses PHP bracketed form bodies', async () => {

@@ -72,17 +72,15 @@ function bearer(req: IncomingMessage): string | undefined {
   return match ? match[1] : undefined;
 }
 
-const ALLOWED_HEADERS = 'Content-Type, Authorization, X-Request-Id, X-Requested-With, Accept, Accept-Language';
-
-/** CORS for the registered app's origin only: other origins get no Access-Control-Allow-Origin. */
-function applyCors(req: IncomingMessage, res: ServerResponse, portal: SimPortalImpl): void {
-  res.setHeader('Vary', 'Origin');
-  if (req.headers.origin && req.headers.origin === portal.appOrigin) {
-    res.setHeader('Access-Control-Allow-Origin', portal.appOrigin);
-    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-    res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
-    res.setHeader('Access-Control-Max-Age', '600');
-  }
+/**
+ * The core's CORS, the same for every origin and every REST answer: CRestUtil::sendHeaders()
+ * (rest module, classes/general/rest_util.php). No Allow-Methods: POST and GET need none. A browser
+ * asking to send any other header (Authorization, X-Requested-With, …) fails the preflight.
+ */
+function applyCors(res: ServerResponse): void {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Allow-Headers', 'origin, content-type, accept');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
 }
 
 /** A JSON answer (REST and OAuth server alike). */
@@ -99,9 +97,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
  * method. Every call is logged (batch sub-calls by the executor).
  */
 export async function handleRest(req: IncomingMessage, res: ServerResponse, portal: SimPortalImpl): Promise<void> {
-  applyCors(req, res, portal);
+  applyCors(res);
   if (req.method === 'OPTIONS') {
-    res.statusCode = 204;
+    // CRestEventHandlers::OnBeforeProlog (rest module, include.php): the headers above, then die().
+    res.statusCode = 200;
     res.end();
     return;
   }
