@@ -78,7 +78,8 @@ describe('installation through the frame', () => {
       APP_OPTIONS: {},
       USER_OPTIONS: {},
     });
-    expect(await portal.frameCommand(opening.appSid, 'setInstall', { install: true })).toEqual({});
+    // applayout.js answers setInstall with its own params.
+    expect(await portal.frameCommand(opening.appSid, 'setInstall', { install: true })).toEqual({ install: true });
     expect(((await portal.frameCommand(opening.appSid, 'getInitData', {})) as { FIRST_RUN: boolean }).FIRST_RUN).toBe(false);
 
     const refreshed = (await portal.frameCommand(opening.appSid, 'refreshAuth', {})) as { AUTH_ID: string; REFRESH_ID: string };
@@ -147,6 +148,41 @@ describe('installation through the frame', () => {
     expect(laterInit).toMatchObject({ INSTALL: false, FIRST_RUN: false, APP_OPTIONS: { theme: 'dark' }, USER_OPTIONS: { seen: '1' } });
     const nonAdmin = portal.openFrame(STABLE_EMPLOYEE_ID);
     expect(((await portal.frameCommand(nonAdmin.appSid, 'getInitData', {})) as Record<string, unknown>).IS_ADMIN).toBe(false);
+  });
+
+  it('FIRST_RUN is per portal and user, on any page, until that user\'s frame sends setInstall (once per opening)', async () => {
+    // app.layout component.php: FIRST_RUN = the user's option params_<app>_<version> has no true
+    // `install`; applayout.js answers it in the first getInitData of an opening only, and setInstall
+    // saves the user's `install` flag.
+    receiver = await startReceiver();
+    const started = await startTestSimulator({ app: { url: receiver.url }, portals: [{ users: 30 }, { users: 30, preinstalled: true }] });
+    sim = started.sim;
+    const [portal, other] = sim.portals as [SimPortalImpl, SimPortalImpl];
+    const firstRun = async (p: SimPortalImpl, appSid: string) => ((await p.frameCommand(appSid, 'getInitData', {})) as { FIRST_RUN: boolean }).FIRST_RUN;
+
+    const install = portal.openFrame(1);
+    expect(await firstRun(portal, install.appSid)).toBe(true);
+    expect(await firstRun(portal, install.appSid)).toBe(false);
+    // Not told: the next opening is a first run again.
+    const again = portal.openFrame(1);
+    expect(await firstRun(portal, again.appSid)).toBe(true);
+    expect(await portal.frameCommand(again.appSid, 'setInstall', { install: true })).toEqual({ install: true });
+    await portal.frameCommand(again.appSid, 'setInstallFinish', {});
+    expect(portal.installState).toBe('installed');
+    expect(await firstRun(portal, portal.openFrame(1).appSid)).toBe(false);
+
+    // Another user's first opening of the app page is a first run of their own.
+    const employee = portal.openFrame(STABLE_EMPLOYEE_ID);
+    expect(await firstRun(portal, employee.appSid)).toBe(true);
+    await portal.frameCommand(employee.appSid, 'setInstall', { install: true });
+    expect(await firstRun(portal, portal.openFrame(STABLE_EMPLOYEE_ID).appSid)).toBe(false);
+    expect(await firstRun(portal, portal.openFrame(3).appSid)).toBe(true);
+    // install: false makes it a first run again.
+    await portal.frameCommand(portal.openFrame(1).appSid, 'setInstall', { install: false });
+    expect(await firstRun(portal, portal.openFrame(1).appSid)).toBe(true);
+
+    // Another portal knows nothing of it.
+    expect(await firstRun(other, other.openFrame(STABLE_EMPLOYEE_ID).appSid)).toBe(true);
   });
 
   it('delivers no event before installFinish, even on uninstall', async () => {

@@ -19,6 +19,7 @@ import { FaultQueue } from './faults.js';
 import type { AuthContext, EventBinding, PlacementBinding, PortalState } from './methods/types.js';
 import { PORTAL_SCOPES } from './methods/app.js';
 import { opaqueToken, randomHex } from './random.js';
+import { isRecord } from './phpParams.js';
 import { DEFAULT_RATE_LIMIT, LeakyBucket } from './rateLimit.js';
 import { RequestLog } from './requestLog.js';
 import { errors } from './restAnswer.js';
@@ -50,6 +51,8 @@ export interface FrameSession {
   install: boolean;
   lang: string;
   tokens: IssuedTokens;
+  /** This opening's FIRST_RUN: answered true by the first getInitData only (applayout.js). */
+  firstRun: boolean;
 }
 
 export type Credentials =
@@ -100,7 +103,11 @@ export class SimPortalImpl implements SimPortal, PortalState {
   private appToken = '';
   private name: string;
   private pushSeq = 0;
-  private firstRunPending = false;
+  /**
+   * Users whose frame sent setInstall {install: true}: the core keeps it as each user's option
+   * `params_<app>_<version>`, and FIRST_RUN is true for everyone else (app.layout component.php).
+   */
+  private readonly installFlagged = new Set<number>();
   private readonly frames = new Map<string, FrameSession>();
   private readonly webhooks = new Map<string, { userId: number; scope: string[] }>();
   private server: Server | undefined;
@@ -347,7 +354,7 @@ export class SimPortalImpl implements SimPortal, PortalState {
     const lang = opts.lang ?? this.language;
     const tokens = this.issue(userId);
     const placementCode = install ? 'DEFAULT' : placement === 'INSTALL' ? 'DEFAULT' : (placement ?? 'DEFAULT');
-    const session: FrameSession = { appSid, userId, placement: placementCode, placementOptions: opts.placementOptions ?? {}, install, lang, tokens };
+    const session: FrameSession = { appSid, userId, placement: placementCode, placementOptions: opts.placementOptions ?? {}, install, lang, tokens, firstRun: !this.installFlagged.has(userId) };
     this.frames.set(appSid, session);
 
     const path = install ? (installPath ?? '/') : (this.app.handlerPath ?? '/');
@@ -382,7 +389,6 @@ export class SimPortalImpl implements SimPortal, PortalState {
   private beginInstall(): void {
     if (this.state === 'installing') return;
     this.state = 'installing';
-    this.firstRunPending = true;
     // A (re)installation gets a new application token.
     this.appToken = randomHex(16);
   }
@@ -397,8 +403,11 @@ export class SimPortalImpl implements SimPortal, PortalState {
     if (!session) throw new SimError(404, 'UNKNOWN_APP_SID', `No frame with APP_SID ${appSid} on portal ${this.label}`);
     const option = isOption(params) ? params : undefined;
     switch (command) {
-      case 'getInitData':
-        return this.initData(session);
+      case 'getInitData': {
+        const data = this.initData(session);
+        session.firstRun = false;
+        return data;
+      }
       case 'refreshAuth': {
         session.tokens = this.issue(session.userId);
         return {
@@ -409,8 +418,10 @@ export class SimPortalImpl implements SimPortal, PortalState {
         };
       }
       case 'setInstall':
-        this.firstRunPending = false;
-        return {};
+        // applayout.js: saves the user's `install` flag and answers with the params it was given.
+        if (isRecord(params) && params.install) this.installFlagged.add(session.userId);
+        else this.installFlagged.delete(session.userId);
+        return params ?? [];
       case 'setInstallFinish': {
         if (session.install) await this.finishInstall(session.userId);
         const reload: FrameReload = { reload: true, opening: this.openFrame(session.userId, 'DEFAULT', { lang: session.lang }) };
@@ -448,7 +459,7 @@ export class SimPortalImpl implements SimPortal, PortalState {
       MEMBER_ID: this.memberId,
       IS_ADMIN: user?.admin === true,
       INSTALL: session.install && this.state !== 'installed',
-      FIRST_RUN: session.install && this.firstRunPending,
+      FIRST_RUN: session.firstRun,
       PLACEMENT: session.placement,
       PLACEMENT_OPTIONS: session.placementOptions,
       APP_OPTIONS: { ...this.appOptions },
@@ -460,7 +471,6 @@ export class SimPortalImpl implements SimPortal, PortalState {
   private async finishInstall(userId: number): Promise<void> {
     if (this.state === 'installed') return;
     this.state = 'installed';
-    this.firstRunPending = false;
     await this.deliver('ONAPPINSTALL', userId, false);
   }
 
@@ -476,6 +486,7 @@ export class SimPortalImpl implements SimPortal, PortalState {
     if (opts.clean) {
       for (const key of Object.keys(this.appOptions)) delete this.appOptions[key];
       this.userOptions.clear();
+      this.installFlagged.clear();
     }
   }
 
