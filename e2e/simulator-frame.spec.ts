@@ -30,6 +30,7 @@ interface ProbeWindow {
     parent: {
       setTitle(title: string): Promise<unknown>;
       resizeWindow(width: number, height: number): Promise<unknown>;
+      fitWindow(): Promise<unknown>;
       message: { send(command: string, params?: Record<string, unknown>): Promise<unknown> };
     };
     placement: { getInterface(): Promise<unknown> };
@@ -336,10 +337,22 @@ test.describe.serial('portal simulator shell with the real B24Frame', () => {
 
   test('window commands, unknown commands and foreign messages', async () => {
     const frame = await appFrame();
-    await frame.evaluate(() => (globalThis as unknown as ProbeWindow).__b24.parent.setTitle('Custom: title'));
+    // Answered as BX.rest.AppLayout does (rest module, install/js/rest/applayout.js): setTitle with its
+    // params, resizeWindow with the frame's new size.
+    const titled = await frame.evaluate(() => (globalThis as unknown as ProbeWindow).__b24.parent.setTitle('Custom: title'));
+    expect(titled).toEqual({ title: 'Custom: title' });
     await expect(page.getByTestId('portal-page-title')).toHaveText('Custom: title');
-    await frame.evaluate(() => (globalThis as unknown as ProbeWindow).__b24.parent.resizeWindow(800, 432));
-    await expect(page.locator('iframe[data-testid="portal-app-frame"]')).toHaveCSS('height', '432px');
+    const iframe = page.locator('iframe[data-testid="portal-app-frame"]');
+    const resized = await frame.evaluate(() => (globalThis as unknown as ProbeWindow).__b24.parent.resizeWindow(800, 432));
+    expect(resized).toEqual({ width: 800, height: 432 });
+    await expect(iframe).toHaveCSS('height', '432px');
+    await expect(iframe).toHaveCSS('width', '800px');
+    // fitWindow: width 100%, height the content's.
+    const fitted = (await frame.evaluate(() => (globalThis as unknown as ProbeWindow).__b24.parent.fitWindow())) as { width: number; height: number };
+    const box = (await iframe.boundingBox())!;
+    expect(box.width).toBeGreaterThan(800);
+    expect(fitted.width).toBeCloseTo(box.width, 0);
+    expect(fitted.height).toBeCloseTo(box.height, 0);
     expect(await frame.evaluate(() => (globalThis as unknown as ProbeWindow).__b24.placement.getInterface())).toMatchObject({ command: expect.any(Array), event: expect.any(Array) });
 
     // Unknown commands, plain and with ':' in the name (sent as an object): answered at once and harmlessly.

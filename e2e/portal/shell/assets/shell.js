@@ -316,14 +316,22 @@
           return;
         }
         case 'resizeWindow': {
-          const h = Number(msg.params?.height);
-          if (Number.isFinite(h) && h > 0 && state.frame) state.frame.style.height = `${Math.max(50, Math.round(h))}px`;
-          reply();
+          // BX.rest.AppLayout (rest module, install/js/rest/applayout.js): width '100%' or an integer
+          // (100 when unreadable) in px, height an integer in px when non-zero; answers the frame's size.
+          const frame = state.frame;
+          if (!frame) return;
+          const p = msg.params && typeof msg.params === 'object' ? msg.params : {};
+          frame.style.width = p.width === '100%' ? '100%' : `${parseInt(p.width, 10) || 100}px`;
+          const height = parseInt(p.height, 10);
+          if (height) frame.style.height = `${height}px`;
+          const box = frame.getBoundingClientRect();
+          reply({ width: box.width, height: box.height });
           return;
         }
         case 'setTitle':
-          if (msg.params && typeof msg.params.title === 'string') $('pagetitle').textContent = msg.params.title;
-          reply();
+          // applayout.js: BX.ajax.UpdatePageTitle(params.title) (the page heading), then answers its params.
+          $('pagetitle').textContent = String(msg.params?.title ?? '');
+          reply(msg.params ?? []);
           return;
         case 'setScroll':
           window.scrollTo(0, Number(msg.params?.scroll) || 0);
