@@ -159,6 +159,39 @@ test('Bitrix24\'s own access dialog: a department with sub-departments and a gro
   await expect(frame.getByTestId('recipient-count')).toHaveText(`${expected.size} people will receive it.`);
 });
 
+test('"Choose in Bitrix24…" cancelled: the portal never answers, and the composer stays usable', async ({ page }) => {
+  // The real portal closes its access dialog on cancel and never calls the frame back (BX.Access's
+  // callback runs only on "Select"): nothing may wait for that answer.
+  const p = portal();
+  const frame = await openApp(page);
+  const choose = frame.getByRole('button', { name: 'Choose in Bitrix24…' });
+  await choose.click();
+  await expect(page.getByTestId('sim-access-dialog')).toBeVisible();
+  await page.getByTestId('sim-access-dialog-cancel').click();
+  await expect(page.getByTestId('sim-access-dialog')).toHaveCount(0);
+  const shellLog = () => page.evaluate(() => (globalThis as unknown as { __simShell: { log: Array<{ command: string; answered: boolean }> } }).__simShell.log);
+  expect((await shellLog()).filter((entry) => entry.command === 'selectAccess').map((entry) => entry.answered)).toEqual([false]);
+
+  // Nothing is left disabled or busy: the other controls work, and so does a later pick in the dialog.
+  await expect(frame.getByTestId('recipient-count')).toHaveText('Choose who gets the push.');
+  const person = p.directory.users.find((user) => isRecipient(user) && user.id > 3 && user.position && uniquelyNamed(user))!;
+  await frame.getByRole('combobox', { name: 'Search employees' }).fill(person.lastName);
+  await optionOf(frame, person).click();
+  await expect(frame.getByTestId('recipient-chips')).toContainText(fullName(person));
+  await frame.getByLabel('Message').fill('Still usable');
+  await expect(choose).toBeEnabled();
+  await choose.click();
+  const group = p.directory.groups[0]!;
+  await page.getByTestId('sim-access-tab-groups').click();
+  await page.getByTestId(`sim-access-option-SG${group.id}`).check();
+  await page.getByTestId('sim-access-dialog-ok').click();
+  await expect(frame.getByTestId('recipient-chips').locator('li')).toHaveCount(2);
+  await expect(frame.getByTestId('recipient-chips')).toContainText(group.name);
+  await expect(frame.getByTestId('recipient-chips')).toContainText(fullName(person));
+  expect((await shellLog()).filter((entry) => entry.command === 'selectAccess').map((entry) => entry.answered)).toEqual([false, true]);
+  await expect(frame.getByRole('button', { name: 'Send test to me' })).toBeEnabled();
+});
+
 test('an empty message and a bad avatar are refused with clear errors and nothing is sent', async ({ page }) => {
   const frame = await openApp(page);
   const before = portal().pushes.length;

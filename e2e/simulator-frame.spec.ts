@@ -246,11 +246,47 @@ test.describe.serial('portal simulator shell with the real B24Frame', () => {
     await page.getByTestId('sim-user-dialog-ok').click();
     expect(await single).toMatchObject({ id: String(a.id), name: displayName(a) });
 
-    // Escape cancels: [] for the multiple dialog.
-    const cancelled = frame.evaluate(() => (globalThis as unknown as ProbeWindow).__b24.dialog.selectUsers());
+    // Cancelling (Escape, Cancel, ×) closes the dialog and answers nothing, as the real portal: its
+    // callbacks run only on a pick (applayout.js selectUser; core_access.js BX.Access "Select" button).
+    type Pending = { __pending?: Record<string, string> };
+    const start = (which: 'selectUsers' | 'selectUser' | 'selectAccess', key: string = which) =>
+      frame.evaluate(
+        ({ name, key }) => {
+          const w = globalThis as unknown as ProbeWindow & Pending;
+          w.__pending = { ...w.__pending, [key]: 'pending' };
+          void w.__b24.dialog[name]().then((value) => {
+            w.__pending = { ...w.__pending, [key]: JSON.stringify(value) };
+          });
+        },
+        { name: which, key },
+      );
+    await start('selectUsers');
     await expect(page.getByTestId('sim-user-dialog')).toBeVisible();
     await page.keyboard.press('Escape');
-    expect(await cancelled).toEqual([]);
+    await expect(page.getByTestId('sim-user-dialog')).toHaveCount(0);
+    await start('selectUser');
+    await page.getByTestId('sim-user-dialog-cancel').click();
+    await start('selectAccess');
+    await page.getByTestId('sim-access-dialog-close').click();
+    await expect(page.getByTestId('sim-access-dialog')).toHaveCount(0);
+    await page.waitForTimeout(500);
+    expect(await frame.evaluate(() => (globalThis as unknown as Pending).__pending)).toEqual({ selectUsers: 'pending', selectUser: 'pending', selectAccess: 'pending' });
+    const shellLog = await page.evaluate(() => (globalThis as unknown as { __simShell: { log: Array<{ command: string; answered: boolean; cancelled?: boolean }> } }).__simShell.log);
+    expect(shellLog.filter((e) => e.command === 'selectUser' || e.command === 'selectAccess').slice(-3)).toEqual([
+      expect.objectContaining({ command: 'selectUser', answered: false, cancelled: true }),
+      expect.objectContaining({ command: 'selectUser', answered: false, cancelled: true }),
+      expect.objectContaining({ command: 'selectAccess', answered: false, cancelled: true }),
+    ]);
+    // Asked again while its dialog is open, the portal keeps one callback: the later request gets the
+    // pick, the earlier one nothing.
+    await start('selectAccess', 'first');
+    await expect(page.getByTestId('sim-access-dialog')).toBeVisible();
+    await start('selectAccess', 'second');
+    await page.getByTestId('sim-access-search').fill(a.lastName);
+    await page.getByTestId(`sim-access-option-U${a.id}`).check();
+    await page.getByTestId('sim-access-dialog-ok').click();
+    await expect.poll(() => frame.evaluate(() => (globalThis as unknown as Pending).__pending?.second)).toBe(JSON.stringify([{ id: `U${a.id}`, name: displayName(a) }]));
+    expect(await frame.evaluate(() => (globalThis as unknown as Pending).__pending?.first)).toBe('pending');
 
     // Access: AU blocked by the app, a department, a department with sub-departments, a group, a user.
     const dept = portal.directory.departments[0]!;

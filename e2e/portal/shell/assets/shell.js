@@ -8,7 +8,7 @@
   /**
    * @typedef {{ action: string, fields: Record<string, string>, frameName: string, appSid: string, appOrigin: string }} FrameOpening
    * @typedef {{ command: string, params: any, callback: string, appSid: string }} FrameMessage
-   * @typedef {{ at: number, command: string, params: any, answered: boolean, answer?: any, error?: string }} LogEntry
+   * @typedef {{ at: number, command: string, params: any, answered: boolean, answer?: any, error?: string, cancelled?: boolean }} LogEntry
    * @typedef {{ id: string, name: string, photo: string, position: string, url: string, sub: boolean, sup: boolean }} SelectedUser
    */
 
@@ -23,6 +23,12 @@
     /** @type {FrameOpening | null} */ opening: null,
     /** @type {HTMLIFrameElement | null} */ frame: null,
     dialogOpen: false,
+    /**
+     * The open selectUser / selectAccess dialog and whom its pick answers: the portal keeps one callback
+     * per dialog, so a request made while it is open takes the answer over.
+     * @type {{ command: string, reply: (value: unknown) => void, entry: LogEntry } | null}
+     */
+    picker: null,
     /** @type {LogEntry[]} */ log: [],
   };
 
@@ -343,12 +349,12 @@
           return;
         case 'selectUser': {
           const mult = msg.params?.mult === true;
-          reply(await selectUserDialog(mult));
+          await picker(msg.command, entry, reply, () => selectUserDialog(mult));
           return;
         }
         case 'selectAccess': {
           const blocked = Array.isArray(msg.params?.value) ? msg.params.value.map(String) : [];
-          reply(await selectAccessDialog(blocked));
+          await picker(msg.command, entry, reply, () => selectAccessDialog(blocked));
           return;
         }
         default:
@@ -361,6 +367,38 @@
   }
 
   // ---------------------------------------------------------------- dialogs
+
+  /** What a dialog resolves with when it is closed without a pick. */
+  const CANCELLED = Symbol('cancelled');
+
+  /**
+   * selectUser / selectAccess as BX.rest.AppLayout runs them (rest module, install/js/rest/applayout.js):
+   * the callback is called on a pick only, so a cancelled dialog answers nothing, ever; a request while
+   * the same dialog is open takes over its answer (the earlier one is never answered). A request while
+   * another dialog is open gets no answer either (the portal would open a second popup; the shell has
+   * one modal at a time).
+   * @param {string} command @param {LogEntry} entry @param {(value: unknown) => void} reply
+   * @param {() => Promise<unknown>} open
+   */
+  async function picker(command, entry, reply, open) {
+    if (state.picker) {
+      if (state.picker.command === command) state.picker = { command, reply, entry };
+      return;
+    }
+    if (state.dialogOpen) return;
+    state.picker = { command, reply, entry };
+    let value;
+    try {
+      value = await open();
+    } finally {
+      const current = state.picker;
+      state.picker = null;
+      if (current && value !== undefined) {
+        if (value === CANCELLED) current.entry.cancelled = true;
+        else current.reply(value);
+      }
+    }
+  }
 
   /**
    * A modal with an accessible name, focus kept inside, Escape = cancel.
@@ -414,18 +452,17 @@
   }
 
   /**
-   * selectUser: `mult` -> SelectedUser[] (cancel: []); single -> SelectedUser or null on cancel.
+   * selectUser: `mult` -> SelectedUser[]; single -> SelectedUser; CANCELLED when closed without a pick.
    * @param {boolean} mult
-   * @returns {Promise<SelectedUser[] | SelectedUser | null>}
+   * @returns {Promise<SelectedUser[] | SelectedUser | typeof CANCELLED>}
    */
   function selectUserDialog(mult) {
-    if (state.dialogOpen) return Promise.resolve(mult ? [] : null);
     return new Promise((resolve) => {
       /** @type {Map<string, SelectedUser>} */
       const selected = new Map();
       const testid = 'sim-user-dialog';
-      const finish = (/** @type {SelectedUser[] | SelectedUser | null} */ value) => { modal.close(); resolve(value); };
-      const cancel = () => finish(mult ? [] : null);
+      const finish = (/** @type {SelectedUser[] | SelectedUser | typeof CANCELLED} */ value) => { modal.close(); resolve(value); };
+      const cancel = () => finish(CANCELLED);
       const modal = openModal(mult ? t.selectUsers : t.selectUser, testid, cancel);
       modal.dialog.dataset.mult = String(mult);
       const search = /** @type {HTMLInputElement} */ (el('input', { type: 'search', class: 'sim-search', 'aria-label': t.searchEmployees, placeholder: t.searchEmployees, 'data-testid': 'sim-user-search' }));
@@ -434,7 +471,7 @@
       modal.body.append(search, list, chips);
       const buttons = footerButtons(testid, () => {
         const users = [...selected.values()];
-        finish(mult ? users : users[0] ?? null);
+        if (users.length > 0) finish(mult ? users : /** @type {SelectedUser} */ (users[0]));
       }, cancel);
       modal.foot.append(buttons.count, buttons.ok, buttons.cancel);
 
@@ -490,21 +527,20 @@
 
   /**
    * selectAccess: [{id, name}] with ids AU, U<id>, D<id>, DR<id>, SG<id>; `blocked` codes cannot be picked.
-   * Cancel answers [].
+   * "Select" answers even with nothing picked ([]), as BX.Access does; closing otherwise is CANCELLED.
    * @param {string[]} blocked
-   * @returns {Promise<Array<{ id: string, name: string }>>}
+   * @returns {Promise<Array<{ id: string, name: string }> | typeof CANCELLED>}
    */
   function selectAccessDialog(blocked) {
-    if (state.dialogOpen) return Promise.resolve([]);
     return new Promise((resolve) => {
       const blockedSet = new Set(blocked);
       /** @type {Map<string, string>} */
       const selected = new Map();
       const testid = 'sim-access-dialog';
-      const finish = (/** @type {Array<{ id: string, name: string }>} */ value) => { modal.close(); resolve(value); };
-      const modal = openModal(t.selectAccess, testid, () => finish([]));
+      const finish = (/** @type {Array<{ id: string, name: string }> | typeof CANCELLED} */ value) => { modal.close(); resolve(value); };
+      const modal = openModal(t.selectAccess, testid, () => finish(CANCELLED));
       const chips = el('div', { class: 'sim-chips', 'data-testid': 'sim-access-selected' });
-      const buttons = footerButtons(testid, () => finish([...selected].map(([id, name]) => ({ id, name }))), () => finish([]));
+      const buttons = footerButtons(testid, () => finish([...selected].map(([id, name]) => ({ id, name }))), () => finish(CANCELLED));
       modal.foot.append(buttons.count, buttons.ok, buttons.cancel);
       const sync = () => {
         buttons.count.textContent = `${t.selected}: ${selected.size}`;
