@@ -6,6 +6,8 @@
  * test may read or drive is declared here; the implementation lives beside this file.
  */
 
+import type { OperatingBudget } from './operatingTime.js';
+
 /** Milliseconds since the epoch; injectable so tests can drive token expiry and the rate limit. */
 export interface Clock {
   now(): number;
@@ -177,6 +179,11 @@ export interface SimPortal {
 
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;
+  /**
+   * Blocks a method until `untilMs`, as Bitrix24 does when its operating-time budget is used up: calls
+   * answer 429 OPERATION_TIME_LIMIT with `time.operating_reset_at` before running (limits.md).
+   */
+  blockMethod(method: string, untilMs: number): void;
   readonly requestLog: readonly RequestLogEntry[];
   /** Calls per method (sub-calls of batch counted under their own method and once under 'batch'). */
   counters(): Record<string, number>;
@@ -235,6 +242,8 @@ export interface PortalOptions extends DirectoryOptions {
    * captures of cloud portals show.
    */
   framePost?: 'full' | 'core';
+  /** Operating-time budget per method (limits.md: 480 s in 10 minutes; each call costs 20 ms here unless told). */
+  operatingBudget?: Partial<OperatingBudget>;
 }
 
 export interface SimulatorOptions {

@@ -15,7 +15,8 @@ import type {
 } from './contract.js';
 import { createDirectory, type SimDirectory } from './directory.js';
 import { bracketFields, postEvent, type EventName } from './eventDelivery.js';
-import { FaultQueue } from './faults.js';
+import { FaultQueue, normaliseMethod } from './faults.js';
+import { DEFAULT_OPERATING_BUDGET, OperatingMeter } from './operatingTime.js';
 import type { AuthContext, EventBinding, PlacementBinding, PortalState } from './methods/types.js';
 import { PORTAL_SCOPES } from './methods/app.js';
 import { opaqueToken, randomHex } from './random.js';
@@ -90,6 +91,8 @@ export class SimPortalImpl implements SimPortal, PortalState {
   readonly appStatus: OAuthTokenAnswer['status'];
 
   readonly faults = new FaultQueue();
+  /** Operating-time budgets per method (limits.md); `blockMethod` blocks one outright. */
+  readonly operating: OperatingMeter;
   readonly log = new RequestLog();
   readonly bucket: LeakyBucket;
   readonly eventBindings: EventBinding[] = [];
@@ -132,6 +135,7 @@ export class SimPortalImpl implements SimPortal, PortalState {
     this.requestedPort = options.port ?? 0;
     this.framePost = options.framePost ?? 'full';
     this.bucket = new LeakyBucket(deps.clock, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+    this.operating = new OperatingMeter(deps.clock, options.operatingBudget ? { ...DEFAULT_OPERATING_BUDGET, ...options.operatingBudget } : DEFAULT_OPERATING_BUDGET);
     this.directory = createDirectory({ users: options.users, seed: options.seed });
     if (options.preinstalled) {
       this.state = 'installed';
@@ -310,6 +314,10 @@ export class SimPortalImpl implements SimPortal, PortalState {
 
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  blockMethod(method: string, untilMs: number): void {
+    this.operating.block(normaliseMethod(method), untilMs);
   }
 
   counters(): Record<string, number> {

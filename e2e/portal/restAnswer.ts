@@ -6,13 +6,15 @@ export class RestError extends Error {
     readonly httpStatus: number,
     readonly error: string,
     readonly description: string = '',
+    /** More fields of the error answer (e.g. `time` for OPERATION_TIME_LIMIT). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(`${error}: ${description}`);
     this.name = 'RestError';
   }
 
-  toJSON(): { error: string; error_description: string } {
-    return { error: this.error, error_description: this.description };
+  toJSON(): Record<string, unknown> {
+    return { error: this.error, error_description: this.description, ...this.extra };
   }
 }
 
@@ -45,7 +47,7 @@ export interface RestTime {
  * The `time` block of every answer (the SDK fails without it). Start comes from the injected clock so
  * answers agree with token expiry; duration is the real time spent.
  */
-export function restTime(clock: Clock, startedAtMs: number, processingMs: number, operatingSeconds = 0): RestTime {
+export function restTime(clock: Clock, startedAtMs: number, processingMs: number, operating: { operating: number; operatingResetAt: number } | null = null): RestTime {
   const start = startedAtMs / 1000;
   const duration = Math.max(processingMs, 0.05) / 1000;
   const finish = start + duration;
@@ -56,8 +58,8 @@ export function restTime(clock: Clock, startedAtMs: number, processingMs: number
     processing: processingMs / 1000,
     date_start: isoSeconds(startedAtMs),
     date_finish: isoSeconds(finish * 1000),
-    operating_reset_at: Math.floor(clock.now() / 1000) + 600,
-    operating: operatingSeconds,
+    operating_reset_at: operating ? operating.operatingResetAt : Math.floor(clock.now() / 1000) + 600,
+    operating: operating ? operating.operating : 0,
   };
 }
 

@@ -10,6 +10,7 @@ import { userMethods } from './methods/users.js';
 import { getCi, isRecord, parsePhpQuery, phpTruthy, type Params } from './phpParams.js';
 import type { RequestLog } from './requestLog.js';
 import { errors, RestError, restTime, type RestTime } from './restAnswer.js';
+import type { OperatingMeter } from './operatingTime.js';
 
 export const METHODS: MethodTable = {
   ...userMethods,
@@ -34,6 +35,8 @@ export interface ExecutorDeps {
   portal: PortalState;
   faults: FaultQueue;
   log: RequestLog;
+  /** The portal's operating-time budgets per method (limits.md); batch sub-calls are metered one by one. */
+  operating: OperatingMeter;
 }
 
 export interface CallOutcome {
@@ -58,10 +61,13 @@ export function faultError(deps: ExecutorDeps, method: string): RestError | unde
 export async function runMethod(method: string, params: Params, auth: AuthContext, deps: ExecutorDeps, authVia: AuthVia): Promise<CallOutcome> {
   const started = deps.portal.clock.now();
   const t0 = performance.now();
-  let answer: MethodAnswer;
-  if (method === 'batch') answer = await runBatch(params, auth, deps, authVia);
-  else answer = await runSingle(method, params, auth, deps, false);
-  return { answer, time: restTime(deps.portal.clock, started, performance.now() - t0) };
+  if (method === 'batch') {
+    const answer = await runBatch(params, auth, deps, authVia);
+    return { answer, time: restTime(deps.portal.clock, started, performance.now() - t0) };
+  }
+  deps.operating.check(method);
+  const answer = await runSingle(method, params, auth, deps, false);
+  return { answer, time: restTime(deps.portal.clock, started, performance.now() - t0, deps.operating.record(method)) };
 }
 
 async function runSingle(method: string, params: Params, auth: AuthContext, deps: ExecutorDeps, viaBatch: boolean): Promise<MethodAnswer> {
@@ -125,12 +131,14 @@ async function runBatch(params: Params, auth: AuthContext, deps: ExecutorDeps, a
       const fault = faultError(deps, method);
       if (fault) throw fault;
       if (method === 'batch') throw new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage');
+      deps.operating.check(method);
       const answer = await runSingle(method, subParams, auth, deps, true);
+      const operating = deps.operating.record(method);
       results.set(key, answer.result);
       result.push([key, answer.result]);
       if (answer.total !== undefined) resultTotal.push([key, answer.total]);
       if (answer.next !== undefined) resultNext.push([key, answer.next]);
-      resultTime.push([key, restTime(deps.portal.clock, started, performance.now() - t0)]);
+      resultTime.push([key, restTime(deps.portal.clock, started, performance.now() - t0, operating)]);
       deps.log.record({ at: started, method, httpStatus: 200, userId: auth.userId, viaBatch: true, authVia });
     } catch (error) {
       if (!(error instanceof RestError)) throw error;

@@ -108,7 +108,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, port
   const route = parseRestPath(url.pathname) ?? { method: '' };
   const started = portal.clock.now();
   const entry: RequestLogEntry = { at: started, method: route.method || '(none)', httpStatus: 0 };
-  const deps: ExecutorDeps = { portal, faults: portal.faults, log: portal.log };
+  const deps: ExecutorDeps = { portal, faults: portal.faults, log: portal.log, operating: portal.operating };
 
   try {
     const query = parsePhpQuery(url.search.slice(1));

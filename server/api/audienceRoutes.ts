@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { CallRest } from '../bitrix/batch.js';
-import { retryWhileRateLimited } from '../bitrix/rateLimitRetry.js';
+import { retryWhileRateLimited } from '../bitrix/retryPolicy.js';
 import { BitrixError, callRest, type RestCallOptions } from '../bitrix/restClient.js';
 import { AudienceError } from '../audience/audienceErrors.js';
 import { audienceSchema } from '../audience/audienceSchema.js';

@@ -7,7 +7,7 @@ import type { Portal, PortalStore } from '../storage/portalStore.js';
 import type { Logger } from '../logger.js';
 import { MEMBER_ID } from '../install/requestSchemas.js';
 import type { PortalRateLimiter } from '../send/rateLimiter.js';
-import { retryWhileRateLimited } from '../bitrix/rateLimitRetry.js';
+import { retryWhileRateLimited } from '../bitrix/retryPolicy.js';
 import { tokenBuckets, type Bucket } from './apiRateLimit.js';
 
 /**

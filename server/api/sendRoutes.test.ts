@@ -12,6 +12,7 @@ import { createLogger } from '../logger.js';
 import { forEachDatabase } from '../storage/testDatabases.js';
 import { createSendStore } from '../storage/sendStore.js';
 import type { SendPipeline } from '../send/sendPipeline.js';
+import { DEFAULT_PAUSE_MS } from '../bitrix/retryPolicy.js';
 import { TEXT_MAX_CHARS } from '../send/messageSchema.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
 import type { SendView } from './sendRoutes.js';
@@ -332,6 +333,62 @@ forEachDatabase('send API', (getDb) => {
     expect(pushesOf(portal, 'after crash').map((push) => push.userId).sort((x, y) => x - y)).toEqual([c, d].sort((x, y) => x! - y!));
     const answer = (await (await get(`/sends/${crashed.id}`, as(portal, admin(portal).id))).json()) as { send: SendView };
     expect(answer.send).toMatchObject({ status: 'partly_failed', acceptedCount: 2, uncertainCount: 2, error: { code: 'OUTCOME_UNKNOWN' } });
+  });
+
+  it('OPERATION_TIME_LIMIT on the push: the send pauses until Bitrix24 releases the method, says so, and then resumes by itself; each recipient once', async () => {
+    const portal = stack.sim.portal('one');
+    const ids = reachable(portal).slice(0, 7).map((user) => user.id);
+    const text = `Paused ${randomUUID()}`;
+    const releasedAt = clock.now() + 7 * 60_000;
+    portal.blockMethod('pull.application.push.add', releasedAt);
+    const answer = await json(await send(portal, { text, audience: explicitUsers(ids) }));
+    await pipeline.idle();
+    const paused = ((await (await get(`/sends/${answer.send.id}`, as(portal, admin(portal).id))).json()) as { send: SendView }).send;
+    // The pause ends when Bitrix24 said (time.operating_reset_at, whole seconds), not at a guess.
+    expect(paused).toMatchObject({ status: 'sending', acceptedCount: 0, uncertainCount: 0, failedCount: 0, pendingCount: 7, pausedUntil: Math.ceil(releasedAt / 1000) * 1000 });
+    expect(pushesOf(portal, text)).toHaveLength(0);
+    // Nobody takes it up before then...
+    expect(await pipeline.recoverInterruptedSends()).toMatchObject({ resumed: 0 });
+    clock.advance(7 * 60_000 + 1_000);
+    // ...and the next look after it resumes it.
+    expect(await pipeline.recoverInterruptedSends()).toMatchObject({ resumed: 1, uncertainChunks: 0 });
+    await pipeline.idle();
+    const done = ((await (await get(`/sends/${answer.send.id}`, as(portal, admin(portal).id))).json()) as { send: SendView }).send;
+    expect(done).toMatchObject({ status: 'sent', acceptedCount: 7, pausedUntil: null });
+    expect(pushesOf(portal, text).map((push) => push.userId).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+  });
+
+  it('OPERATION_TIME_LIMIT while the audience is read: the send pauses before anything is pushed, then resumes', async () => {
+    const portal = stack.sim.portal('one');
+    const ids = reachable(portal).slice(0, 4).map((user) => user.id);
+    const text = `Paused audience ${randomUUID()}`;
+    const releasedAt = clock.now() + 90_000;
+    portal.blockMethod('user.get', releasedAt);
+    const answer = await json(await send(portal, { text, audience: explicitUsers(ids) }));
+    await pipeline.idle();
+    const paused = ((await (await get(`/sends/${answer.send.id}`, as(portal, admin(portal).id))).json()) as { send: SendView }).send;
+    // Read from the batch sub-call's own answer (time.operating_reset_at).
+    expect(paused).toMatchObject({ status: 'queued', recipientCount: null, error: null, pausedUntil: Math.ceil(releasedAt / 1000) * 1000 });
+    clock.advance(91_000);
+    await pipeline.recoverInterruptedSends();
+    await pipeline.idle();
+    expect(pushesOf(portal, text).map((push) => push.userId).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+  });
+
+  it('OPERATION_TIME_LIMIT without a reset time: the send pauses for the default pause, then resumes', async () => {
+    const portal = stack.sim.portal('one');
+    const text = `Paused blind ${randomUUID()}`;
+    portal.injectFault({ method: 'pull.application.push.add', count: 1, httpStatus: 429, error: 'OPERATION_TIME_LIMIT', description: 'Method is blocked due to operation time limit.' });
+    const startedAt = clock.now();
+    const answer = await json(await send(portal, { text, testToSelf: true }));
+    await pipeline.idle();
+    const paused = ((await (await get(`/sends/${answer.send.id}`, as(portal, admin(portal).id))).json()) as { send: SendView }).send;
+    expect(paused.status).toBe('sending');
+    expect(paused.pausedUntil).toBeGreaterThanOrEqual(startedAt + DEFAULT_PAUSE_MS);
+    clock.advance(DEFAULT_PAUSE_MS + 60_000);
+    await pipeline.recoverInterruptedSends();
+    await pipeline.idle();
+    expect(pushesOf(portal, text).map((push) => push.userId)).toEqual([admin(portal).id]);
   });
 
   it('a renamed portal (its old address answers 302): the push follows it and goes out once, never uncertain', async () => {

@@ -71,6 +71,8 @@ export interface SendView {
   sendAt: number | null;
   /** The same moment as ISO 8601 in UTC (`…Z`); null for one sent at once. */
   sendAtIso: string | null;
+  /** Bitrix24 blocked the push method (OPERATION_TIME_LIMIT): the send waits and resumes by itself then (epoch ms); null otherwise. */
+  pausedUntil: number | null;
 }
 
 const EMPTY_TOTALS: ChunkTotals = { pending: 0, sending: 0, accepted: 0, failed: 0, uncertain: 0 };
@@ -108,6 +110,7 @@ export function toSendView(send: SendRecord, totals: ChunkTotals, language: Lang
     finishedAt: send.finishedAt,
     sendAt: send.sendAt,
     sendAtIso: send.sendAt === null ? null : new Date(send.sendAt).toISOString(),
+    pausedUntil: send.pausedUntil,
   };
 }
 

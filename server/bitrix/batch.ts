@@ -80,8 +80,12 @@ export async function runBatch(callRest: CallRest, commands: readonly BatchComma
     const key = `c${index}`;
     const failure = errors[key];
     if (failure !== undefined && failure !== null) {
-      const { error, error_description: description } = record(failure);
-      return { ok: false, error: new BitrixError(typeof error === 'string' && error ? error : 'ERROR_METHOD', typeof description === 'string' ? description : '', 400, command.method) };
+      const { error, error_description: description, time } = record(failure);
+      const resetAt = numberOrUndefined(record(time).operating_reset_at);
+      return {
+        ok: false,
+        error: new BitrixError(typeof error === 'string' && error ? error : 'ERROR_METHOD', typeof description === 'string' ? description : '', 400, command.method, resetAt === undefined ? null : resetAt * 1000),
+      };
     }
     if (!(key in results)) {
       return { ok: false, error: new BitrixError('BAD_ANSWER', 'batch answer lacks this command', 200, command.method) };

@@ -65,9 +65,9 @@ export const BITRIX_ERRORS: Readonly<Record<string, ErrorEntry>> = {
     de: 'Bitrix24 erhält gerade zu viele Anfragen von diesem Portal. Die App drosselt und versucht es erneut; falls es anhält, versuchen Sie es später noch einmal.',
   }),
   OPERATION_TIME_LIMIT: entry('RATE_LIMITED', 503, true, {
-    en: 'This app has used its Bitrix24 time budget for the last 10 minutes. Try again in a few minutes.',
-    ru: 'Приложение исчерпало лимит времени Битрикс24 за последние 10 минут. Повторите попытку через несколько минут.',
-    de: 'Diese App hat ihr Bitrix24-Zeitbudget der letzten 10 Minuten aufgebraucht. Versuchen Sie es in einigen Minuten erneut.',
+    en: 'Bitrix24 has paused this kind of request on your portal for a few minutes (its time budget for the last 10 minutes is used up). Try again later; sends already made pause and go on by themselves.',
+    ru: 'Битрикс24 на несколько минут приостановил такие запросы на вашем портале (исчерпан лимит времени за последние 10 минут). Повторите позже; уже созданные отправки приостановятся и продолжатся сами.',
+    de: 'Bitrix24 hat diese Art von Anfragen auf Ihrem Portal für einige Minuten angehalten (das Zeitbudget der letzten 10 Minuten ist aufgebraucht). Versuchen Sie es später erneut; bereits erstellte Sendungen pausieren und laufen von selbst weiter.',
   }),
   OVERLOAD_LIMIT: entry('PORTAL_BLOCKED', 503, false, {
     en: 'Bitrix24 has blocked REST access for this portal because of overload. Contact Bitrix24 support to lift the block.',

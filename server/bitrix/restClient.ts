@@ -12,6 +12,8 @@ export class BitrixError extends Error {
     readonly description: string,
     readonly httpStatus: number,
     readonly method: string,
+    /** When Bitrix24 releases the method's operating-time budget (epoch ms), if the answer said (`time.operating_reset_at`). */
+    readonly resetAt: number | null = null,
   ) {
     super(`${method}: ${code}${description ? ` (${description})` : ''}`);
     this.name = 'BitrixError';
@@ -21,7 +23,12 @@ export class BitrixError extends Error {
 /** The portal answered with a redirect (it was renamed): nothing ran there. */
 export const PORTAL_MOVED = 'PORTAL_MOVED';
 
-const errorAnswer = z.object({ error: z.string().min(1), error_description: z.string().optional() });
+const errorAnswer = z.object({
+  error: z.string().min(1),
+  error_description: z.string().optional(),
+  // limits.md: answers carry time.operating_reset_at (seconds) when a method's operating budget is in play.
+  time: z.object({ operating_reset_at: z.coerce.number().positive().optional() }).partial().optional().catch(undefined),
+});
 const successAnswer = z.object({ result: z.unknown(), total: z.number().optional(), next: z.number().optional(), time: z.unknown().optional() });
 
 export interface RestAnswer<T> {
@@ -68,7 +75,8 @@ export async function callRest<T = unknown>(
   const payload: unknown = await response.json().catch(() => null);
   const failure = errorAnswer.safeParse(payload);
   if (failure.success) {
-    throw new BitrixError(failure.data.error, failure.data.error_description ?? '', response.status, method);
+    const resetAt = failure.data.time?.operating_reset_at;
+    throw new BitrixError(failure.data.error, failure.data.error_description ?? '', response.status, method, resetAt === undefined ? null : resetAt * 1000);
   }
   const success = successAnswer.safeParse(payload);
   if (!response.ok || !success.success) {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { BitrixError } from '../bitrix/restClient.js';
+import { DEFAULT_PAUSE_MS, isOperatingTimeBlock, isRateLimitRefusal } from '../bitrix/retryPolicy.js';
 import type { CallRest } from '../bitrix/batch.js';
 import { AudienceError } from '../audience/audienceErrors.js';
 import { TokensUnusableError, type PortalGateway } from '../bitrix/portalGateway.js';
@@ -52,8 +53,6 @@ export const DEFAULT_HEARTBEAT_MS = 5_000;
  */
 export const DEFAULT_DATABASE_RETRY_MS: readonly number[] = [100, 200, 400, 800, 1_600, 3_200, 5_000];
 
-/** Bitrix24 codes after which the push certainly was not accepted but trying again at once can help. */
-const RETRY_LATER = new Set(['QUERY_LIMIT_EXCEEDED']);
 /** Answers from inside the method where acceptance is unknown. */
 const MAYBE_ACCEPTED = new Set(['INTERNAL_SERVER_ERROR', 'ERROR_UNEXPECTED_ANSWER', 'BAD_ANSWER', OUTCOME_UNKNOWN]);
 
@@ -148,9 +147,18 @@ export interface SendPipeline {
   stop(): Promise<void>;
 }
 
-export type CallOutcome = { kind: 'accepted' } | { kind: 'retry'; code: string } | { kind: 'uncertain'; code: string } | { kind: 'fatal'; code: string };
-/** `skipped`: another process has the chunk; `stopped`: this process stops or lost the send's lease. */
-type Outcome = CallOutcome | { kind: 'skipped' } | { kind: 'stopped' };
+export type CallOutcome =
+  | { kind: 'accepted' }
+  | { kind: 'retry'; code: string }
+  | { kind: 'uncertain'; code: string }
+  | { kind: 'fatal'; code: string }
+  /** Refused before running, until `resetAt` (epoch ms; null when Bitrix24 did not say). */
+  | { kind: 'pause'; code: string; resetAt: number | null };
+/**
+ * `skipped`: another process has the chunk; `stopped`: this process stops or lost the send's lease;
+ * `paused`: Bitrix24 blocked the method until `until`.
+ */
+type Outcome = CallOutcome | { kind: 'skipped' } | { kind: 'stopped' } | { kind: 'paused'; until: number };
 
 /** What is logged of a database error: never the connection's parameters. */
 function databaseErrorFields(error: unknown): { message: string; code?: string } {
@@ -204,7 +212,8 @@ function errorCodeOf(error: unknown): string {
 /** What a failed push call means for its chunk. */
 export function classifyPushFailure(error: unknown): CallOutcome {
   if (error instanceof BitrixError) {
-    if (RETRY_LATER.has(error.code)) return { kind: 'retry', code: error.code };
+    if (isRateLimitRefusal(error)) return { kind: 'retry', code: error.code };
+    if (isOperatingTimeBlock(error)) return { kind: 'pause', code: error.code, resetAt: error.resetAt };
     if (error.code === 'NETWORK_ERROR') return error.description === NOT_CONNECTED ? { kind: 'retry', code: error.code } : { kind: 'uncertain', code: OUTCOME_UNKNOWN };
     if (MAYBE_ACCEPTED.has(error.code)) return { kind: 'uncertain', code: error.code };
     if (error.code === 'HTTP_ERROR') return error.httpStatus >= 500 ? { kind: 'uncertain', code: OUTCOME_UNKNOWN } : { kind: 'fatal', code: error.code };
@@ -355,7 +364,7 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
         try {
           return await gateway.callAsUser(memberId, userId, method, params);
         } catch (error) {
-          const transient = (error instanceof BitrixError && (RETRY_LATER.has(error.code) || error.code === 'NETWORK_ERROR')) || isTransientDatabaseError(error);
+          const transient = isRateLimitRefusal(error) || (error instanceof BitrixError && error.code === 'NETWORK_ERROR') || isTransientDatabaseError(error);
           if (!transient || attempt >= maxAttempts) throw error;
           await sleep(backoffMs(attempt));
         }
@@ -378,12 +387,29 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
     return reload(send);
   }
 
+  /** When a send Bitrix24 paused may go on: when Bitrix24 said, else after the default pause (never in the past). */
+  function pauseUntil(resetAt: number | null): number {
+    return Math.max(now() + 1_000, resetAt ?? now() + DEFAULT_PAUSE_MS);
+  }
+
+  /**
+   * Bitrix24 blocked a method the send needs: the lease is given up until then, so whichever process
+   * looks first after it (or this one after a restart) resumes the pending chunks; nothing is lost.
+   */
+  async function pause(send: SendRecord, until: number): Promise<SendRecord> {
+    letGo(send.id);
+    await persist('pausing a send', send.id, () => store.pauseSend(send.id, owner, until));
+    logger.warn({ sendId: send.id, memberId: send.memberId, pausedUntil: new Date(until).toISOString() }, 'Bitrix24 blocked a method the send needs (OPERATION_TIME_LIMIT): send paused until then');
+    return reload(send);
+  }
+
   async function execute(send: SendRecord): Promise<SendRecord> {
     if (!mayClaim(send.id)) return handOver(send);
     let recipients: number[];
     try {
       recipients = send.testToSelf ? [send.senderId] : await deps.resolveAudience(readCaller(send.memberId, send.senderId), send.audience, { memberId: send.memberId });
     } catch (error) {
+      if (isOperatingTimeBlock(error)) return pause(send, pauseUntil((error as BitrixError).resetAt));
       const code = errorCodeOf(error);
       if (code === 'INTERNAL_ERROR') logger.error({ err: error, sendId: send.id, memberId: send.memberId }, 'audience resolution failed');
       else logger.warn({ sendId: send.id, memberId: send.memberId, code }, 'audience resolution failed');
@@ -415,6 +441,7 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
         interrupted = true;
         break;
       }
+      if (outcome.kind === 'paused') return pause(send, outcome.until);
       if (outcome.kind === 'fatal') fatal = outcome.code;
     }
     // After a refusal every call would fail alike: the rest is never attempted, so it is safe to mark failed.
@@ -481,6 +508,11 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
         if (outcome.kind === 'uncertain' && outcome.code === OUTCOME_UNKNOWN && !(error instanceof BitrixError)) {
           logger.error({ err: error, sendId: send.id, chunk: chunk.index }, 'push call failed on our side');
         }
+      }
+      if (outcome.kind === 'pause') {
+        const code = outcome.code;
+        await persist('releasing a chunk', send.id, () => store.releaseChunk(send.id, chunk.index, code));
+        return { kind: 'paused', until: pauseUntil(outcome.resetAt) };
       }
       if (outcome.kind === 'retry' && attempt < maxAttempts) {
         const code = outcome.code;

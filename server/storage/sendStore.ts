@@ -41,6 +41,8 @@ export interface SendsTable {
   updated_at: number;
   /** When a scheduled send is due (epoch ms); null for a send made to go at once. */
   send_at: number | null;
+  /** Bitrix24 blocked the push method (OPERATION_TIME_LIMIT) until then (epoch ms); null when not paused. */
+  paused_until: number | null;
 }
 
 export interface SendChunksTable {
@@ -81,6 +83,8 @@ export interface SendRecord {
   leaseOwner: string | null;
   /** When a scheduled send is (or was) due; null for one that went at once. */
   sendAt: number | null;
+  /** Bitrix24 blocked the push method (OPERATION_TIME_LIMIT): nobody resumes the send before then. */
+  pausedUntil: number | null;
 }
 
 export interface ChunkRecord {
@@ -156,6 +160,11 @@ export interface SendStore {
    * its next look, resuming its pending chunks. False when `owner` did not hold it.
    */
   releaseLease(sendId: string, owner: string): Promise<boolean>;
+  /**
+   * Bitrix24 blocked a method the send needs until `until` (OPERATION_TIME_LIMIT): the lease is given up
+   * and nobody takes the send up before then (its pending chunks wait). False when `owner` did not hold it.
+   */
+  pauseSend(sendId: string, owner: string, until: number): Promise<boolean>;
   listChunks(sendId: string): Promise<ChunkRecord[]>;
   getChunk(sendId: string, index: number): Promise<ChunkRecord | null>;
   chunkTotals(sendIds: readonly string[]): Promise<Map<string, ChunkTotals>>;
@@ -215,6 +224,7 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
       leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
       leaseOwner: row.lease_owner ?? null,
       sendAt: row.send_at === null || row.send_at === undefined ? null : Number(row.send_at),
+      pausedUntil: row.paused_until === null || row.paused_until === undefined ? null : Number(row.paused_until),
     };
   }
 
@@ -263,6 +273,7 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
           lease_owner: input.sendAt ? null : (input.leaseOwner ?? null),
           updated_at: timestamp,
           send_at: input.sendAt ?? null,
+          paused_until: null,
         })
         .onConflict((conflict) => conflict.columns(['member_id', 'idempotency_key']).doNothing())
         .returningAll()
@@ -352,6 +363,17 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
       const result = await db
         .updateTable('sends')
         .set({ lease_until: null, lease_owner: null, updated_at: now() })
+        .where('id', '=', sendId)
+        .where('status', 'in', ['queued', 'sending'])
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async pauseSend(sendId, owner, until) {
+      const result = await db
+        .updateTable('sends')
+        .set({ lease_until: Math.trunc(until), lease_owner: null, paused_until: Math.trunc(until), updated_at: now() })
         .where('id', '=', sendId)
         .where('status', 'in', ['queued', 'sending'])
         .where('lease_owner', '=', owner)
@@ -475,7 +497,12 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
 
     async claimInterruptedSends(lease, { ignoreLeases = false } = {}) {
       const timestamp = now();
-      let candidates = db.selectFrom('sends').selectAll().where('status', 'in', ['queued', 'sending']);
+      let candidates = db
+        .selectFrom('sends')
+        .selectAll()
+        .where('status', 'in', ['queued', 'sending'])
+        // A send Bitrix24 paused waits for its time, also at start-up on SQLite.
+        .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', timestamp)]));
       if (!ignoreLeases) candidates = candidates.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', timestamp)]));
       const rows = await candidates.orderBy('created_at').execute();
       const claimed: SendRecord[] = [];
@@ -483,12 +510,12 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
         const previous = row.lease_until === null ? null : Number(row.lease_until);
         const result = await db
           .updateTable('sends')
-          .set({ lease_until: lease.until, lease_owner: lease.owner, updated_at: timestamp })
+          .set({ lease_until: lease.until, lease_owner: lease.owner, paused_until: null, updated_at: timestamp })
           .where('id', '=', row.id)
           .where('status', 'in', ['queued', 'sending'])
           .where(previous === null ? sql<boolean>`lease_until is null` : sql<boolean>`lease_until = ${previous}`)
           .executeTakeFirst();
-        if (result.numUpdatedRows > 0n) claimed.push(toSend({ ...row, lease_until: lease.until, lease_owner: lease.owner }));
+        if (result.numUpdatedRows > 0n) claimed.push(toSend({ ...row, lease_until: lease.until, lease_owner: lease.owner, paused_until: null }));
       }
       return claimed;
     },

@@ -26,6 +26,8 @@ export interface SendView {
   pendingCount: number;
   error: { code: string; message: string; retryable: boolean } | null;
   finishedAt: number | null;
+  /** Bitrix24 paused the send (a method's operating-time budget is used up); it resumes by itself then. */
+  pausedUntil?: number | null;
 }
 
 export interface PayloadFit {

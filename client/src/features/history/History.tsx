@@ -64,6 +64,11 @@ export function History({ onSendAgain }: { onSendAgain: (send: SendView) => void
                 </td>
                 <td>
                   <span className={`badge badge--${send.status}`}>{t(`history.status.${send.status}`)}</span>
+                  {send.pausedUntil && (
+                    <p className="hint" data-testid="history-paused">
+                      {t('history.pausedUntil', { time: new Date(send.pausedUntil).toLocaleTimeString(language, { timeStyle: 'short' }) })}
+                    </p>
+                  )}
                   {send.error && <p className="field-error">{send.error.message}</p>}
                 </td>
                 <td className="history__actions">

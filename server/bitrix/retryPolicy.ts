@@ -1,0 +1,38 @@
+import { BitrixError } from './restClient.js';
+
+/**
+ * The retry rules for calls to Bitrix24, in one place (limits.md):
+ * - QUERY_LIMIT_EXCEEDED (503): the portal's request bucket, shared with every other app and process on
+ *   it, is full. Refused before the method runs, usually clear within a second or two (2 requests a
+ *   second drain): a read waits and tries again, twice (`retryWhileRateLimited`); a push chunk backs off
+ *   and tries again (the send pipeline's attempts).
+ * - OPERATION_TIME_LIMIT (429): the method used its operating-time budget (480 s in 10 minutes) and is
+ *   blocked for the portal until `time.operating_reset_at`. Refused before it runs; minutes away, so a
+ *   send pauses until then (`DEFAULT_PAUSE_MS` when the answer does not say) and a read in a request
+ *   is not waited for.
+ * Anything that may have run is never repeated for a push (the send pipeline's classification).
+ */
+export const RATE_LIMIT_RETRY_WAITS_MS: readonly number[] = [600, 1_200];
+export const QUERY_LIMIT_EXCEEDED = 'QUERY_LIMIT_EXCEEDED';
+export const OPERATION_TIME_LIMIT = 'OPERATION_TIME_LIMIT';
+/** How long a send pauses when Bitrix24 blocks a method without saying until when: half its 10-minute window. */
+export const DEFAULT_PAUSE_MS = 5 * 60_000;
+
+export function isRateLimitRefusal(error: unknown): boolean {
+  return error instanceof BitrixError && error.code === QUERY_LIMIT_EXCEEDED;
+}
+
+export function isOperatingTimeBlock(error: unknown): boolean {
+  return error instanceof BitrixError && error.code === OPERATION_TIME_LIMIT;
+}
+
+export async function retryWhileRateLimited<T>(attempt: () => Promise<T>, sleep: (ms: number) => Promise<void>): Promise<T> {
+  for (let tried = 0; ; tried += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isRateLimitRefusal(error) || tried >= RATE_LIMIT_RETRY_WAITS_MS.length) throw error;
+      await sleep(RATE_LIMIT_RETRY_WAITS_MS[tried]!);
+    }
+  }
+}
