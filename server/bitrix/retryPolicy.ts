@@ -26,13 +26,28 @@ export function isOperatingTimeBlock(error: unknown): boolean {
   return error instanceof BitrixError && error.code === OPERATION_TIME_LIMIT;
 }
 
-export async function retryWhileRateLimited<T>(attempt: () => Promise<T>, sleep: (ms: number) => Promise<void>): Promise<T> {
-  for (let tried = 0; ; tried += 1) {
+export interface RetryOptions {
+  /** Whether this failure certainly left nothing done, so the same call may go again. */
+  retryable: (error: unknown) => boolean;
+  /** The wait before the try after `tried` failed ones (1-based), or undefined when the tries are used up. */
+  waitMs: (tried: number) => number | undefined;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** The one retry loop: `attempt` again after each retryable failure, waiting as told, until the tries are used up. */
+export async function retrying<T>(attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
+  for (let tried = 1; ; tried += 1) {
     try {
       return await attempt();
     } catch (error) {
-      if (!isRateLimitRefusal(error) || tried >= RATE_LIMIT_RETRY_WAITS_MS.length) throw error;
-      await sleep(RATE_LIMIT_RETRY_WAITS_MS[tried]!);
+      const wait = options.retryable(error) ? options.waitMs(tried) : undefined;
+      if (wait === undefined) throw error;
+      await options.sleep(wait);
     }
   }
+}
+
+/** A read in a request: a refusal for the portal's request limit is waited out twice, then the caller is told. */
+export function retryWhileRateLimited<T>(attempt: () => Promise<T>, sleep: (ms: number) => Promise<void>): Promise<T> {
+  return retrying(attempt, { retryable: isRateLimitRefusal, waitMs: (tried) => RATE_LIMIT_RETRY_WAITS_MS[tried - 1], sleep });
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { BitrixError } from '../bitrix/restClient.js';
-import { DEFAULT_PAUSE_MS, isOperatingTimeBlock, isRateLimitRefusal } from '../bitrix/retryPolicy.js';
+import { DEFAULT_PAUSE_MS, isOperatingTimeBlock, isRateLimitRefusal, retrying } from '../bitrix/retryPolicy.js';
 import type { CallRest } from '../bitrix/batch.js';
 import { AudienceError } from '../audience/audienceErrors.js';
 import { TokensUnusableError, type PortalGateway } from '../bitrix/portalGateway.js';
@@ -358,18 +358,18 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
    * is exceeded, the connection fails, or our database (the stored authorization) cannot be reached.
    */
   function readCaller(memberId: string, userId: number): CallRest {
-    return async (method, params) => {
-      for (let attempt = 1; ; attempt += 1) {
-        await limiter.acquire(memberId);
-        try {
-          return await gateway.callAsUser(memberId, userId, method, params);
-        } catch (error) {
-          const transient = isRateLimitRefusal(error) || (error instanceof BitrixError && error.code === 'NETWORK_ERROR') || isTransientDatabaseError(error);
-          if (!transient || attempt >= maxAttempts) throw error;
-          await sleep(backoffMs(attempt));
-        }
-      }
-    };
+    return (method, params) =>
+      retrying(
+        async () => {
+          await limiter.acquire(memberId);
+          return gateway.callAsUser(memberId, userId, method, params);
+        },
+        {
+          retryable: (error) => isRateLimitRefusal(error) || (error instanceof BitrixError && error.code === 'NETWORK_ERROR') || isTransientDatabaseError(error),
+          waitMs: (tried) => (tried < maxAttempts ? backoffMs(tried) : undefined),
+          sleep,
+        },
+      );
   }
 
   async function reload(send: SendRecord): Promise<SendRecord> {
