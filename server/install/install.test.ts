@@ -10,6 +10,7 @@ import { createLogger } from '../logger.js';
 /** The frame-ancestors directive of a page's Content-Security-Policy. */
 const frameAncestorsOf = (response: Response) => /(?:^|; )(frame-ancestors [^;]+)/.exec(response.headers.get('content-security-policy') ?? '')?.[1] ?? null;
 import { forEachDatabase } from '../storage/testDatabases.js';
+import { bindAppEvents } from '../../e2e/support/installation.js';
 
 /** The install handshake and the app's events, through the portal simulator, on SQLite and PostgreSQL. */
 forEachDatabase(
@@ -52,17 +53,7 @@ forEachDatabase(
 
     const adminOf = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
     const post = (opening: FrameOpening) => fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) });
-    const bindEvents = async (portal: SimPortal) => {
-      const { access_token } = portal.issueTokens(adminOf(portal).id);
-      for (const event of ['ONAPPINSTALL', 'ONAPPUNINSTALL']) {
-        const response = await fetch(`${portal.clientEndpoint}event.bind.json`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ event, handler: `${stack.appUrl}/events`, auth: access_token }),
-        });
-        expect(response.status).toBe(200);
-      }
-    };
+    const bindEvents = (portal: SimPortal) => bindAppEvents(portal, stack.appUrl);
 
     it('a forged install (tokens the OAuth server does not know) stores nothing and contacts nothing it names', async () => {
       const portal = stack.sim.portal('main');

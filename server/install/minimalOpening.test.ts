@@ -2,8 +2,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../e2e/support/stack.js';
 import { fixtureClientPages } from '../../e2e/support/fixturePages.js';
 import { ManualClock } from '../../e2e/portal/index.js';
-import type { FrameOpening, SimPortal } from '../../e2e/portal/contract.js';
+import type { SimPortal } from '../../e2e/portal/contract.js';
 import { forEachDatabase } from '../storage/testDatabases.js';
+import { bindAppEvents, postOpening as post } from '../../e2e/support/installation.js';
 
 /**
  * The frame POST exactly as the core's app.layout template sends it (no APPLICATION_TOKEN,
@@ -21,7 +22,6 @@ forEachDatabase('minimal frame POST and a lost uninstall event', (getDb) => {
   });
 
   const adminOf = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
-  const post = (opening: FrameOpening) => fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) });
   async function rest(portal: SimPortal, method: string, params: Record<string, unknown>): Promise<void> {
     const { access_token } = portal.issueTokens(adminOf(portal).id);
     const response = await fetch(`${portal.clientEndpoint}${method}.json`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...params, auth: access_token }) });
@@ -31,7 +31,7 @@ forEachDatabase('minimal frame POST and a lost uninstall event', (getDb) => {
     const opening = portal.openFrame(adminOf(portal).id, 'INSTALL');
     expect(Object.keys(opening.fields).sort()).toEqual(['AUTH_EXPIRES', 'AUTH_ID', 'PLACEMENT', 'REFRESH_ID', 'member_id', 'status']);
     expect((await post(opening)).status).toBe(200);
-    for (const event of ['ONAPPINSTALL', 'ONAPPUNINSTALL']) await rest(portal, 'event.bind', { event, handler: `${stack.appUrl}/events` });
+    await bindAppEvents(portal, stack.appUrl);
     await portal.frameCommand(opening.appSid, 'setInstallFinish', {});
   }
 

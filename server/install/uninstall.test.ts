@@ -2,8 +2,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../e2e/support/stack.js';
 import { fixtureClientPages } from '../../e2e/support/fixturePages.js';
 import { ManualClock } from '../../e2e/portal/index.js';
-import type { FrameOpening, SimPortal } from '../../e2e/portal/contract.js';
+import type { SimPortal } from '../../e2e/portal/contract.js';
 import { forEachDatabase } from '../storage/testDatabases.js';
+import { installFully as installThroughPortal, postOpening as post } from '../../e2e/support/installation.js';
 import { createSendStore } from '../storage/sendStore.js';
 
 const DAY = 86_400_000;
@@ -42,21 +43,9 @@ forEachDatabase('uninstall', (getDb) => {
 
   const adminOf = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
   const employeeOf = (portal: SimPortal) => portal.directory.users.find((user) => !user.admin && user.active && user.type === 'employee')!;
-  const post = (opening: FrameOpening) => fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) });
 
   async function installFully(portal: SimPortal): Promise<void> {
-    const opening = portal.openFrame(adminOf(portal).id, 'INSTALL');
-    expect((await post(opening)).status).toBe(200);
-    const { access_token } = portal.issueTokens(adminOf(portal).id);
-    for (const event of ['ONAPPINSTALL', 'ONAPPUNINSTALL']) {
-      const bound = await fetch(`${portal.clientEndpoint}event.bind.json`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ event, handler: `${stack.appUrl}/events`, auth: access_token }),
-      });
-      expect(bound.status).toBe(200);
-    }
-    await portal.frameCommand(opening.appSid, 'setInstallFinish', {});
+    expect(await installThroughPortal(portal, stack.appUrl)).toBe(200);
     expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed' });
   }
 

@@ -259,13 +259,7 @@ forEachDatabase(
       await submit(app, text);
       await waitFor('two chunks pushed', () => pushesOf(text).length >= 2_000, 60_000, 5);
       // The chunk in flight is recorded into a table another connection holds.
-      const locker = new pg.Client({ connectionString: getDb().url });
-      locker.on('error', () => undefined);
-      await locker.connect();
-      try {
-        await locker.query('begin');
-        await locker.query('lock table send_chunks in access exclusive mode');
-        await delay(1_500);
+      await withChunksLocked(async () => {
         app.child.kill('SIGTERM');
         const signalledAt = Date.now();
         const exit = await Promise.race([app.exited, delay(40_000).then(() => null)]);
@@ -274,10 +268,7 @@ forEachDatabase(
         // The grace (2 s here, 25 s by default) plus the 5 s close deadline, and some slack for a busy machine.
         expect(exit!.at - signalledAt).toBeLessThan(35_000);
         expect(app.output()).toContain('the database did not close in time');
-      } finally {
-        await locker.query('rollback').catch(() => undefined);
-        await locker.end().catch(() => undefined);
-      }
+      });
     });
 
     it('a second SIGTERM during the shutdown ends the process at once, without waiting for the grace period', { timeout: 120_000 }, async () => {
@@ -285,13 +276,7 @@ forEachDatabase(
       const text = `Twice ${randomUUID()}`;
       await submit(app, text);
       await waitFor('a chunk pushed', () => pushesOf(text).length >= 1_000, 60_000, 5);
-      const locker = new pg.Client({ connectionString: getDb().url });
-      locker.on('error', () => undefined);
-      await locker.connect();
-      try {
-        await locker.query('begin');
-        await locker.query('lock table send_chunks in access exclusive mode');
-        await delay(1_500);
+      await withChunksLocked(async () => {
         app.child.kill('SIGTERM');
         // The drain waits for the write held by the lock, up to its 60 s grace.
         await delay(1_000);
@@ -303,11 +288,24 @@ forEachDatabase(
         expect(exit, app.output()).not.toBeNull();
         expect(exit!.at - signalledAt).toBeLessThan(10_000);
         expect(exit!.code).toBe(1);
+      });
+    });
+
+    /** Runs `body` while another connection holds send_chunks locked (so the app's writes there wait), then lets go. */
+    async function withChunksLocked(body: () => Promise<void>): Promise<void> {
+      const locker = new pg.Client({ connectionString: getDb().url });
+      locker.on('error', () => undefined);
+      await locker.connect();
+      try {
+        await locker.query('begin');
+        await locker.query('lock table send_chunks in access exclusive mode');
+        await delay(1_500);
+        await body();
       } finally {
         await locker.query('rollback').catch(() => undefined);
         await locker.end().catch(() => undefined);
       }
-    });
+    }
   },
   { only: ['postgres'] },
 );
