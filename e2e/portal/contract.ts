@@ -2,7 +2,7 @@
  * The Bitrix24 portal simulator's public contract.
  *
  * The simulator stands in for Bitrix24 (OAuth server + one or more portals) in integration tests,
- * end-to-end tests and `npm run demo`. It follows ../shared/docs/bitrix24-platform.md. Everything a
+ * end-to-end tests and `npm run demo`. It follows docs/decisions/0010-platform-facts.md. Everything a
  * test may read or drive is declared here; the implementation lives beside this file.
  */
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Rows of `user.get` / `user.search` (platform doc §6) as the picker and the preview show them. Only
+ * Rows of `user.get` / `user.search` (decision 0010, fact 22) as the picker and the preview show them. Only
  * active employees can receive a push: extranet, e-mail and bot users and deactivated accounts are not
  * recipients, whatever the filter sent to the portal did.
  */

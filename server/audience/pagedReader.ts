@@ -4,7 +4,7 @@ import type { BitrixError } from '../bitrix/restClient.js';
 /**
  * Reads several Bitrix24 lists at once in as few `batch` calls as the platform allows.
  *
- * Lists answer 50 rows a page with `total` and `next` (platform doc §5). A round is one `batch` call of
+ * Lists answer 50 rows a page with `total` and `next` (decision 0010, fact 21). A round is one `batch` call of
  * up to 50 pages: first the pages known to exist, then, in the free slots, pages read ahead of an
  * unknown total (a list of 10,000 rows is read in ceil(10,000 / 2,500) = 4 calls, with no call spent
  * on counting). A list can add lists when it completes (the department tree decides which departments'

@@ -1,7 +1,7 @@
 import { BitrixError, type RestAnswer } from './restClient.js';
 
 /**
- * Bitrix24's `batch`: up to 50 method calls in one REST request (platform doc §5), each given as
+ * Bitrix24's `batch`: up to 50 method calls in one REST request (decision 0010, fact 20), each given as
  * `method?query` with PHP-style query parameters. One batch counts as one request against the portal's
  * rate limit, so it is how large directories are read in few calls.
  */

@@ -1,5 +1,5 @@
 /**
- * The REST scopes the app needs, with the methods that need them (platform doc §6, §7). The Market
+ * The REST scopes the app needs, with the methods that need them (decision 0010, fact 22). The Market
  * manifest (manifest/app.json) must ask for exactly these; a test ties the two together.
  */
 export const SCOPE_USES = {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { storableText } from '../http/textInput.js';
 
 /**
- * What Bitrix24 POSTs to the install handler, the app page and the event handler (platform doc §2).
+ * What Bitrix24 POSTs to the install handler, the app page and the event handler (decision 0010, facts 4, 5 and 9).
  * These fields are claims: member_id, DOMAIN and endpoints in them are never used to reach anything;
  * the OAuth server's answer (or the stored portal) is what counts.
  */

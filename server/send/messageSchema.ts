@@ -5,7 +5,7 @@ import { isUnstorableTextIssue, storableText } from '../http/textInput.js';
  * What an administrator may send, checked before anything is recorded or any REST call is made.
  *
  * TEXT: Bitrix24 refuses an empty TEXT with PHP's `empty()`, which also refuses the string "0"
- * (platform doc §1); we trim first, so whitespace-only is refused too. The limit is 1,000 characters
+ * (decision 0010, fact 19); we trim first, so whitespace-only is refused too. The limit is 1,000 characters
  * (Unicode code points): the phone shows a notification body of a few lines, and 1,000 characters stay
  * within Android's 4,096-byte payload even in a 4-byte script (emoji), so only iOS can cut a text we
  * accept — and `payloadFit` tells the sender when it will.
@@ -20,7 +20,7 @@ export const AVATAR_MAX_CHARS = 512;
 /** Largest JSON body the send API reads (text and audience of explicit users fit many times over). */
 export const SEND_BODY_LIMIT = '64kb';
 
-/** Device payload caps (platform doc §1): iOS cuts byte-wise at 2048, Android at 4096. */
+/** Device payload caps (decision 0010, fact 16): iOS cuts byte-wise at 2048, Android at 4096. */
 export const IOS_PAYLOAD_BYTES = 2048;
 export const ANDROID_PAYLOAD_BYTES = 4096;
 /**

@@ -1,5 +1,5 @@
 /**
- * Client-side leaky bucket per portal, mirroring Bitrix24's own (platform doc §5: burst 50, drain
+ * Client-side leaky bucket per portal, mirroring Bitrix24's own (decision 0010, fact 11: burst 50, drain
  * 2/s), so we rarely meet QUERY_LIMIT_EXCEEDED. Each call reserves one unit at once (the level may
  * exceed the burst: that is the queue) and then waits until the bucket has drained below the burst, so
  * concurrent sends of one portal take turns in arrival order without polling. One limiter per process

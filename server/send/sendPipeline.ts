@@ -34,7 +34,7 @@ import { NODE_TIMERS, type IntervalTimers, type TimerHandle } from './timers.js'
 
 export const PUSH_METHOD = 'pull.application.push.add';
 /**
- * Recipients per REST call. USER_ID has no documented maximum (platform doc §1); 1,000 ids keep one
+ * Recipients per REST call. USER_ID has no documented maximum (decision 0010, fact 19); 1,000 ids keep one
  * request body around 7 KB and a 10,000-person send at 10 calls — well inside the burst of 50.
  */
 export const DEFAULT_CHUNK_SIZE = 1_000;

@@ -26,7 +26,7 @@ export function normaliseUserIds(value: unknown): number[] {
 
 export const pushMethods: MethodTable = {
   /**
-   * Checks in the portal's order (platform doc §1); the scope was already checked before the method ran.
+   * Checks in the portal's order (decision 0010, fact 19); the scope was already checked before the method ran.
    * `true` means accepted: who really gets a push (existing, active, push enabled) is decided later, on
    * the phone side. The device shows title = the app's registered name, body = TEXT; on a real phone
    * the payload is cut to 2048 bytes (iOS) / 4096 (Android) and newlines become spaces. The simulator
