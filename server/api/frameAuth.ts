@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { BitrixError, callRest, type RestCallOptions } from '../bitrix/restClient.js';
 import { describeBitrixError } from '../bitrix/errorCatalog.js';
@@ -78,23 +79,17 @@ export const DEFAULT_VERIFICATION_LIMITS: VerificationLimits = {
   perPortal: { burst: 30, perSecond: 1 },
 };
 
-type CachedCaller = { userId: number; isAdmin: boolean; until: number; provenUntil: number } | { refused: true; until: number };
+/** `until`: the answer is reused without asking; the entry itself lives longer for a proven token (see PROVEN_TOKEN_TTL_MS). */
+type CachedCaller = { userId: number; isAdmin: boolean; until: number } | { refused: true; until: number };
 
 export function frameAuth(deps: FrameAuthDeps): RequestHandler {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const cache = new Map<string, CachedCaller>();
+  // A proven token's entry lives an hour (it skips the verification budget); a refused one a minute.
+  const cache = new LRUCache<string, CachedCaller>({ max: CALLER_CACHE_MAX, ttl: PROVEN_TOKEN_TTL_MS, ttlResolution: 0, perf: { now } });
   const limits = deps.verificationLimits ?? DEFAULT_VERIFICATION_LIMITS;
   const refusedPerAddress = tokenBuckets(limits.refusedPerAddress, now);
   const perPortal = tokenBuckets(limits.perPortal, now);
-
-  function remember(key: string, entry: CachedCaller): void {
-    if (cache.size >= CALLER_CACHE_MAX) {
-      const oldest = cache.keys().next();
-      if (!oldest.done) cache.delete(oldest.value);
-    }
-    cache.set(key, entry);
-  }
 
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearer.exec(req.get('authorization') ?? '')?.[1];
@@ -116,8 +111,7 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
       req.caller = { memberId, userId: cached.userId, isAdmin: cached.isAdmin, portal, token };
       return next();
     }
-    const proven = cached && !('refused' in cached) && cached.provenUntil > now();
-    if (!proven) cache.delete(key);
+    const proven = cached !== undefined && !('refused' in cached);
 
     // An address is charged while its check runs (so a concurrent flood is bounded too) and refunded when the token is good.
     const address = `${memberId}\0${req.ip ?? ''}`;
@@ -139,7 +133,7 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
         return callRest(portal.clientEndpoint, 'profile', {}, token, deps.rest);
       }, sleep);
       const profile = profileAnswer.parse(result);
-      remember(key, { userId: profile.ID, isAdmin: profile.ADMIN, until: now() + CALLER_CACHE_TTL_MS, provenUntil: now() + PROVEN_TOKEN_TTL_MS });
+      cache.set(key, { userId: profile.ID, isAdmin: profile.ADMIN, until: now() + CALLER_CACHE_TTL_MS });
       if (!proven) refusedPerAddress.give(address);
       req.caller = { memberId, userId: profile.ID, isAdmin: profile.ADMIN, portal, token };
       return next();
@@ -151,8 +145,7 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
           return unauthorized(res, 'TOKEN_EXPIRED', 'The Bitrix24 session expired; the app renews it and tries again.');
         }
         if (['invalid_token', 'NO_AUTH_FOUND', 'WRONG_AUTH_TYPE'].includes(error.code)) {
-          cache.delete(key);
-          remember(key, { refused: true, until: now() + CALLER_CACHE_TTL_MS });
+          cache.set(key, { refused: true, until: now() + CALLER_CACHE_TTL_MS }, { ttl: CALLER_CACHE_TTL_MS });
           return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
         }
         const entry = describeBitrixError(error.code);

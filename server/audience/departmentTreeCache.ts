@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { DepartmentNode } from './departmentTree.js';
 
 /**
@@ -18,25 +19,12 @@ const MAX_PORTALS = 2_000;
 
 export function createDepartmentTreeCache(options: { now?: () => number; ttlMs?: number } = {}): DepartmentTreeCache {
   const now = options.now ?? Date.now;
-  const ttlMs = options.ttlMs ?? DEPARTMENT_TREE_TTL_MS;
-  const entries = new Map<string, { tree: DepartmentTree; until: number }>();
+  // ttlResolution 0: the injected clock is asked on every look (tests move it without waiting).
+  const entries = new LRUCache<string, DepartmentTree>({ max: MAX_PORTALS, ttl: options.ttlMs ?? DEPARTMENT_TREE_TTL_MS, ttlResolution: 0, perf: { now } });
   return {
-    get(memberId) {
-      const entry = entries.get(memberId);
-      if (!entry) return null;
-      if (entry.until <= now()) {
-        entries.delete(memberId);
-        return null;
-      }
-      return entry.tree;
-    },
-    set(memberId, tree) {
-      entries.delete(memberId);
-      if (entries.size >= MAX_PORTALS) {
-        const oldest = entries.keys().next();
-        if (!oldest.done) entries.delete(oldest.value);
-      }
-      entries.set(memberId, { tree, until: now() + ttlMs });
+    get: (memberId) => entries.get(memberId) ?? null,
+    set: (memberId, tree) => {
+      entries.set(memberId, tree);
     },
   };
 }

@@ -8,7 +8,7 @@ import { createSendStore, type SendStore } from '../storage/sendStore.js';
 import { forEachDatabase } from '../storage/testDatabases.js';
 import { NOT_CONNECTED } from './pushTransport.js';
 import { OUTCOME_UNKNOWN } from './sendErrors.js';
-import { classifyPushFailure, createSendPipeline, splitIntoChunks, type SendPipelineDeps, type SendRequest } from './sendPipeline.js';
+import { classifyPushFailure, createSendPipeline, splitIntoChunks, timeOrderedIdFactory, type SendPipelineDeps, type SendRequest } from './sendPipeline.js';
 import { createPortalRateLimiter } from './rateLimiter.js';
 
 const MEMBER = 'feedfacefeedfacefeedfacefeedface';
@@ -37,6 +37,14 @@ function fakeGateway(script: Array<unknown> = []) {
 const bitrix = (code: string, status: number, description = '') => new BitrixError(code, description, status, 'pull.application.push.add');
 
 describe('send pipeline: pure parts', () => {
+  it('send ids are UUIDv7 on the injected clock, in creation order also past 4,096 within one millisecond', () => {
+    const ids = Array.from({ length: 10_000 }, timeOrderedIdFactory(() => Date.UTC(2030, 0, 1)));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids.slice(0, 5)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Number.parseInt(ids[0]!.replace(/-/g, '').slice(0, 12), 16)).toBe(Date.UTC(2030, 0, 1));
+  });
+
   it('splits recipients into chunks of the given size', () => {
     expect(splitIntoChunks([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(splitIntoChunks(Array.from({ length: 2500 }, (_, i) => i + 1), 1000).map((chunk) => chunk.length)).toEqual([1000, 1000, 500]);

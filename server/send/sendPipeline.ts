@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from '../logger.js';
 import { BitrixError } from '../bitrix/restClient.js';
 import { DEFAULT_PAUSE_MS, isOperatingTimeBlock, isRateLimitRefusal, retrying } from '../bitrix/retryPolicy.js';
@@ -173,17 +174,13 @@ function databaseErrorFields(error: unknown): { message: string; code?: string }
  */
 export function timeOrderedIdFactory(now: () => number): () => string {
   let lastMs = -1;
-  let counter = 0;
+  let seq = 0;
+  // UUIDv7 (the uuid package) with the injected clock; its 32-bit sequence keeps ids in order within a millisecond.
   return () => {
     const ms = Math.max(now(), lastMs);
-    counter = ms === lastMs ? counter + 1 : 0;
+    seq = ms === lastMs ? seq + 1 : 0;
     lastMs = ms;
-    const bytes = randomBytes(16);
-    bytes.writeUIntBE(ms, 0, 6);
-    bytes.writeUInt16BE(0x7000 | (counter & 0x0fff), 6);
-    bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-    const hex = bytes.toString('hex');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    return uuidv7({ msecs: ms, seq });
   };
 }
 
