@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { catalogues, translator, type Language, type Message } from './index';
+
+const languages = Object.keys(catalogues) as Language[];
+const english: Record<string, Message> = catalogues.en;
+const keys = Object.keys(english);
+
+const forms = (message: Message): string[] => (typeof message === 'string' ? [message] : Object.values(message));
+const placeholders = (text: string): string[] => [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!))].sort();
+
+describe.each(languages)('the %s catalogue', (language) => {
+  const catalogue: Record<string, Message | undefined> = catalogues[language];
+  const categories = new Intl.PluralRules(language).resolvedOptions().pluralCategories;
+
+  it('has every key of English and no other', () => {
+    expect(Object.keys(catalogue).sort()).toEqual([...keys].sort());
+  });
+
+  it.each(keys)('%s: same shape and placeholders as English, no empty text', (key) => {
+    const message = catalogue[key]!;
+    const reference = english[key]!;
+    expect(typeof message).toBe(typeof reference);
+    // The placeholders English uses (in any form) are the ones each form here uses.
+    const wanted = placeholders(forms(reference).join(' '));
+    for (const text of forms(message)) {
+      expect(text.trim(), `empty ${language} text for ${key}`).not.toBe('');
+      expect(placeholders(text), `${language} ${key}: "${text}"`).toEqual(wanted);
+    }
+    // Plural forms: exactly the categories the language's plural rules choose from.
+    if (typeof message !== 'string') expect(Object.keys(message).sort()).toEqual([...categories].sort());
+  });
+});
+
+describe('translator', () => {
+  it('picks the plural form by count and fills placeholders', () => {
+    expect(translator('de')('recipients.members', { count: 1 })).toBe('1 Mitglied');
+    expect(translator('de')('recipients.members', { count: 1000 })).toBe('1.000 Mitglieder');
+    expect(translator('ru')('history.groups', { count: 3 })).toBe('3 группы');
+    expect(translator('en')('welcome.signedInAs', { name: 'Anna' })).toBe('Signed in as Anna');
+  });
+
+  it('shows an unknown key as itself', () => {
+    expect(translator('de')('history.status.unknown')).toBe('history.status.unknown');
+  });
+});
