@@ -21,6 +21,37 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: reactHooks.configs.recommended.rules,
   },
+  // Client layers: app/ -> features/ -> entities/ -> lib/. A feature imports its own files (./…) and the
+  // shared layers, never another feature nor app/ (what features share moves to entities/ or lib/; a
+  // feature's files sit in its own folder, so `../` is only the way out to the shared layers).
+  {
+    files: ['client/src/features/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!(\\.\\./)+(lib|entities)/)',
+              message: 'A feature does not import another feature or app/: move what features share to client/src/entities/ or client/src/lib/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['client/src/entities/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(features|app)(/|$)', message: 'Entities import only other entities and client/src/lib/.' }] }],
+    },
+  },
+  {
+    files: ['client/src/lib/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(features|entities|app)(/|$)', message: 'client/src/lib/ imports no app, feature or entity code.' }] }],
+    },
+  },
   {
     files: ['e2e/portal/shell/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },

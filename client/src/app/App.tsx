@@ -1,12 +1,13 @@
 import { useEffect, useId, useState } from 'react';
-import { useFrame } from './frameContext';
+import { useFrame } from '../lib/frameContext';
 import { useI18n } from '../lib/i18n';
 import { fullName, useProfile } from '../features/welcome/useProfile';
 import { StatusNotices } from '../features/status/StatusNotices';
 import { useStatus } from '../features/status/useStatus';
 import { Composer, type Draft } from '../features/composer/Composer';
 import { History } from '../features/history/History';
-import { fromAudience } from '../features/recipients/selection';
+import { RecipientPicker } from '../features/recipients/RecipientPicker';
+import { fromAudience } from '../entities/audience/selection';
 import { useFitFrame } from './useFitFrame';
 import { TabList, tabId } from '../lib/TabList';
 
@@ -31,6 +32,7 @@ export function App() {
   }, [frame, t]);
 
   const canSend = status.data?.user.isAdmin === true && status.data.callerAuthorization === 'live';
+  const selfId = status.data?.user.id ?? 0;
   return (
     <main className="page" ref={rootRef}>
       <header className="page__header">
@@ -55,7 +57,12 @@ export function App() {
           <TabList tabs={TABS} selected={tab} onSelect={setTab} label={t('app.title')} idPrefix={baseId} panelId={`${baseId}-panel`} labelOf={(name) => t(`app.tab.${name}`)} />
           <div id={`${baseId}-panel`} role="tabpanel" aria-labelledby={tabId(baseId, tab)}>
             {tab === 'compose' ? (
-              <Composer key={draft.version} appName={status.data.portal.appName} selfId={status.data.user.id} draft={draft.value} />
+              <Composer
+                key={draft.version}
+                appName={status.data.portal.appName}
+                draft={draft.value}
+                recipients={(picker) => <RecipientPicker {...picker} selfId={selfId} />}
+              />
             ) : (
               <History
                 onSendAgain={(send) => {

@@ -2,7 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { B24Frame } from '@bitrix24/b24jssdk';
 import { connectFrame, FrameUnavailableError, type FrameProblem } from '../lib/frame';
 import { I18nProvider, languageFromUrl, toLanguage, useI18n } from '../lib/i18n';
-import { FrameContext } from './frameContext';
+import { FrameContext } from '../lib/frameContext';
 
 type GateState = { status: 'connecting' } | { status: 'ready'; frame: B24Frame } | { status: 'unavailable'; problem: FrameProblem };
 

@@ -1,10 +1,10 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../../lib/api';
 import { useI18n } from '../../lib/i18n';
-import { useAudiencePreview } from '../recipients/api';
-import { RecipientPicker } from '../recipients/RecipientPicker';
-import { toAudience, type Pick } from '../recipients/selection';
-import { FINAL_STATUSES, useSend, useSendProgress, type SendView } from './api';
+import { useAudiencePreview } from '../../entities/audience/api';
+import { toAudience, type Pick } from '../../entities/audience/selection';
+import { FINAL_STATUSES, type SendView } from '../../entities/send/model';
+import { useSend, useSendProgress } from './api';
 import { ConfirmDialog } from './ConfirmDialog';
 import { MessageFields } from './MessageFields';
 import { PhonePreview } from './PhonePreview';
@@ -17,6 +17,9 @@ export interface Draft {
   text: string;
   avatar: string;
 }
+
+/** The recipient chooser the composer shows first (the app passes the recipients feature's picker). */
+export type RecipientsSlot = (picker: { picks: readonly Pick[]; onChange: (picks: Pick[]) => void }) => ReactNode;
 
 type Action = 'send' | 'test' | 'schedule';
 const newKeys = (): Record<Action, string> => ({ send: crypto.randomUUID(), test: crypto.randomUUID(), schedule: crypto.randomUUID() });
@@ -38,7 +41,7 @@ function localInputValue(date: Date): string {
  * action has one idempotency key per composed message: a double click, or a retry after a network
  * error, never sends twice; any edit makes a new message.
  */
-export function Composer({ appName, selfId, draft }: { appName: string; selfId: number; draft: Draft }) {
+export function Composer({ appName, draft, recipients }: { appName: string; draft: Draft; recipients: RecipientsSlot }) {
   const { t, language } = useI18n();
   const sendAtId = useId();
   const [picks, setPicks] = useState<Pick[]>(draft.picks);
@@ -85,7 +88,7 @@ export function Composer({ appName, selfId, draft }: { appName: string; selfId: 
 
   return (
     <form className="composer" onSubmit={onSubmit} noValidate aria-describedby="composer-outcome">
-      <RecipientPicker picks={picks} onChange={edit(setPicks)} selfId={selfId} />
+      {recipients({ picks, onChange: edit(setPicks) })}
       <div className="composer__message">
         <MessageFields text={text} avatar={avatar} onText={edit(setText)} onAvatar={edit(setAvatar)} />
         <PhonePreview appName={appName} text={text} avatar={avatar} />

@@ -1,6 +1,6 @@
 import { useI18n, type Translate } from '../../lib/i18n';
-import type { SendView } from '../composer/api';
-import type { Audience } from '../recipients/selection';
+import type { Audience } from '../../entities/audience/selection';
+import type { SendView } from '../../entities/send/model';
 import { useCancelSend, useHistory, useUserNames } from './api';
 
 function audienceSummary(send: SendView, t: Translate): string {

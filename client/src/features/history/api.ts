@@ -1,9 +1,9 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useFrame } from '../../app/frameContext';
+import { useFrame } from '../../lib/frameContext';
 import { apiRequest } from '../../lib/api';
 import { callRest } from '../../lib/frame';
 import { useI18n } from '../../lib/i18n';
-import type { SendView } from '../composer/api';
+import type { SendView } from '../../entities/send/model';
 
 export const HISTORY_PAGE = 20;
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useFrame } from '../../app/frameContext';
+import { useFrame } from '../../lib/frameContext';
 import { useI18n } from '../../lib/i18n';
 import { bindAppEvents } from './bindAppEvents';
 

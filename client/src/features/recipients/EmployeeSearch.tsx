@@ -1,6 +1,7 @@
 import { useId, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../../lib/i18n';
-import { useEmployeeSearch, type Employee } from './api';
+import type { Employee } from '../../entities/employee/model';
+import { useEmployeeSearch } from './api';
 import { Avatar } from './Avatar';
 
 /**

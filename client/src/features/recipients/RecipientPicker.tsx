@@ -1,12 +1,13 @@
 import { useId, useState } from 'react';
-import { useFrame } from '../../app/frameContext';
+import { useFrame } from '../../lib/frameContext';
 import { useI18n } from '../../lib/i18n';
-import { useAudiencePreview, useRecipientDirectory } from './api';
+import { useAudiencePreview } from '../../entities/audience/api';
+import { useRecipientDirectory } from './api';
 import { DepartmentPicker } from './DepartmentPicker';
 import { EmployeeSearch } from './EmployeeSearch';
 import { GroupPicker } from './GroupPicker';
 import { TabList, tabId } from '../../lib/TabList';
-import { addPick, pickKey, SENDABLE_ACCESS_CODE, toAudience, type Pick } from './selection';
+import { addPick, pickKey, SENDABLE_ACCESS_CODE, toAudience, type Pick } from '../../entities/audience/selection';
 
 type Tab = 'people' | 'departments' | 'groups';
 const TABS: readonly Tab[] = ['people', 'departments', 'groups'];

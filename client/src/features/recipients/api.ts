@@ -1,18 +1,9 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useFrame } from '../../app/frameContext';
+import { useQuery } from '@tanstack/react-query';
+import { useFrame } from '../../lib/frameContext';
 import { apiRequest } from '../../lib/api';
 import { useI18n } from '../../lib/i18n';
 import { useDebounced } from '../../lib/useDebounced';
-import type { Audience } from './selection';
-
-/** Mirrors server/audience/employeeRows.ts RecipientSummary. */
-export interface Employee {
-  id: number;
-  fullName: string;
-  position: string;
-  photo: string | null;
-  departmentIds: number[];
-}
+import type { Employee } from '../../entities/employee/model';
 
 /** Mirrors server/audience/recipientDirectory.ts. */
 export interface Department {
@@ -28,14 +19,7 @@ export interface Group {
   project: boolean;
 }
 
-export interface AudiencePreview {
-  count: number;
-  sample: Employee[];
-  unreachableUsers: number[];
-}
-
 export const SEARCH_DEBOUNCE_MS = 250;
-const PREVIEW_DEBOUNCE_MS = 300;
 
 /** Employees as the admin types: debounced, and a newer query cancels the request of an older one. */
 export function useEmployeeSearch(query: string) {
@@ -59,21 +43,5 @@ export function useRecipientDirectory(enabled: boolean) {
     queryFn: ({ signal }) => apiRequest<{ departments: Department[]; groups: Group[] }>(frame, 'recipients/directory', { signal, language }),
     enabled,
     staleTime: 5 * 60_000,
-  });
-}
-
-/** The number of people the chosen audience reaches, resolved by the server as a send would. */
-export function useAudiencePreview(audience: Audience | null) {
-  const frame = useFrame();
-  const { language } = useI18n();
-  const settled = useDebounced(audience, PREVIEW_DEBOUNCE_MS);
-  const key = settled ? JSON.stringify(settled) : null;
-  return useQuery({
-    queryKey: ['audience', 'preview', key],
-    queryFn: ({ signal }) => apiRequest<AudiencePreview>(frame, 'audience/preview', { method: 'POST', body: { audience: settled }, signal, language }),
-    enabled: key !== null,
-    staleTime: 30_000,
-    retry: false,
-    placeholderData: keepPreviousData,
   });
 }

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useFrame } from '../../app/frameContext';
+import { useFrame } from '../../lib/frameContext';
 import { apiRequest } from '../../lib/api';
 
 /** Mirrors server/api/statusRoute.ts. */
