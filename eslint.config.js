@@ -16,6 +16,23 @@ export default tseslint.config(
     },
   },
   {
+    // Production server code (what tsconfig.build.json compiles) imports neither the simulator nor test
+    // code nor a test library; test/build.test.ts checks the built output too.
+    files: ['server/**/*.ts'],
+    ignores: ['server/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+(e2e|test)(/|$)', message: 'Production server code must not import e2e/ (the simulator, e2e support) or test/ (test support).' },
+            { regex: '^(vitest|@vitest/.*|@playwright/test|fast-check)$', message: 'Production server code must not import a test library.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['client/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { 'react-hooks': reactHooks },

@@ -6,7 +6,7 @@ import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { fixtureClientPages } from '../e2e/support/fixturePages.js';
 import { createPortalStore } from './storage/portalStore.js';
-import { createSqliteTestDatabase, type DisposableTestDatabase } from './storage/testDatabases.js';
+import { createSqliteTestDatabase, type DisposableTestDatabase } from '../test/support/databases.js';
 import { createTokenCipher, generateEncryptionKey } from './security/tokenCipher.js';
 
 let server: Server;

@@ -6,7 +6,7 @@ import { startStack, type Stack } from '../e2e/support/stack.js';
 import { fixtureClientPages } from '../e2e/support/fixturePages.js';
 import type { SimPortal } from '../e2e/portal/contract.js';
 import { MEMBER_ID_HEADER } from './api/frameAuth.js';
-import { forEachDatabase } from './storage/testDatabases.js';
+import { forEachDatabase } from '../test/support/databases.js';
 
 /**
  * Property-based: malformed and hostile input at every endpoint (install, the app page, events, every

@@ -9,8 +9,8 @@ import { ManualClock } from '../../e2e/portal/index.js';
 import type { SimPortal } from '../../e2e/portal/contract.js';
 import { createApp } from '../app.js';
 import { createLogger } from '../logger.js';
-import { forEachDatabase, type TestDatabase } from '../storage/testDatabases.js';
-import { runContenders } from '../storage/testSupport/childProcesses.js';
+import { forEachDatabase, type TestDatabase } from '../../test/support/databases.js';
+import { runContenders } from '../../test/support/childProcesses.js';
 import type { SendPipeline } from '../send/sendPipeline.js';
 import type { Scheduler, SchedulerTimers } from '../send/scheduler.js';
 import { createSendStore } from '../storage/sendStore.js';
@@ -323,7 +323,7 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     expect([created.status, created.body]).toEqual([201, expect.anything()]);
     clock.advance(HOUR + 1_000);
     const env = { ...childEnv(), NOW: String(clock.now()), TICKS: '3' };
-    const results = await runContenders<{ started: number }>('../../send/testSupport/schedulerContender.ts', [env, env], 60_000);
+    const results = await runContenders<{ started: number }>('schedulerContender.ts', [env, env], 60_000);
     expect(results.reduce((sum, result) => sum + result.started, 0)).toBe(1);
     expect(pushed(portal, text)).toEqual(users);
   });
@@ -334,7 +334,7 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     const users = employees(portal);
     const request = { memberId: portal.memberId, senderId: firstAdmin(portal).id, idempotencyKey: randomUUID(), text, audience: { users } };
     const env = { ...childEnv(), REQUEST: JSON.stringify(request) };
-    const results = await runContenders<{ created: boolean; sendId: string; status: string }>('../../send/testSupport/submitContender.ts', [env, env, env], 60_000);
+    const results = await runContenders<{ created: boolean; sendId: string; status: string }>('submitContender.ts', [env, env, env], 60_000);
     expect(results.filter((result) => result.created)).toHaveLength(1);
     expect(new Set(results.map((result) => result.sendId)).size).toBe(1);
     expect(pushed(portal, text)).toEqual(users);

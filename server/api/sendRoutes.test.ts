@@ -9,7 +9,7 @@ import { ManualClock } from '../../e2e/portal/index.js';
 import type { SimPortal } from '../../e2e/portal/contract.js';
 import { createApp } from '../app.js';
 import { createLogger } from '../logger.js';
-import { forEachDatabase } from '../storage/testDatabases.js';
+import { forEachDatabase } from '../../test/support/databases.js';
 import { createSendStore } from '../storage/sendStore.js';
 import type { SendPipeline } from '../send/sendPipeline.js';
 import { DEFAULT_PAUSE_MS } from '../bitrix/retryPolicy.js';

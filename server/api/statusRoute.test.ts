@@ -3,7 +3,7 @@ import { startStack, type Stack } from '../../e2e/support/stack.js';
 import { fixtureClientPages } from '../../e2e/support/fixturePages.js';
 import { ManualClock } from '../../e2e/portal/index.js';
 import type { SimPortal } from '../../e2e/portal/contract.js';
-import { forEachDatabase } from '../storage/testDatabases.js';
+import { forEachDatabase } from '../../test/support/databases.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
 
 /**

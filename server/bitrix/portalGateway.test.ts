@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, startSimulator, type SimulatorImpl } from '../../e2e/portal/index.js';
 import { createLogger } from '../logger.js';
 import { createPortalStore, type PortalStore } from '../storage/portalStore.js';
-import { forEachDatabase } from '../storage/testDatabases.js';
-import { runContenders } from '../storage/testSupport/childProcesses.js';
+import { forEachDatabase } from '../../test/support/databases.js';
+import { runContenders } from '../../test/support/childProcesses.js';
 import { createTokenCipher, generateEncryptionKey } from '../security/tokenCipher.js';
 import { createOAuthClient } from './oauthClient.js';
 import { createPortalGateway, TokensUnusableError, type PortalGateway } from './portalGateway.js';
@@ -167,7 +167,7 @@ describe('two app processes on one PostgreSQL', () => {
           USER_ID: String(admin.id),
           CALLS: '20',
         };
-        const results = await runContenders<{ ok: number; errors: string[] }>('../../bitrix/testSupport/gatewayContender.ts', [env, env], 30_000);
+        const results = await runContenders<{ ok: number; errors: string[] }>('gatewayContender.ts', [env, env], 30_000);
         expect(results.flatMap((r) => r.errors)).toEqual([]);
         expect(results.reduce((sum, r) => sum + r.ok, 0)).toBe(40);
         expect(sim.oauth.refreshCount(answer.member_id, admin.id) - before).toBe(1);

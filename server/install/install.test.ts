@@ -9,7 +9,7 @@ import { createLogger } from '../logger.js';
 
 /** The frame-ancestors directive of a page's Content-Security-Policy. */
 const frameAncestorsOf = (response: Response) => /(?:^|; )(frame-ancestors [^;]+)/.exec(response.headers.get('content-security-policy') ?? '')?.[1] ?? null;
-import { forEachDatabase } from '../storage/testDatabases.js';
+import { forEachDatabase } from '../../test/support/databases.js';
 import { bindAppEvents } from '../../e2e/support/installation.js';
 
 /** The install handshake and the app's events, through the portal simulator, on SQLite and PostgreSQL. */

@@ -12,7 +12,7 @@ import { createDepartmentTreeCache } from '../audience/departmentTreeCache.js';
 import { openDatabase, type AppDatabase } from '../storage/database.js';
 import { createPortalStore } from '../storage/portalStore.js';
 import { createSendStore, type SendStore } from '../storage/sendStore.js';
-import { forEachDatabase, TEST_DATABASE_URL, type TestDatabase } from '../storage/testDatabases.js';
+import { forEachDatabase, TEST_DATABASE_URL, type TestDatabase } from '../../test/support/databases.js';
 import { createTokenCipher, parseEncryptionKey } from '../security/tokenCipher.js';
 import { sendAudience } from './audience.js';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_LEASE_MS, PUSH_METHOD, type SendPipeline } from './sendPipeline.js';

@@ -5,7 +5,7 @@ import { createLogger } from '../logger.js';
 import { createTokenCipher, generateEncryptionKey } from '../security/tokenCipher.js';
 import { createPortalStore } from '../storage/portalStore.js';
 import { createSendStore, type SendStore } from '../storage/sendStore.js';
-import { forEachDatabase } from '../storage/testDatabases.js';
+import { forEachDatabase } from '../../test/support/databases.js';
 import { NOT_CONNECTED } from './pushTransport.js';
 import { OUTCOME_UNKNOWN } from './sendErrors.js';
 import { classifyPushFailure, createSendPipeline, splitIntoChunks, timeOrderedIdFactory, type SendPipelineDeps, type SendRequest } from './sendPipeline.js';

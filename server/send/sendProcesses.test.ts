@@ -14,7 +14,7 @@ import { firstAdmin, isRecipient, postInstall } from '../../e2e/support/director
 import type { SimPortal } from '../../e2e/portal/contract.js';
 import { MEMBER_ID_HEADER } from '../api/frameAuth.js';
 import { createSendStore, FINAL_SEND_STATUSES, type SendRecord, type SendStore } from '../storage/sendStore.js';
-import { forEachDatabase, TEST_DATABASE_URL } from '../storage/testDatabases.js';
+import { forEachDatabase, TEST_DATABASE_URL } from '../../test/support/databases.js';
 
 /**
  * Real app processes (`runServer`, as `server/main.ts` runs it) on the machine's PostgreSQL, sending to
@@ -25,7 +25,7 @@ import { forEachDatabase, TEST_DATABASE_URL } from '../storage/testDatabases.js'
  */
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const APP_PROCESS = fileURLToPath(new URL('./testSupport/appProcess.ts', import.meta.url));
+const APP_PROCESS = fileURLToPath(new URL('../../test/support/processes/appProcess.ts', import.meta.url));
 /** Seed 3 with 10,433 users puts exactly 10,000 active employees under the root department. */
 const RECIPIENTS = 10_000;
 const AUDIENCE = { departments: [{ id: 1, withSubdepartments: true }] };

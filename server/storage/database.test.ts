@@ -7,8 +7,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUrlError, isTransientDatabaseError, MigrationError, migrateToLatest, openDatabase, type AppDatabase } from './database.js';
 import { migrationProvider, migrations } from './migrations/index.js';
-import { createTestDatabase, forEachDatabase, postgresProbe, TEST_DATABASE_URL, type DisposableTestDatabase } from './testDatabases.js';
-import { runContenders } from './testSupport/childProcesses.js';
+import { createTestDatabase, forEachDatabase, postgresProbe, TEST_DATABASE_URL, type DisposableTestDatabase } from '../../test/support/databases.js';
+import { runContenders } from '../../test/support/childProcesses.js';
 
 const ALL_MIGRATIONS = Object.keys(migrations);
 const APP_TABLES = ['app_meta', 'portal_users', 'portals', 'send_chunks', 'sends'];

@@ -19,8 +19,8 @@ import { migrationProvider } from './migrations/index.js';
  * PostgreSQL schema: the standard libpq `options` parameter, e.g.
  * `postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3Dmy_schema` makes every
  * connection use `my_schema` (which must exist); the tables and Kysely's migration tables live there.
- * The tests isolate each suite that way (see testDatabases.ts). Without it, PostgreSQL's default
- * search path applies (`public`).
+ * The tests isolate each suite that way (see test/support/databases.ts). Without it, PostgreSQL's
+ * default search path applies (`public`).
  */
 
 export type DatabaseKind = 'sqlite' | 'postgres';

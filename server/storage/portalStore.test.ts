@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTokenCipher, generateEncryptionKey, TokenCipherError } from '../security/tokenCipher.js';
 import { createPortalStore, LockTimeoutError, PortalNotFoundError, type PortalStore, type UpsertPortalInput, type UserTokens } from './portalStore.js';
-import { forEachDatabase, type TestDatabase } from './testDatabases.js';
-import { runContenders } from './testSupport/childProcesses.js';
+import { forEachDatabase, type TestDatabase } from '../../test/support/databases.js';
+import { runContenders } from '../../test/support/childProcesses.js';
 
 const key = generateEncryptionKey();
 const cipher = createTokenCipher(key);

@@ -2,7 +2,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { createTokenCipher, generateEncryptionKey } from '../security/tokenCipher.js';
 import { createPortalStore } from './portalStore.js';
 import { createSendStore, type NewSend, type SendStore } from './sendStore.js';
-import { forEachDatabase } from './testDatabases.js';
+import { forEachDatabase } from '../../test/support/databases.js';
 
 forEachDatabase('send store', (getDb) => {
   let store: SendStore;

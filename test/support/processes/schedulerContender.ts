@@ -3,7 +3,7 @@
  * clock fixed at NOW. On `go` it ticks its scheduler TICKS times (what its timer would do) and waits
  * for the sends it started. Env: see childSendStack, plus NOW and TICKS. Prints {started}.
  */
-import { waitForGo } from '../../storage/testSupport/childProcesses.js';
+import { waitForGo } from '../childProcesses.js';
 import { childSendStack, requiredEnv } from './childSendStack.js';
 
 const { database, pipeline, scheduler } = await childSendStack();

@@ -3,15 +3,16 @@ import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 
 /**
- * Test support: runs TypeScript scripts of this folder as separate Node processes (through tsx) that
- * contend for something at the same moment. Each child prints `ready` when set up, waits for `go` on
- * stdin, does its work and prints one JSON line as its last line. Used only by tests.
+ * Test support: runs the TypeScript scripts of `processes/` (named by file name) as separate Node
+ * processes (through tsx) that contend for something at the same moment. Each child prints `ready`
+ * when set up, waits for `go` on stdin, does its work and prints one JSON line as its last line.
+ * Used only by tests.
  */
 
-const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 export function scriptPath(name: string): string {
-  return fileURLToPath(new URL(`./${name}`, import.meta.url));
+  return fileURLToPath(new URL(`./processes/${name}`, import.meta.url));
 }
 
 /** In a child: resolves when the parent writes `go`. */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { describePostgresUrl, migrateToLatest, openDatabase, type AppDatabase, type DatabaseKind } from './database.js';
+import { describePostgresUrl, migrateToLatest, openDatabase, type AppDatabase, type DatabaseKind } from '../../server/storage/database.js';
 
 /**
  * Test helper: the databases every storage suite runs against.

@@ -3,13 +3,13 @@
  * PostgreSQL makes CALLS concurrent `profile` calls with an expired stored token.
  * Env: DATABASE_URL, TOKEN_KEY, OAUTH_URL, CLIENT_ID, CLIENT_SECRET, MEMBER_ID, USER_ID, CALLS. Prints {ok, errors}.
  */
-import { openDatabase } from '../../storage/database.js';
-import { createPortalStore } from '../../storage/portalStore.js';
-import { createTokenCipher, parseEncryptionKey } from '../../security/tokenCipher.js';
-import { waitForGo } from '../../storage/testSupport/childProcesses.js';
-import { createLogger } from '../../logger.js';
-import { createOAuthClient } from '../oauthClient.js';
-import { createPortalGateway } from '../portalGateway.js';
+import { openDatabase } from '../../../server/storage/database.js';
+import { createPortalStore } from '../../../server/storage/portalStore.js';
+import { createTokenCipher, parseEncryptionKey } from '../../../server/security/tokenCipher.js';
+import { waitForGo } from '../childProcesses.js';
+import { createLogger } from '../../../server/logger.js';
+import { createOAuthClient } from '../../../server/bitrix/oauthClient.js';
+import { createPortalGateway } from '../../../server/bitrix/portalGateway.js';
 
 const env = (name: string): string => {
   const value = process.env[name];

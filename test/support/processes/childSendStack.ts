@@ -3,16 +3,16 @@
  * shared PostgreSQL named by the environment, as an app process has it. Env: DATABASE_URL, TOKEN_KEY,
  * OAUTH_URL, CLIENT_ID, CLIENT_SECRET; NOW fixes the clock when set.
  */
-import { loadConfig } from '../../config.js';
-import { createLogger } from '../../logger.js';
-import { openDatabase, type AppDatabase } from '../../storage/database.js';
-import { createPortalStore } from '../../storage/portalStore.js';
-import { createTokenCipher, parseEncryptionKey } from '../../security/tokenCipher.js';
-import { createDepartmentTreeCache } from '../../audience/departmentTreeCache.js';
-import { sendAudience } from '../audience.js';
-import { createSending } from '../wiring.js';
-import type { Scheduler } from '../scheduler.js';
-import type { SendPipeline } from '../sendPipeline.js';
+import { loadConfig } from '../../../server/config.js';
+import { createLogger } from '../../../server/logger.js';
+import { openDatabase, type AppDatabase } from '../../../server/storage/database.js';
+import { createPortalStore } from '../../../server/storage/portalStore.js';
+import { createTokenCipher, parseEncryptionKey } from '../../../server/security/tokenCipher.js';
+import { createDepartmentTreeCache } from '../../../server/audience/departmentTreeCache.js';
+import { sendAudience } from '../../../server/send/audience.js';
+import { createSending } from '../../../server/send/wiring.js';
+import type { Scheduler } from '../../../server/send/scheduler.js';
+import type { SendPipeline } from '../../../server/send/sendPipeline.js';
 
 export const requiredEnv = (name: string): string => {
   const value = process.env[name];

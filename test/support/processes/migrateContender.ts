@@ -2,8 +2,8 @@
  * Child process for the concurrent migration test (run through tsx by runContenders).
  * Env: DATABASE_URL. Prints {pid, applied}.
  */
-import { migrateToLatest, openDatabase } from '../database.js';
-import { waitForGo } from './childProcesses.js';
+import { migrateToLatest, openDatabase } from '../../../server/storage/database.js';
+import { waitForGo } from '../childProcesses.js';
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');

@@ -5,10 +5,10 @@
  * Prints {pid, refreshes, sawFresh}. The tokens are fake test values; none is printed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openDatabase } from '../database.js';
-import { createPortalStore, type UserTokens } from '../portalStore.js';
-import { createTokenCipher, parseEncryptionKey } from '../../security/tokenCipher.js';
-import { waitForGo } from './childProcesses.js';
+import { openDatabase } from '../../../server/storage/database.js';
+import { createPortalStore, type UserTokens } from '../../../server/storage/portalStore.js';
+import { createTokenCipher, parseEncryptionKey } from '../../../server/security/tokenCipher.js';
+import { waitForGo } from '../childProcesses.js';
 
 function required(name: string): string {
   const value = process.env[name];

@@ -3,8 +3,8 @@
  * the same request (same idempotency key) at the same moment as the other processes. Env: see
  * childSendStack, plus REQUEST (JSON of a SendRequest). Prints {created, sendId, status}.
  */
-import { waitForGo } from '../../storage/testSupport/childProcesses.js';
-import type { SendRequest } from '../sendPipeline.js';
+import { waitForGo } from '../childProcesses.js';
+import type { SendRequest } from '../../../server/send/sendPipeline.js';
 import { childSendStack, requiredEnv } from './childSendStack.js';
 
 const { database, pipeline } = await childSendStack();

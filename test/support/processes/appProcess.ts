@@ -1,5 +1,5 @@
 /**
- * Child process for the process tests (sendProcesses.test.ts): the real server, `runServer`, as
+ * Child process for the process tests (server/send/sendProcesses.test.ts): the real server, `runServer`, as
  * `server/main.ts` runs it, configured by the app's own variables (PORT, DATABASE_URL,
  * TOKEN_ENCRYPTION_KEY, B24_CLIENT_ID, B24_CLIENT_SECRET, B24_OAUTH_URL, LOG_LEVEL …), with test
  * timings from these (each optional; unset means production's default):
@@ -12,9 +12,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { builtClientPages } from '../../http/clientPages.js';
-import { runServer } from '../../runServer.js';
-import { PUSH_METHOD } from '../sendPipeline.js';
+import { builtClientPages } from '../../../server/http/clientPages.js';
+import { runServer } from '../../../server/runServer.js';
+import { PUSH_METHOD } from '../../../server/send/sendPipeline.js';
 
 const optionalNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
 
