@@ -1,4 +1,5 @@
 import type { B24Frame } from '@bitrix24/b24jssdk';
+import { callRest } from './frame';
 
 /**
  * The one client of our backend's /api/. Each call carries the frame's current Bitrix24 token and
@@ -51,4 +52,23 @@ export async function apiRequest<T>(frame: B24Frame, path: string, init: { metho
     if (response.status === 401 && code === 'TOKEN_EXPIRED' && attempt === 0) continue;
     throw new ApiError(response.status, code, payload?.message ?? response.statusText);
   }
+}
+
+type RequestInit = { method?: string; body?: unknown; signal?: AbortSignal };
+
+/**
+ * The API as the query-options factories see it: our backend (`request`) and the portal's REST
+ * through the frame (`rest`), bound to one frame and the UI's language. `useApi()` gives the
+ * components' one; factories take it as their first argument.
+ */
+export interface Api {
+  request<T>(path: string, init?: RequestInit): Promise<T>;
+  rest<T>(method: string, params?: Record<string, unknown>): Promise<T>;
+}
+
+export function boundApi(frame: B24Frame, language: string): Api {
+  return {
+    request: (path, init = {}) => apiRequest(frame, path, { ...init, language }),
+    rest: (method, params) => callRest(frame, method, params),
+  };
 }

@@ -1,7 +1,6 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useFrame } from '../../lib/frameContext';
-import { apiRequest } from '../../lib/api';
-import { useI18n } from '../../lib/i18n';
+import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
+import type { Api } from '../../lib/api';
+import { useApi } from '../../lib/useApi';
 import { useDebounced } from '../../lib/useDebounced';
 import type { Employee } from '../employee/model';
 import type { Audience } from './selection';
@@ -14,18 +13,29 @@ export interface AudiencePreview {
 
 const PREVIEW_DEBOUNCE_MS = 300;
 
-/** The number of people the chosen audience reaches, resolved by the server as a send would. */
+export const audienceKeys = {
+  all: ['audience'] as const,
+  preview: (audience: Audience | null) => [...audienceKeys.all, 'preview', audience ? JSON.stringify(audience) : null] as const,
+};
+
+export const audienceQueries = {
+  /** POST audience/preview: how many people an audience reaches, resolved by the server as a send would. */
+  preview: (api: Api, audience: Audience | null) =>
+    queryOptions({
+      queryKey: audienceKeys.preview(audience),
+      queryFn: ({ signal }) => api.request<AudiencePreview>('audience/preview', { method: 'POST', body: { audience }, signal }),
+      enabled: audience !== null,
+      staleTime: 30_000,
+      retry: false,
+    }),
+};
+
+/** The number of people the chosen audience reaches, live as the picks change (debounced). */
 export function useAudiencePreview(audience: Audience | null) {
-  const frame = useFrame();
-  const { language } = useI18n();
+  const api = useApi();
   const settled = useDebounced(audience, PREVIEW_DEBOUNCE_MS);
-  const key = settled ? JSON.stringify(settled) : null;
   return useQuery({
-    queryKey: ['audience', 'preview', key],
-    queryFn: ({ signal }) => apiRequest<AudiencePreview>(frame, 'audience/preview', { method: 'POST', body: { audience: settled }, signal, language }),
-    enabled: key !== null,
-    staleTime: 30_000,
-    retry: false,
+    ...audienceQueries.preview(api, settled),
     placeholderData: keepPreviousData,
   });
 }

@@ -1,9 +1,9 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useFrame } from '../../lib/frameContext';
-import { apiRequest } from '../../lib/api';
-import { useI18n } from '../../lib/i18n';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Api } from '../../lib/api';
+import { useApi } from '../../lib/useApi';
 import { useDebounced } from '../../lib/useDebounced';
 import type { Audience } from '../../entities/audience/selection';
+import { sendKeys, sendQueries } from '../../entities/send/api';
 import { FINAL_STATUSES, type SendView } from '../../entities/send/model';
 
 export interface PayloadFit {
@@ -18,42 +18,48 @@ export type SendInput = {
   avatar?: string;
 } & ({ testToSelf: true } | { audience: Audience | null; sendAt?: string });
 
+export const messageKeys = {
+  all: ['message'] as const,
+  fit: (text: string, avatar: string) => [...messageKeys.all, 'fit', text, avatar] as const,
+};
+
+export const messageQueries = {
+  /** POST message/check: how a text (and avatar) fits the phones' payload caps, by the server's own rules. */
+  fit: (api: Api, text: string, avatar: string) =>
+    queryOptions({
+      queryKey: messageKeys.fit(text, avatar),
+      queryFn: ({ signal }) => api.request<{ fit: PayloadFit }>('message/check', { method: 'POST', body: { text, ...(avatar ? { avatar } : {}) }, signal }),
+      enabled: text.length > 0 && text !== '0',
+      retry: false,
+      staleTime: Infinity,
+    }),
+};
+
+/** POST sends (send, test to me, schedule); every send query is refreshed after it. */
 export function useSend() {
-  const frame = useFrame();
-  const { language } = useI18n();
+  const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: SendInput) => apiRequest<{ send: SendView; fit: PayloadFit }>(frame, 'sends', { method: 'POST', body: input, language }),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['sends'] }),
+    mutationFn: (input: SendInput) => api.request<{ send: SendView; fit: PayloadFit }>('sends', { method: 'POST', body: input }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: sendKeys.all }),
   });
 }
 
 /** A send still running after the API answered 202: followed until it ends. */
 export function useSendProgress(send: SendView | undefined) {
-  const frame = useFrame();
-  const { language } = useI18n();
+  const api = useApi();
   const running = send !== undefined && !FINAL_STATUSES.includes(send.status) && send.status !== 'scheduled';
   return useQuery({
-    queryKey: ['sends', 'one', send?.id],
-    queryFn: ({ signal }) => apiRequest<{ send: SendView }>(frame, `sends/${send!.id}`, { signal, language }),
+    ...sendQueries.one(api, send?.id ?? ''),
     enabled: running,
     refetchInterval: (query) => (query.state.data && FINAL_STATUSES.includes(query.state.data.send.status) ? false : 1_500),
     select: (answer) => answer.send,
   });
 }
 
-/** How the text fits the phones' payload caps, by the server's own rules (debounced as the admin types). */
+/** How the text fits the phones' payload caps (debounced as the admin types). */
 export function useMessageFit(text: string, avatar: string) {
-  const frame = useFrame();
-  const { language } = useI18n();
+  const api = useApi();
   const settled = useDebounced({ text: text.trim(), avatar: avatar.trim() }, 300);
-  return useQuery({
-    queryKey: ['message', 'fit', settled.text, settled.avatar],
-    queryFn: ({ signal }) =>
-      apiRequest<{ fit: PayloadFit }>(frame, 'message/check', { method: 'POST', body: { text: settled.text, ...(settled.avatar ? { avatar: settled.avatar } : {}) }, signal, language }),
-    enabled: settled.text.length > 0 && settled.text !== '0',
-    retry: false,
-    staleTime: Infinity,
-    select: (answer) => answer.fit,
-  });
+  return useQuery({ ...messageQueries.fit(api, settled.text, settled.avatar), select: (answer) => answer.fit });
 }

@@ -1,47 +1,50 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useFrame } from '../../lib/frameContext';
-import { apiRequest } from '../../lib/api';
-import { callRest } from '../../lib/frame';
-import { useI18n } from '../../lib/i18n';
+import { queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Api } from '../../lib/api';
+import { useApi } from '../../lib/useApi';
+import { sendKeys, sendQueries } from '../../entities/send/api';
 import type { SendView } from '../../entities/send/model';
 
-export const HISTORY_PAGE = 20;
+export const userNameKeys = {
+  all: ['userNames'] as const,
+  of: (ids: readonly number[]) => [...userNameKeys.all, ids.join(',')] as const,
+};
 
+export const userNameQueries = {
+  /** Users' names by id, read through the frame with the admin's own token (one `user.get` call); `ids` sorted, unique. */
+  of: (api: Api, ids: readonly number[]) =>
+    queryOptions({
+      queryKey: userNameKeys.of(ids),
+      queryFn: async () => {
+        const rows = await api.rest<Array<{ ID: string; NAME?: string; LAST_NAME?: string }>>('user.get', { FILTER: { ID: ids } });
+        return new Map(rows.map((row) => [Number(row.ID), [row.NAME, row.LAST_NAME].filter(Boolean).join(' ') || `#${row.ID}`]));
+      },
+      enabled: ids.length > 0,
+      staleTime: 10 * 60_000,
+    }),
+};
+
+/** The history, polled while a send on it is queued or sending. */
 export function useHistory() {
-  const frame = useFrame();
-  const { language } = useI18n();
+  const api = useApi();
   return useInfiniteQuery({
-    queryKey: ['sends', 'history'],
-    queryFn: ({ pageParam, signal }) =>
-      apiRequest<{ sends: SendView[]; nextBefore: string | null }>(frame, `sends?limit=${HISTORY_PAGE}${pageParam ? `&before=${pageParam}` : ''}`, { signal, language }),
-    initialPageParam: '',
-    getNextPageParam: (page) => page.nextBefore ?? undefined,
+    ...sendQueries.history(api),
     refetchInterval: (query) =>
       query.state.data?.pages.some((page) => page.sends.some((send) => send.status === 'queued' || send.status === 'sending')) ? 3_000 : false,
   });
 }
 
+/** POST sends/:id/cancel (a scheduled send); every send query is refreshed after it. */
 export function useCancelSend() {
-  const frame = useFrame();
-  const { language } = useI18n();
+  const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => apiRequest<{ send: SendView }>(frame, `sends/${id}/cancel`, { method: 'POST', body: {}, language }),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['sends'] }),
+    mutationFn: (id: string) => api.request<{ send: SendView }>(`sends/${id}/cancel`, { method: 'POST', body: {} }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: sendKeys.all }),
   });
 }
 
-/** Senders' names, read through the frame with the admin's own token (one `user.get` call). */
+/** Senders' names. */
 export function useUserNames(ids: readonly number[]) {
-  const frame = useFrame();
-  const unique = [...new Set(ids)].sort((a, b) => a - b);
-  return useQuery({
-    queryKey: ['userNames', unique.join(',')],
-    queryFn: async () => {
-      const rows = await callRest<Array<{ ID: string; NAME?: string; LAST_NAME?: string }>>(frame, 'user.get', { FILTER: { ID: unique } });
-      return new Map(rows.map((row) => [Number(row.ID), [row.NAME, row.LAST_NAME].filter(Boolean).join(' ') || `#${row.ID}`]));
-    },
-    enabled: unique.length > 0,
-    staleTime: 10 * 60_000,
-  });
+  const api = useApi();
+  return useQuery(userNameQueries.of(api, [...new Set(ids)].sort((a, b) => a - b)));
 }

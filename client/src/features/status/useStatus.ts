@@ -1,6 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
-import { useFrame } from '../../lib/frameContext';
-import { apiRequest } from '../../lib/api';
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { Api } from '../../lib/api';
+import { useApi } from '../../lib/useApi';
 
 /** Mirrors server/api/statusRoute.ts. */
 export interface Status {
@@ -11,7 +11,13 @@ export interface Status {
   missingScopes: string[];
 }
 
+export const statusKeys = { all: ['status'] as const };
+
+export const statusQueries = {
+  /** GET status: the caller, the portal's install state and the app's stored authorization. */
+  status: (api: Api) => queryOptions({ queryKey: statusKeys.all, queryFn: ({ signal }) => api.request<Status>('status', { signal }) }),
+};
+
 export function useStatus() {
-  const frame = useFrame();
-  return useQuery({ queryKey: ['status'], queryFn: ({ signal }) => apiRequest<Status>(frame, 'status', { signal }) });
+  return useQuery(statusQueries.status(useApi()));
 }

@@ -1,6 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
-import { useFrame } from '../../lib/frameContext';
-import { callRest } from '../../lib/frame';
+import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { Api } from '../../lib/api';
+import { useApi } from '../../lib/useApi';
 
 export interface Profile {
   ID: string;
@@ -10,10 +10,16 @@ export interface Profile {
   PERSONAL_PHOTO?: string;
 }
 
-/** The signed-in user, from the portal's `profile` method (what the browser may show; the backend checks for itself). */
+export const profileKeys = { all: ['profile'] as const };
+
+export const profileQueries = {
+  /** The portal's `profile` method: the signed-in user (what the browser may show; the backend checks for itself). */
+  profile: (api: Api) => queryOptions({ queryKey: profileKeys.all, queryFn: () => api.rest<Profile>('profile') }),
+};
+
+/** The signed-in user. */
 export function useProfile() {
-  const frame = useFrame();
-  return useQuery({ queryKey: ['profile'], queryFn: () => callRest<Profile>(frame, 'profile') });
+  return useQuery(profileQueries.profile(useApi()));
 }
 
 export function fullName(profile: Pick<Profile, 'NAME' | 'LAST_NAME'>): string {

@@ -1,0 +1,30 @@
+import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
+import type { Api } from '../../lib/api';
+import type { SendView } from './model';
+
+export const HISTORY_PAGE = 20;
+
+/** Every query about sends starts with `sendKeys.all`: invalidating it after a send or a cancel refreshes them all. */
+export const sendKeys = {
+  all: ['sends'] as const,
+  history: () => [...sendKeys.all, 'history'] as const,
+  one: (id: string) => [...sendKeys.all, 'one', id] as const,
+};
+
+export const sendQueries = {
+  /** GET sends/:id */
+  one: (api: Api, id: string) =>
+    queryOptions({
+      queryKey: sendKeys.one(id),
+      queryFn: ({ signal }) => api.request<{ send: SendView }>(`sends/${id}`, { signal }),
+    }),
+  /** GET sends, newest first, a page at a time. */
+  history: (api: Api) =>
+    infiniteQueryOptions({
+      queryKey: sendKeys.history(),
+      queryFn: ({ pageParam, signal }) =>
+        api.request<{ sends: SendView[]; nextBefore: string | null }>(`sends?limit=${HISTORY_PAGE}${pageParam ? `&before=${pageParam}` : ''}`, { signal }),
+      initialPageParam: '',
+      getNextPageParam: (page) => page.nextBefore ?? undefined,
+    }),
+};
