@@ -110,6 +110,25 @@ forEachDatabase('portal gateway', (getDb) => {
     expect((await store.getPortal(portal().memberId))!.clientEndpoint).toBe(portal().clientEndpoint);
   });
 
+  it('a call that may have run is made again only if it may run twice: a read is repeated, a push (repeatable: false) never', async () => {
+    const [admin] = admins();
+    await install(admin!.id);
+    const calls = (method: string) => portal().requestLog.filter((entry) => entry.method === method).length;
+    // The socket is cut after the request arrived: Bitrix24 may have run it.
+    portal().injectFault({ method: 'profile', count: 1, httpStatus: 0, error: '', network: true });
+    const profileCalls = calls('profile');
+    const { result } = await gateway.callAsUser<{ ID: string }>(portal().memberId, admin!.id, 'profile');
+    expect(Number(result.ID)).toBe(admin!.id);
+    expect(calls('profile') - profileCalls).toBe(2);
+
+    portal().injectFault({ method: 'pull.application.push.add', count: 1, httpStatus: 0, error: '', network: true });
+    const pushCalls = calls('pull.application.push.add');
+    const error = await gateway.callAsUser(portal().memberId, admin!.id, 'pull.application.push.add', { USER_ID: [admin!.id], TEXT: 'once' }, { repeatable: false }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR' });
+    expect(calls('pull.application.push.add') - pushCalls).toBe(1);
+    expect(portal().pushes.filter((push) => push.text === 'once')).toHaveLength(0);
+  });
+
   it('never sends client_secret in a URL', () => {
     expect(sim.oauth.secretSeenInUrl).toBe(false);
   });

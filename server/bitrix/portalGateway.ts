@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { PortalStore, UserTokens } from '../storage/portalStore.js';
 import { OAuthError, type OAuthClient } from './oauthClient.js';
-import { BitrixError, callRest, PORTAL_MOVED, type RestAnswer } from './restClient.js';
+import { BitrixError, callRest, NOT_CONNECTED, PORTAL_MOVED, type RestAnswer } from './restClient.js';
 
 /**
  * The one way the backend talks to a portal with stored application authorization. It refreshes a
@@ -37,9 +37,19 @@ export interface PortalGatewayDeps {
   fetch?: typeof fetch;
 }
 
+export interface CallOptions {
+  /**
+   * False for a call that must never run twice (a push): after a network failure that may have reached
+   * Bitrix24 it is not made again; the error goes to the caller, who reports the outcome as uncertain.
+   * Calls that certainly ran nothing (a refused connection, a redirect, an expired token) are made again
+   * either way. Default true (reads).
+   */
+  repeatable?: boolean;
+}
+
 export interface PortalGateway {
   /** Calls a method with this user's stored authorization. */
-  callAsUser<T = unknown>(memberId: string, userId: number, method: string, params?: Record<string, unknown>): Promise<RestAnswer<T>>;
+  callAsUser<T = unknown>(memberId: string, userId: number, method: string, params?: Record<string, unknown>, options?: CallOptions): Promise<RestAnswer<T>>;
   /**
    * Calls a method with an admin's stored authorization: the preferred admin first, then the other
    * admins with live tokens (an admin whose tokens hit `invalid_grant` is marked dead and skipped).
@@ -98,7 +108,7 @@ export function createPortalGateway(deps: PortalGatewayDeps): PortalGateway {
     return portal.clientEndpoint;
   }
 
-  async function callAsUser<T>(memberId: string, userId: number, method: string, params: Record<string, unknown> = {}): Promise<RestAnswer<T>> {
+  async function callAsUser<T>(memberId: string, userId: number, method: string, params: Record<string, unknown> = {}, options: CallOptions = {}): Promise<RestAnswer<T>> {
     let tokens = await store.getUserTokens(memberId, userId);
     if (!tokens || tokens.tokenState === 'dead') throw new TokensUnusableError(memberId, userId, 'no_tokens');
     if (tokens.expiresAt <= now() + EXPIRY_MARGIN_MS) tokens = await renewed(memberId, userId, tokens);
@@ -106,8 +116,10 @@ export function createPortalGateway(deps: PortalGatewayDeps): PortalGateway {
       return await callRest<T>(await endpointOf(memberId), method, params, tokens.accessToken, { fetch: deps.fetch });
     } catch (error) {
       // A renamed portal no longer answers at the stored address (it redirects, or nothing answers): a
-      // refresh tells us the new one. Each of these answers means the method did not run.
-      const stale = error instanceof BitrixError && (error.code === 'expired_token' || error.code === 'NETWORK_ERROR' || error.code === PORTAL_MOVED);
+      // refresh tells us the new one. A call that may have run is made again only if it may run twice.
+      const ranNothing = error instanceof BitrixError && (error.code === 'expired_token' || error.code === PORTAL_MOVED || (error.code === 'NETWORK_ERROR' && error.description === NOT_CONNECTED));
+      const mayRepeat = error instanceof BitrixError && error.code === 'NETWORK_ERROR' && options.repeatable !== false;
+      const stale = ranNothing || mayRepeat;
       if (!stale) throw error;
       const fresh = await renewed(memberId, userId, tokens);
       return callRest<T>(await endpointOf(memberId), method, params, fresh.accessToken, { fetch: deps.fetch });

@@ -23,6 +23,27 @@ export class BitrixError extends Error {
 /** The portal answered with a redirect (it was renamed): nothing ran there. */
 export const PORTAL_MOVED = 'PORTAL_MOVED';
 
+/**
+ * The description of a NETWORK_ERROR whose connection was never made (refused, no such host, connect
+ * timeout): the request certainly did not reach Bitrix24. Any other NETWORK_ERROR (reset, closed socket,
+ * no answer in time) may have been received and run.
+ */
+export const NOT_CONNECTED = 'ConnectionRefused';
+const NEVER_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Whether a fetch failure happened before any connection was made (fetch nests the cause). */
+function neverConnected(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NEVER_CONNECTED_CODES.has(code)) return true;
+    const errors = (current as { errors?: unknown }).errors;
+    if (Array.isArray(errors) && errors.some(neverConnected)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 const errorAnswer = z.object({
   error: z.string().min(1),
   error_description: z.string().optional(),
@@ -66,7 +87,7 @@ export async function callRest<T = unknown>(
       redirect: 'manual',
     });
   } catch (error) {
-    throw new BitrixError('NETWORK_ERROR', (error as Error).name, 0, method);
+    throw new BitrixError('NETWORK_ERROR', neverConnected(error) ? NOT_CONNECTED : (error as Error).name, 0, method);
   }
   if (response.status >= 300 && response.status < 400) {
     await response.body?.cancel();

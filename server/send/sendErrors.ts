@@ -8,7 +8,7 @@ import { describeBitrixError, type ErrorEntry } from '../bitrix/errorCatalog.js'
 
 const entry = (apiCode: string, httpStatus: number, retryable: boolean, message: ErrorEntry['message']): ErrorEntry => ({ apiCode, httpStatus, retryable, message });
 
-/** The code our push transport gives a call that may have reached Bitrix24 but got no answer (see pushTransport.ts). */
+/** The code of a push that may have reached Bitrix24 but got no answer (a network failure after the request left): recorded uncertain, never repeated. */
 export const OUTCOME_UNKNOWN = 'PUSH_OUTCOME_UNKNOWN';
 /** Our database could not be reached before a push call (its stored authorization): the push did not go. */
 export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';

@@ -1,12 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BitrixError, type RestAnswer } from '../bitrix/restClient.js';
+import { BitrixError, NOT_CONNECTED, type RestAnswer } from '../bitrix/restClient.js';
 import { TokensUnusableError, type PortalGateway } from '../bitrix/portalGateway.js';
 import { createLogger } from '../logger.js';
 import { createTokenCipher, generateEncryptionKey } from '../security/tokenCipher.js';
 import { createPortalStore } from '../storage/portalStore.js';
 import { createSendStore, type SendStore } from '../storage/sendStore.js';
 import { forEachDatabase } from '../../test/support/databases.js';
-import { NOT_CONNECTED } from './pushTransport.js';
 import { OUTCOME_UNKNOWN } from './sendErrors.js';
 import { classifyPushFailure, createSendPipeline, splitIntoChunks, timeOrderedIdFactory, type SendPipelineDeps, type SendRequest } from './sendPipeline.js';
 import { createPortalRateLimiter } from './rateLimiter.js';
@@ -54,7 +53,7 @@ describe('send pipeline: pure parts', () => {
     expect(classifyPushFailure(bitrix('QUERY_LIMIT_EXCEEDED', 503)).kind).toBe('retry');
     expect(classifyPushFailure(new BitrixError('NETWORK_ERROR', NOT_CONNECTED, 0, 'm')).kind).toBe('retry');
     expect(classifyPushFailure(new BitrixError('NETWORK_ERROR', 'TypeError', 0, 'm'))).toEqual({ kind: 'uncertain', code: OUTCOME_UNKNOWN });
-    expect(classifyPushFailure(bitrix(OUTCOME_UNKNOWN, 599)).kind).toBe('uncertain');
+    expect(classifyPushFailure(bitrix(OUTCOME_UNKNOWN, 502)).kind).toBe('uncertain');
     expect(classifyPushFailure(bitrix('INTERNAL_SERVER_ERROR', 500)).kind).toBe('uncertain');
     expect(classifyPushFailure(new BitrixError('HTTP_ERROR', 'HTTP 502', 502, 'm')).kind).toBe('uncertain');
     expect(classifyPushFailure(bitrix('PORTAL_DELETED', 500))).toEqual({ kind: 'fatal', code: 'PORTAL_DELETED' });

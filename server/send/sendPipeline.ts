@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from '../logger.js';
-import { BitrixError } from '../bitrix/restClient.js';
+import { BitrixError, NOT_CONNECTED } from '../bitrix/restClient.js';
 import { DEFAULT_PAUSE_MS, isOperatingTimeBlock, isRateLimitRefusal, retrying } from '../bitrix/retryPolicy.js';
 import type { CallRest } from '../bitrix/batch.js';
 import { AudienceError } from '../audience/audienceErrors.js';
@@ -9,7 +9,6 @@ import { TokensUnusableError, type PortalGateway } from '../bitrix/portalGateway
 import type { ChunkRecord, Lease, SendRecord, SendStatus, SendStore } from '../storage/sendStore.js';
 import { isTransientDatabaseError } from '../storage/database.js';
 import { createPortalRateLimiter, type PortalRateLimiter, type RateLimit } from './rateLimiter.js';
-import { NOT_CONNECTED } from './pushTransport.js';
 import { DATABASE_UNAVAILABLE, OUTCOME_UNKNOWN, SENDER_NOT_ADMIN } from './sendErrors.js';
 import { NODE_TIMERS, type IntervalTimers, type TimerHandle } from './timers.js';
 
@@ -498,7 +497,7 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
       try {
         const params: Record<string, unknown> = { USER_ID: chunk.userIds, TEXT: send.text };
         if (send.avatar) params.AVATAR = send.avatar;
-        const answer = await gateway.callAsUser(send.memberId, send.senderId, PUSH_METHOD, params);
+        const answer = await gateway.callAsUser(send.memberId, send.senderId, PUSH_METHOD, params, { repeatable: false });
         outcome = answer.result === true ? { kind: 'accepted' } : { kind: 'uncertain', code: 'BAD_ANSWER' };
       } catch (error) {
         outcome = classifyPushFailure(error);

@@ -6,7 +6,6 @@ import type { PortalStore } from '../storage/portalStore.js';
 import { createOAuthClient } from '../bitrix/oauthClient.js';
 import { createPortalGateway, type PortalGateway } from '../bitrix/portalGateway.js';
 import { createSendStore, type SendStore } from '../storage/sendStore.js';
-import { pushSafeFetch } from './pushTransport.js';
 import { createSendPipeline, type ResolveAudience, type SendPipeline, type SendPipelineDeps } from './sendPipeline.js';
 import { createScheduler, type Scheduler, type SchedulerTimers } from './scheduler.js';
 
@@ -33,11 +32,11 @@ export interface AudienceModule {
   resolve: ResolveAudience;
 }
 
-/** The gateway pushes go through: its fetch keeps "never connected" apart from "maybe accepted". */
+/** The gateway pushes go through (a push is made with `repeatable: false`, so it is never made twice). */
 export function createSendGateway(deps: { config: AppConfig; store: PortalStore; logger: Logger; now?: () => number; fetch?: typeof fetch }): PortalGateway | null {
   if (!deps.config.b24) return null;
   const oauth = createOAuthClient({ oauthUrl: deps.config.oauthUrl, clientId: deps.config.b24.clientId, clientSecret: deps.config.b24.clientSecret, fetch: deps.fetch, now: deps.now });
-  return createPortalGateway({ store: deps.store, oauth, logger: deps.logger, now: deps.now, fetch: pushSafeFetch(deps.fetch ?? fetch) });
+  return createPortalGateway({ store: deps.store, oauth, logger: deps.logger, now: deps.now, fetch: deps.fetch });
 }
 
 export function createSending(deps: {
