@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'data/**', 'e2e/portal/shell/assets/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'data/**', 'simulator/shell/assets/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,7 +17,8 @@ export default tseslint.config(
   },
   {
     // Production server code (what tsconfig.build.json compiles) imports neither the simulator nor test
-    // code nor a test library; test/build.test.ts checks the built output too.
+    // code nor a test library, nor scripts/ (its stack.ts wires the app to the simulator); test/build.test.ts
+    // checks the built output too.
     files: ['server/**/*.ts'],
     ignores: ['server/**/*.test.ts'],
     rules: {
@@ -25,7 +26,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '^(\\.\\./)+(e2e|test)(/|$)', message: 'Production server code must not import e2e/ (the simulator, e2e support) or test/ (test support).' },
+            { regex: '^(\\.\\./)+(simulator|e2e|test|scripts)(/|$)', message: 'Production server code must not import simulator/ (the portal simulator), e2e/ (the end-to-end specs), test/ (test support) or scripts/ (the npm scripts and the app + simulator stack).' },
             { regex: '^(vitest|@vitest/.*|@playwright/test|fast-check)$', message: 'Production server code must not import a test library.' },
           ],
         },
@@ -70,7 +71,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['e2e/portal/shell/**/*.js'],
+    files: ['simulator/shell/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { fixtureClientPages } from '../e2e/support/fixturePages.js';
-import { isRecipient } from '../e2e/support/directory.js';
-import type { SimPortal } from '../e2e/portal/contract.js';
+import { fixtureClientPages } from '../test/support/fixturePages.js';
+import { isRecipient } from '../test/support/directory.js';
+import type { SimPortal } from '../simulator/contract.js';
 import {
   callApi,
   frameHeaders,

@@ -1,7 +1,7 @@
 import { B24OAuth, ParamsFactory } from '@bitrix24/b24jssdk';
-import { startSimulator, type SimPortal, type SimulatorImpl } from '../e2e/portal/index.js';
-import { isRecipient, subtree } from '../e2e/support/directory.js';
-import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../e2e/support/stack.js';
+import { startSimulator, type SimPortal, type SimulatorImpl } from '../simulator/index.js';
+import { isRecipient, subtree } from '../test/support/directory.js';
+import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../scripts/stack.js';
 import { REQUIRED_SCOPES } from '../server/bitrix/scopes.js';
 import { callRest } from '../server/bitrix/restClient.js';
 import type { CallRest } from '../server/bitrix/batch.js';

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from '@playwright/test';
 import { CHROMIUM_PATH } from '../playwright.config.js';
 import { CLIENT_DIST, clientIsBuilt } from '../server/http/clientPages.js';
-import { firstAdmin } from '../e2e/support/directory.js';
+import { firstAdmin } from '../test/support/directory.js';
 import { startBenchStack, type BenchContext, type Section } from './harness.js';
 import { fmtBytes, fmtMedian, repeat, summarize } from './stats.js';
 

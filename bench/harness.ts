@@ -6,9 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startStack, type Stack, type StackOptions } from '../e2e/support/stack.js';
-import { createDirectory, type SimPortal, type SimPortalImpl } from '../e2e/portal/index.js';
-import { firstAdmin, isRecipient, postInstall } from '../e2e/support/directory.js';
+import { startStack, type Stack, type StackOptions } from '../scripts/stack.js';
+import { createDirectory, type SimPortal, type SimPortalImpl } from '../simulator/index.js';
+import { firstAdmin, isRecipient, postInstall } from '../test/support/directory.js';
 import { MEMBER_ID_HEADER } from '../server/api/frameAuth.js';
 
 /**

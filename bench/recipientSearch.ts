@@ -1,8 +1,8 @@
 import { chromium } from '@playwright/test';
 import { CHROMIUM_PATH } from '../playwright.config.js';
 import { clientIsBuilt } from '../server/http/clientPages.js';
-import type { Stack } from '../e2e/support/stack.js';
-import { firstAdmin, isRecipient } from '../e2e/support/directory.js';
+import type { Stack } from '../scripts/stack.js';
+import { firstAdmin, isRecipient } from '../test/support/directory.js';
 import { callApi, frameHeaders, installApp, NO_API_LIMITS, NO_LIMIT, portalTimeOf, startBenchStack, takeServed, type BenchContext, type Section, type TargetCheck } from './harness.js';
 import { fmtInt, fmtNumber, summarize } from './stats.js';
 

@@ -1,5 +1,5 @@
-import { ManualClock, startSimulator } from '../e2e/portal/index.js';
-import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../e2e/support/stack.js';
+import { ManualClock, startSimulator } from '../simulator/index.js';
+import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../scripts/stack.js';
 import { REQUIRED_SCOPES } from '../server/bitrix/scopes.js';
 import { createOAuthClient } from '../server/bitrix/oauthClient.js';
 import { createPortalGateway } from '../server/bitrix/portalGateway.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { callApi, frameHeaders, installApp, portalTimeOf, resetPortalBucket, startBenchStack, takeServed, usersForRecipients, NO_API_LIMITS, type BenchContext, type Section, type TargetCheck } from './harness.js';
 import { fmtCounts, fmtMedian, repeat, summarize } from './stats.js';
-import { fixtureClientPages } from '../e2e/support/fixturePages.js';
-import { isRecipient } from '../e2e/support/directory.js';
+import { fixtureClientPages } from '../test/support/fixturePages.js';
+import { isRecipient } from '../test/support/directory.js';
 
 /**
  * 2. Send pipeline: one send to 10,000 recipients (`{all: true}` on a portal with exactly 10,000 active

@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
-import { startStack, type Stack } from './support/stack.js';
-import type { DirectoryUser } from './portal/contract.js';
+import { startStack, type Stack } from '../scripts/stack.js';
+import type { DirectoryUser } from '../simulator/contract.js';
 
 /**
  * Our app (the real Vite build, served by the real Express app) inside the simulated Bitrix24 portal,

@@ -1,8 +1,8 @@
 import { test, expect, type FrameLocator, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { AxeBuilder } from '@axe-core/playwright';
-import { startStack, type Stack } from './support/stack.js';
-import type { DirectoryUser } from './portal/contract.js';
-import { firstAdmin, isRecipient, subtree } from './support/directory.js';
+import { startStack, type Stack } from '../scripts/stack.js';
+import type { DirectoryUser } from '../simulator/contract.js';
+import { firstAdmin, isRecipient, subtree } from '../test/support/directory.js';
 
 /**
  * The composer inside the simulated portal, in Chromium: pick recipients, write, preview, send,

@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
-import { startStack, type Stack } from './support/stack.js';
-import { firstAdmin } from './support/directory.js';
+import { startStack, type Stack } from '../scripts/stack.js';
+import { firstAdmin } from '../test/support/directory.js';
 
 /**
  * A busy portal in Chromium: the token check meets QUERY_LIMIT_EXCEEDED (waited out) and the push meets

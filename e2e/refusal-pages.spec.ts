@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { startStack, type Stack } from './support/stack.js';
+import { startStack, type Stack } from '../scripts/stack.js';
 
 /**
  * An opening the app cannot serve still reads as text inside the portal's iframe (not the browser's

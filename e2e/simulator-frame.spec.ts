@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { test, expect, type Browser, type Frame, type Page } from '@playwright/test';
-import { startSimulator } from './portal/index.js';
-import type { Clock, DirectoryUser, SimPortal, Simulator } from './portal/contract.js';
+import { startSimulator } from '../simulator/index.js';
+import type { Clock, DirectoryUser, SimPortal, Simulator } from '../simulator/contract.js';
 
 /**
  * The portal simulator's shell against the real @bitrix24/b24jssdk 2.2.0 frame client in Chromium:

@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
-import { startStack, type Stack } from './support/stack.js';
-import { ManualClock } from './portal/index.js';
+import { startStack, type Stack } from '../scripts/stack.js';
+import { ManualClock } from '../simulator/index.js';
 
 /**
  * The frame's Bitrix24 token runs out while the app is open: the backend answers TOKEN_EXPIRED, the

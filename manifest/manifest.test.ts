@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../e2e/support/stack.js';
-import { fixtureClientPages } from '../e2e/support/fixturePages.js';
+import { startStack, type Stack } from '../scripts/stack.js';
+import { fixtureClientPages } from '../test/support/fixturePages.js';
 import { loadConfig } from '../server/config.js';
 import { REQUIRED_SCOPES } from '../server/bitrix/scopes.js';
 import { loadManifest, manifestSchema, vendorCard } from './manifestSchema.js';

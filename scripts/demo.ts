@@ -2,7 +2,7 @@
  * `npm run demo`: the portal simulator and the app together, so anyone can install the app, open it
  * from the simulated left menu and watch pushes arrive on the phone page, without a Bitrix24 account.
  */
-import { startStack } from '../e2e/support/stack.js';
+import { startStack } from './stack.js';
 import { createLogger } from '../server/logger.js';
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);

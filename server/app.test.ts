@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { fixtureClientPages } from '../e2e/support/fixturePages.js';
+import { fixtureClientPages } from '../test/support/fixturePages.js';
 import { createPortalStore } from './storage/portalStore.js';
 import { createSqliteTestDatabase, type DisposableTestDatabase } from '../test/support/databases.js';
 import { createTokenCipher, generateEncryptionKey } from './security/tokenCipher.js';

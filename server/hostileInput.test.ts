@@ -2,9 +2,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { startStack, type Stack } from '../e2e/support/stack.js';
-import { fixtureClientPages } from '../e2e/support/fixturePages.js';
-import type { SimPortal } from '../e2e/portal/contract.js';
+import { startStack, type Stack } from '../scripts/stack.js';
+import { fixtureClientPages } from '../test/support/fixturePages.js';
+import type { SimPortal } from '../simulator/contract.js';
 import { MEMBER_ID_HEADER } from './api/frameAuth.js';
 import { forEachDatabase } from '../test/support/databases.js';
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../e2e/support/stack.js';
-import { fixtureClientPages } from '../../e2e/support/fixturePages.js';
-import type { SimPortal } from '../../e2e/portal/contract.js';
-import { firstAdmin, isRecipient, postInstall, subtree } from '../../e2e/support/directory.js';
+import { startStack, type Stack } from '../../scripts/stack.js';
+import { fixtureClientPages } from '../../test/support/fixturePages.js';
+import type { SimPortal } from '../../simulator/contract.js';
+import { firstAdmin, isRecipient, postInstall, subtree } from '../../test/support/directory.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
 
 /** The picker's reads (preview, search, directory) and sending to each audience kind, through the simulator. */

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Router } from 'express';
-import { startStack, type Stack } from '../../e2e/support/stack.js';
-import { fixtureClientPages } from '../../e2e/support/fixturePages.js';
-import { ManualClock } from '../../e2e/portal/index.js';
-import type { SimPortal } from '../../e2e/portal/contract.js';
+import { startStack, type Stack } from '../../scripts/stack.js';
+import { fixtureClientPages } from '../../test/support/fixturePages.js';
+import { ManualClock } from '../../simulator/index.js';
+import type { SimPortal } from '../../simulator/contract.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
 

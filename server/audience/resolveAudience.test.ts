@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSimulator } from '../../e2e/portal/testSupport.js';
-import type { SimulatorImpl } from '../../e2e/portal/simulator.js';
-import type { SimPortal } from '../../e2e/portal/contract.js';
-import { isRecipient, recipientsIn, subtree } from '../../e2e/support/directory.js';
+import { startTestSimulator } from '../../simulator/testSupport.js';
+import type { SimulatorImpl } from '../../simulator/simulator.js';
+import type { SimPortal } from '../../simulator/contract.js';
+import { isRecipient, recipientsIn, subtree } from '../../test/support/directory.js';
 import { callRest } from '../bitrix/restClient.js';
 import type { CallRest } from '../bitrix/batch.js';
 import { AudienceError } from './audienceErrors.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock, startSimulator, type SimulatorImpl } from '../../e2e/portal/index.js';
+import { ManualClock, startSimulator, type SimulatorImpl } from '../../simulator/index.js';
 import { createLogger } from '../logger.js';
 import { createPortalStore, type PortalStore } from '../storage/portalStore.js';
 import { forEachDatabase } from '../../test/support/databases.js';

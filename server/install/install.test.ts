@@ -2,15 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../e2e/support/stack.js';
-import { fixtureClientPages } from '../../e2e/support/fixturePages.js';
-import type { FrameOpening, SimPortal } from '../../e2e/portal/contract.js';
+import { startStack, type Stack } from '../../scripts/stack.js';
+import { fixtureClientPages } from '../../test/support/fixturePages.js';
+import type { FrameOpening, SimPortal } from '../../simulator/contract.js';
 import { createLogger } from '../logger.js';
 
 /** The frame-ancestors directive of a page's Content-Security-Policy. */
 const frameAncestorsOf = (response: Response) => /(?:^|; )(frame-ancestors [^;]+)/.exec(response.headers.get('content-security-policy') ?? '')?.[1] ?? null;
 import { forEachDatabase } from '../../test/support/databases.js';
-import { bindAppEvents } from '../../e2e/support/installation.js';
+import { bindAppEvents } from '../../test/support/installation.js';
 
 /** The install handshake and the app's events, through the portal simulator, on SQLite and PostgreSQL. */
 forEachDatabase(

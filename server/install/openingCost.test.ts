@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../e2e/support/stack.js';
-import { fixtureClientPages } from '../../e2e/support/fixturePages.js';
-import { ManualClock } from '../../e2e/portal/index.js';
-import type { FrameOpening, SimPortal } from '../../e2e/portal/contract.js';
+import { startStack, type Stack } from '../../scripts/stack.js';
+import { fixtureClientPages } from '../../test/support/fixturePages.js';
+import { ManualClock } from '../../simulator/index.js';
+import type { FrameOpening, SimPortal } from '../../simulator/contract.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { createOAuthClient } from '../bitrix/oauthClient.js';
 import { createPortalGateway } from '../bitrix/portalGateway.js';
 import { createLogger } from '../logger.js';
-import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../../e2e/support/stack.js';
+import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../../scripts/stack.js';
 
 /**
  * Opening the app spends no refresh token (settings/oauth/auto-renewal.md warns that needless renewals

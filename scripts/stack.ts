@@ -1,18 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../server/app.js';
-import { loadConfig, type AppConfig } from '../../server/config.js';
-import { createLogger, type Logger } from '../../server/logger.js';
-import { builtClientPages, type ClientPages } from '../../server/http/clientPages.js';
-import { openDatabase, migrateToLatest, type AppDatabase } from '../../server/storage/database.js';
-import { createPortalStore, type PortalStore } from '../../server/storage/portalStore.js';
-import { createTokenCipher, generateEncryptionKey } from '../../server/security/tokenCipher.js';
-import type { SendOptions } from '../../server/send/wiring.js';
-import type { ApiRateLimits } from '../../server/api/apiRateLimit.js';
-import { REQUIRED_SCOPES } from '../../server/bitrix/scopes.js';
-import { createLifecycle } from '../../server/lifecycle.js';
-import { startSimulator } from '../portal/index.js';
-import type { Clock, PortalOptions, Simulator } from '../portal/contract.js';
+import { createApp } from '../server/app.js';
+import { loadConfig, type AppConfig } from '../server/config.js';
+import { createLogger, type Logger } from '../server/logger.js';
+import { builtClientPages, type ClientPages } from '../server/http/clientPages.js';
+import { openDatabase, migrateToLatest, type AppDatabase } from '../server/storage/database.js';
+import { createPortalStore, type PortalStore } from '../server/storage/portalStore.js';
+import { createTokenCipher, generateEncryptionKey } from '../server/security/tokenCipher.js';
+import type { SendOptions } from '../server/send/wiring.js';
+import type { ApiRateLimits } from '../server/api/apiRateLimit.js';
+import { REQUIRED_SCOPES } from '../server/bitrix/scopes.js';
+import { createLifecycle } from '../server/lifecycle.js';
+import { startSimulator } from '../simulator/index.js';
+import type { Clock, PortalOptions, Simulator } from '../simulator/contract.js';
 
 export const TEST_CLIENT_ID = 'local.teampush.test';
 export const TEST_CLIENT_SECRET = 'simulated-client-secret-0123456789';
@@ -52,7 +52,9 @@ export interface Stack {
 }
 
 /**
- * The app and the portal simulator wired to each other, as in production: the app's OAuth server is
+ * The app and the portal simulator wired to each other (`npm run demo`, the benchmarks, and the tests
+ * that need both: it lives here, beside `demo.ts`, rather than in test/support/, because the demo and
+ * the benchmarks use it too; server/ never imports it), as in production: the app's OAuth server is
  * the simulator's, and the simulator's registered app URL is the app's. The app's port is taken first
  * so both sides know each other's URLs before either serves a request.
  */

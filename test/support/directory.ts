@@ -1,4 +1,4 @@
-import type { DirectoryUser, SimPortal } from '../portal/contract.js';
+import type { DirectoryUser, SimPortal } from '../../simulator/contract.js';
 
 /** Questions tests ask of a simulated portal's directory, answered from the simulator's own data. */
 

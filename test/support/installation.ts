@@ -1,4 +1,4 @@
-import type { FrameOpening, SimPortal } from '../portal/contract.js';
+import type { FrameOpening, SimPortal } from '../../simulator/contract.js';
 import { firstAdmin } from './directory.js';
 
 /** What an installation through the simulated portal does, for tests that need an app fully installed. */

@@ -1,5 +1,5 @@
 /**
- * `tsx e2e/portal/cli.ts` (npm run simulator): the portal simulator alone, configured from the
+ * `tsx simulator/cli.ts` (npm run simulator): the portal simulator alone, configured from the
  * environment or `--name=value` arguments, until SIGINT/SIGTERM.
  *
  *   APP_URL / --app-url             the app's base URL                     (http://127.0.0.1:3000)
