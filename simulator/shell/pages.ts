@@ -1,4 +1,5 @@
 import type { ShellLang, ShellStrings } from './i18n.js';
+import { SHELL_MODULES } from './assets.js';
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -28,6 +29,7 @@ export function portalPage(m: PortalPageModel): string {
 <title>${escapeHtml(m.portalLabel)} — Bitrix24</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/_sim/shell/assets/shell.css">
+${SHELL_MODULES.map((module) => `<link rel="modulepreload" href="/_sim/shell/assets/${module}">`).join('\n')}
 </head>
 <body class="b24">
 <header class="b24-topbar" data-testid="portal-topbar">
@@ -66,7 +68,7 @@ export function portalPage(m: PortalPageModel): string {
 </div>
 <div id="sim-modal-root"></div>
 <script type="application/json" id="sim-boot">${inlineJson(m.boot)}</script>
-<script src="/_sim/shell/assets/shell.js"></script>
+<script type="module" src="/_sim/shell/assets/shell/main.js"></script>
 </body>
 </html>
 `;

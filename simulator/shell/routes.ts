@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type { DirectoryUser, SimPortal } from '../contract.js';
 import { SHELL_STRINGS, asShellLang, type ShellLang } from './i18n.js';
 import { phonePage, portalPage } from './pages.js';
+import { ASSETS } from './assets.js';
 import {
   departmentTree,
   fullName,
@@ -23,12 +24,6 @@ export interface ShellPortalExtras {
 
 /** `openFrame` may take the user's interface language (LANG in the handler URL and getInitData); ignored otherwise. */
 type OpenFrameWithLang = (userId: number, placement?: 'DEFAULT' | 'INSTALL', opts?: { lang?: string }) => ReturnType<SimPortal['openFrame']>;
-
-const ASSETS: Record<string, string> = {
-  'shell.js': 'text/javascript; charset=utf-8',
-  'phone.js': 'text/javascript; charset=utf-8',
-  'shell.css': 'text/css; charset=utf-8',
-};
 
 const SWITCH_ADMINS = 4;
 const SWITCH_OTHERS = 6;
@@ -101,14 +96,15 @@ export function createShellRouter(portal: SimPortal): express.Router {
     res.type('html').send(phonePage({ lang, t: SHELL_STRINGS[lang], portalLabel: portal.label, boot }));
   });
 
-  router.get('/_sim/shell/assets/:file', async (req, res) => {
-    const file = req.params.file;
-    const type = ASSETS[file];
+  router.get(['/_sim/shell/assets/:file', '/_sim/shell/assets/:folder/:file'], async (req, res) => {
+    const { folder, file } = req.params as { folder?: string; file: string };
+    const asset = folder === undefined ? file : `${folder}/${file}`;
+    const type = Object.hasOwn(ASSETS, asset) ? ASSETS[asset] : undefined;
     if (!type) {
       res.status(404).end();
       return;
     }
-    const body = await readFile(new URL(`./assets/${file}`, import.meta.url));
+    const body = await readFile(new URL(`./assets/${asset}`, import.meta.url));
     res.set('Cache-Control', 'no-store').type(type).send(body);
   });
 
