@@ -34,6 +34,21 @@ export default tseslint.config(
     },
   },
   {
+    // /api/ answers through server/api/answer.ts, typed by the API contract (contract/).
+    files: ['server/api/**/*.ts'],
+    ignores: ['server/api/**/*.test.ts', 'server/api/answer.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.property.name='json']", message: 'Answer with answer()/refuse() from ./answer.js: the contract (contract/) describes every answer.' }],
+    },
+  },
+  {
+    // The API contract is shared by the server (NodeNext) and the client (Vite): it imports zod and its own files only.
+    files: ['contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./)', message: 'contract/ imports only zod and its own files (./x.js).' }] }],
+    },
+  },
+  {
     files: ['client/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { 'react-hooks': reactHooks },

@@ -23,11 +23,12 @@ function isStale(output, ...sources) {
 
 const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: 'inherit' });
 
-if (isStale(path.join(root, 'dist/client/index.html'), path.join(root, 'client'), path.join(root, 'vite.config.ts'))) {
+// Both sides import the API contract (contract/), so a change there rebuilds both.
+if (isStale(path.join(root, 'dist/client/index.html'), path.join(root, 'client'), path.join(root, 'contract'), path.join(root, 'vite.config.ts'))) {
   console.log('Building the client…');
   run(bin('vite'), ['build', '--logLevel', 'warn']);
 }
-if (isStale(path.join(root, 'dist/server/main.js'), path.join(root, 'server'), path.join(root, 'tsconfig.build.json'))) {
+if (isStale(path.join(root, 'dist/server/main.js'), path.join(root, 'server'), path.join(root, 'contract'), path.join(root, 'tsconfig.build.json'))) {
   console.log('Building the server…');
   run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 }

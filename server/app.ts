@@ -13,6 +13,8 @@ import { frameAuth } from './api/frameAuth.js';
 import { statusRoute } from './api/statusRoute.js';
 import { apiRateLimit, type ApiRateLimits } from './api/apiRateLimit.js';
 import { sendRoutes } from './api/sendRoutes.js';
+import { openApiRoute } from './api/openapi.js';
+import type { ErrorAnswer } from '../contract/errors.js';
 import type { AppDatabase } from './storage/database.js';
 import { createSending, type SendOptions } from './send/wiring.js';
 import { SEND_BODY_LIMIT } from './send/messageSchema.js';
@@ -86,6 +88,8 @@ export function createApp(deps: AppDependencies): Express {
   // One REST limiter and one department tree cache per process, shared by token checks, sends and the picker's reads.
   const limiter = deps.sends?.limiter ?? createPortalRateLimiter({ limit: deps.sends?.rateLimit, now, sleep });
   const treeCache = createDepartmentTreeCache({ now });
+  // The API's description holds no data: it is served before (and without) the frame's authorization.
+  app.use('/api', openApiRoute({ publicUrl: config.publicUrl }));
   app.use(
     '/api',
     express.json({ limit: SEND_BODY_LIMIT }),
@@ -101,9 +105,9 @@ export function createApp(deps: AppDependencies): Express {
     await pipeline?.stop();
   });
   app.use('/api', audienceRoutes({ limiter, treeCache, logger, rest, sleep }));
-  app.use('/api', sendRoutes({ sendStore, pipeline, audienceSchema: audience.schema, answerWithinMs: deps.sends?.answerWithinMs, now: deps.now }));
+  app.use('/api', sendRoutes({ sendStore, pipeline, answerWithinMs: deps.sends?.answerWithinMs, now: deps.now }));
   app.use('/api', (_req, res) => {
-    res.status(404).json({ error: 'NOT_FOUND', message: 'No such API endpoint' });
+    res.status(404).json({ error: 'NOT_FOUND', message: 'No such API endpoint' } satisfies ErrorAnswer);
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found');
@@ -140,7 +144,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const message = status === 413 ? 'The request body is too large' : status < 500 ? 'The request is malformed' : 'Something went wrong on our side';
-    res.status(status).json({ error: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR', message });
+    res.status(status).json({ error: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR', message } satisfies ErrorAnswer);
   };
 }
 

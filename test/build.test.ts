@@ -17,6 +17,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const TSC = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const run = promisify(execFile);
 
+/** What the build emits: the server, and the API contract it shares with the client (contract/). */
+const PRODUCTION_FOLDERS = ['server', 'contract'];
+
 /** Packages only tests use: production code importing one is test code. */
 const TEST_PACKAGES = ['vitest', '@vitest/', '@playwright/test', 'fast-check'];
 
@@ -49,9 +52,10 @@ describe('the server build (tsconfig.build.json)', () => {
     if (outDir) await rm(outDir, { recursive: true, force: true });
   });
 
-  it('emits the server and nothing from beside it (e2e/, test/, scripts/ …)', () => {
+  it('emits the server (and the contract) and nothing from beside it (e2e/, test/, scripts/ …)', () => {
     expect(files).toContain('server/main.js');
-    expect(files.filter((file) => !file.startsWith('server/'))).toEqual([]);
+    expect(files).toContain('contract/sends.js');
+    expect(files.filter((file) => !PRODUCTION_FOLDERS.some((folder) => file.startsWith(`${folder}/`)))).toEqual([]);
   });
 
   it('emits no test and no test support', () => {
@@ -67,8 +71,9 @@ describe('the server build (tsconfig.build.json)', () => {
       for (const specifier of importedSpecifiers(await readFile(absolute, 'utf8'))) {
         const testPackage = TEST_PACKAGES.some((name) => specifier === name || specifier.startsWith(name.endsWith('/') ? name : `${name}/`));
         const relative = specifier.startsWith('.');
-        const outsideServer = relative && !path.resolve(path.dirname(absolute), specifier).startsWith(path.join(outDir, 'server') + path.sep);
-        if (testPackage || outsideServer) offending.push(`${file} imports ${specifier}`);
+        const target = path.resolve(path.dirname(absolute), specifier);
+        const outsideProduction = relative && !PRODUCTION_FOLDERS.some((folder) => target.startsWith(path.join(outDir, folder) + path.sep));
+        if (testPackage || outsideProduction) offending.push(`${file} imports ${specifier}`);
       }
     }
     expect(offending).toEqual([]);

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { refuse } from './answer.js';
 
 /**
  * Per-user and per-portal limits on /api/ (after frameAuth, which names the caller): a token bucket
@@ -81,6 +82,6 @@ export function apiRateLimit(options: { limits?: ApiRateLimits; now?: () => numb
     const wait = users.take(`${caller.memberId}:${caller.userId}`) || portals.take(caller.memberId);
     if (wait === 0) return next();
     res.setHeader('Retry-After', String(wait));
-    res.status(429).json({ error: 'TOO_MANY_REQUESTS', message: `Too many requests from this app in a short time. Wait ${wait} s and try again.` });
+    refuse(res, 429, { error: 'TOO_MANY_REQUESTS', message: `Too many requests from this app in a short time. Wait ${wait} s and try again.` });
   };
 }

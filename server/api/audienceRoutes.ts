@@ -1,12 +1,12 @@
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
+import { audiencePreviewAnswerSchema, audiencePreviewRequestSchema } from '../../contract/audience.js';
+import { recipientDirectorySchema, recipientSearchAnswerSchema, searchQuerySchema } from '../../contract/recipients.js';
 import type { CallRest } from '../bitrix/batch.js';
 import { retryWhileRateLimited } from '../bitrix/retryPolicy.js';
 import { BitrixError, callRest, type RestCallOptions } from '../bitrix/restClient.js';
 import { AudienceError } from '../audience/audienceErrors.js';
-import { audienceSchema } from '../audience/audienceSchema.js';
 import type { DepartmentTreeCache } from '../audience/departmentTreeCache.js';
-import { readRecipientDirectory, searchEmployees, searchQuerySchema } from '../audience/recipientDirectory.js';
+import { readRecipientDirectory, searchEmployees } from '../audience/recipientDirectory.js';
 import { resolveAudience } from '../audience/resolveAudience.js';
 import type { PortalRateLimiter } from '../send/rateLimiter.js';
 import { describeSendError } from '../send/sendErrors.js';
@@ -15,6 +15,7 @@ import type { Logger } from '../logger.js';
 import { requireAdmin } from './frameAuth.js';
 import { requestLanguage } from './requestLanguage.js';
 import { methodsOnly } from '../http/methodNotAllowed.js';
+import { answer, refuse } from './answer.js';
 
 /**
  * What the recipient picker reads (admins only, this portal only), each with the caller's own frame
@@ -24,7 +25,8 @@ import { methodsOnly } from '../http/methodNotAllowed.js';
  * - `GET /api/recipients/search?q=` -> `{users}`: active employees by name, position or department;
  * - `GET /api/recipients/directory` -> `{departments, groups}` to choose from.
  * Bitrix24's refusals come back through the one error table; an expired frame token is 401
- * TOKEN_EXPIRED so the frame renews it and asks again.
+ * TOKEN_EXPIRED so the frame renews it and asks again. The bodies, the query and the answers are the API
+ * contract's (contract/audience.ts, contract/recipients.ts).
  */
 
 export interface AudienceRoutesDeps {
@@ -36,23 +38,21 @@ export interface AudienceRoutesDeps {
   rest?: RestCallOptions;
 }
 
-const previewBody = z.strictObject({ audience: audienceSchema }, { error: 'The request body must be a JSON object with "audience".' });
-
 function failure(req: Request, res: Response, logger: Logger, error: unknown): void {
   const language = requestLanguage(req);
   if (error instanceof AudienceError) {
     const entry = describeSendError(error.code);
-    res.status(entry.httpStatus).json({ error: entry.apiCode, message: entry.message[language], ids: error.ids });
+    refuse(res, entry.httpStatus, { error: entry.apiCode, message: entry.message[language], ids: [...error.ids] });
     return;
   }
   if (error instanceof BitrixError) {
     if (error.code === 'expired_token') {
-      res.status(401).json({ error: 'TOKEN_EXPIRED', message: 'The Bitrix24 session expired; the app renews it and tries again.' });
+      refuse(res, 401, { error: 'TOKEN_EXPIRED', message: 'The Bitrix24 session expired; the app renews it and tries again.' });
       return;
     }
     const entry = describeSendError(error.code);
     if (entry.httpStatus >= 500) logger.warn({ memberId: req.caller?.memberId, method: error.method, code: error.code }, 'portal refused a recipient read');
-    res.status(entry.httpStatus).json({ error: entry.apiCode, message: entry.message[language] });
+    refuse(res, entry.httpStatus, { error: entry.apiCode, message: entry.message[language] });
     return;
   }
   throw error;
@@ -79,15 +79,15 @@ export function audienceRoutes(deps: AudienceRoutesDeps): Router {
   }
 
   router.route('/audience/preview').all(methodsOnly('POST')).post(requireAdmin, async (req, res) => {
-    const parsed = previewBody.safeParse(req.body);
+    const parsed = audiencePreviewRequestSchema.safeParse(req.body);
     if (!parsed.success) {
       const problem = validationFailure(parsed.error);
-      return res.status(400).json({ ...problem, error: problem.error === 'UNKNOWN_FIELD' ? problem.error : 'AUDIENCE_INVALID' });
+      return refuse(res, 400, { ...problem, error: problem.error === 'UNKNOWN_FIELD' ? problem.error : 'AUDIENCE_INVALID' });
     }
     try {
       const resolved = await resolveAudience(callerRest(req), parsed.data.audience, { memberId: req.caller!.memberId, treeCache: deps.treeCache });
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ count: resolved.userIds.length, sample: resolved.sample, unreachableUsers: resolved.unreachableUsers });
+      answer(res, audiencePreviewAnswerSchema, { count: resolved.userIds.length, sample: resolved.sample, unreachableUsers: resolved.unreachableUsers });
     } catch (error) {
       failure(req, res, deps.logger, error);
     }
@@ -95,11 +95,11 @@ export function audienceRoutes(deps: AudienceRoutesDeps): Router {
 
   router.route('/recipients/search').all(methodsOnly('GET')).get(requireAdmin, async (req, res) => {
     const parsed = searchQuerySchema.safeParse(req.query);
-    if (!parsed.success) return res.status(400).json({ ...validationFailure(parsed.error), error: 'SEARCH_INVALID' });
+    if (!parsed.success) return refuse(res, 400, { ...validationFailure(parsed.error), error: 'SEARCH_INVALID' });
     try {
       const users = await searchEmployees(callerRest(req), parsed.data.q);
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ users });
+      answer(res, recipientSearchAnswerSchema, { users });
     } catch (error) {
       failure(req, res, deps.logger, error);
     }
@@ -109,7 +109,7 @@ export function audienceRoutes(deps: AudienceRoutesDeps): Router {
     try {
       const directory = await readRecipientDirectory(callerRest(req), { memberId: req.caller!.memberId, treeCache: deps.treeCache });
       res.setHeader('Cache-Control', 'no-store');
-      res.json(directory);
+      answer(res, recipientDirectorySchema, directory);
     } catch (error) {
       failure(req, res, deps.logger, error);
     }

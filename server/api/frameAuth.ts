@@ -10,6 +10,7 @@ import { MEMBER_ID } from '../install/requestSchemas.js';
 import type { PortalRateLimiter } from '../send/rateLimiter.js';
 import { retryWhileRateLimited } from '../bitrix/retryPolicy.js';
 import { tokenBuckets, type Bucket } from './apiRateLimit.js';
+import { refuse } from './answer.js';
 
 /**
  * Every /api/ call from the frame proves its user with that user's own Bitrix24 token (header, not
@@ -125,7 +126,7 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
     }
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
-      return res.status(429).json({ error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${wait} s and try again.` });
+      return refuse(res, 429, { error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${wait} s and try again.` });
     }
     try {
       const { result } = await retryWhileRateLimited(async () => {
@@ -149,11 +150,11 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
           return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
         }
         const entry = describeBitrixError(error.code);
-        return res.status(entry.httpStatus).json({ error: entry.apiCode, message: entry.message.en });
+        return refuse(res, entry.httpStatus, { error: entry.apiCode, message: entry.message.en });
       }
       if (error instanceof z.ZodError) {
         deps.logger.warn({ memberId }, 'profile answer without ID/ADMIN');
-        return res.status(502).json({ error: 'PORTAL_ERROR', message: 'Bitrix24 gave an unexpected answer. Try again in a few minutes.' });
+        return refuse(res, 502, { error: 'PORTAL_ERROR', message: 'Bitrix24 gave an unexpected answer. Try again in a few minutes.' });
       }
       return next(error);
     }
@@ -165,11 +166,11 @@ export const requireAdmin: RequestHandler = (req, res, next) => {
   if (!req.caller) return unauthorized(res, 'AUTH_REQUIRED', 'Open this app from Bitrix24.');
   if (!req.caller.isAdmin) {
     const entry = describeBitrixError('ACCESS_ERROR');
-    return res.status(entry.httpStatus).json({ error: entry.apiCode, message: entry.message.en });
+    return refuse(res, entry.httpStatus, { error: entry.apiCode, message: entry.message.en });
   }
   next();
 };
 
 function unauthorized(res: Response, code: string, message: string): void {
-  res.status(401).json({ error: code, message });
+  refuse(res, 401, { error: code, message });
 }

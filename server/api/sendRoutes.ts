@@ -1,13 +1,29 @@
 import { Router, type Response } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { Audience } from '../../contract/audience.js';
+import {
+  SEND_ID,
+  messageCheckAnswerSchema,
+  messageCheckSchema,
+  notCancellableAnswerSchema,
+  oneSendAnswerSchema,
+  sendAnswerSchema,
+  sendBodySchema,
+  sendFailedAnswerSchema,
+  sendHistoryAnswerSchema,
+  sendHistoryQuerySchema,
+  type SendErrorView,
+  type SendView,
+} from '../../contract/sends.js';
 import type { Language } from '../bitrix/errorCatalog.js';
 import { FINAL_SEND_STATUSES, type ChunkTotals, type SendRecord, type SendStore } from '../storage/sendStore.js';
-import { messageCheckSchema, payloadFit, scheduleProblem, sendRequestSchema, validationFailure, type PayloadFit } from '../send/messageSchema.js';
+import { payloadFit, scheduleProblem, validationFailure } from '../send/messageSchema.js';
 import { IdempotencyConflictError, type SendPipeline } from '../send/sendPipeline.js';
 import { describeSendError } from '../send/sendErrors.js';
 import { requireAdmin } from './frameAuth.js';
 import { requestLanguage } from './requestLanguage.js';
 import { methodsOnly } from '../http/methodNotAllowed.js';
+import { answer, refuse } from './answer.js';
 
 /**
  * The send API for the frame (admins only: Bitrix24 itself accepts pushes only from admins, and the
@@ -27,61 +43,21 @@ import { methodsOnly } from '../http/methodNotAllowed.js';
  *   or another portal's send; 409 NOT_CANCELLABLE `{message, send}` once it started, finished or was
  *   already cancelled.
  * "accepted" is all Bitrix24 tells us: it never reports delivery.
+ * The bodies, the query and every answer are the API contract's (contract/sends.ts).
  */
+
+export type { SendView };
 
 export interface SendRoutesDeps {
   sendStore: SendStore;
   /** Null when the app has no Bitrix24 credentials configured (nothing can be sent). */
   pipeline: SendPipeline | null;
-  /** server/audience's schema for the `audience` field. */
-  audienceSchema: z.ZodType;
   /** How long `POST /api/sends` waits for the send to finish before answering 202 (default 20 s). */
   answerWithinMs?: number;
   now?: () => number;
 }
 
-export interface SendErrorView {
-  code: string;
-  message: string;
-  retryable: boolean;
-  /** Bitrix24's own code (or our send error code) behind `code`, for support. */
-  source: string;
-}
-
-export interface SendView {
-  id: string;
-  createdAt: number;
-  senderId: number;
-  text: string;
-  avatar: string | null;
-  audience: unknown;
-  testToSelf: boolean;
-  status: SendRecord['status'];
-  /** Recipients after resolution (null until resolved). */
-  recipientCount: number | null;
-  /** Recipients whose push Bitrix24 accepted (not: delivered). */
-  acceptedCount: number;
-  failedCount: number;
-  /** Recipients whose push may or may not have been accepted (not repeated, to avoid duplicates). */
-  uncertainCount: number;
-  pendingCount: number;
-  error: SendErrorView | null;
-  finishedAt: number | null;
-  /** When a scheduled send is (or was) due, epoch ms; null for one sent at once. */
-  sendAt: number | null;
-  /** The same moment as ISO 8601 in UTC (`…Z`); null for one sent at once. */
-  sendAtIso: string | null;
-  /** Bitrix24 blocked the push method (OPERATION_TIME_LIMIT): the send waits and resumes by itself then (epoch ms); null otherwise. */
-  pausedUntil: number | null;
-}
-
 const EMPTY_TOTALS: ChunkTotals = { pending: 0, sending: 0, accepted: 0, failed: 0, uncertain: 0 };
-const SEND_ID = /^[0-9a-f-]{36}$/i;
-
-const historyQuery = z.strictObject({
-  limit: z.coerce.number({ error: 'limit must be a number' }).int().min(1).max(100).default(20),
-  before: z.string().regex(SEND_ID, 'before must be a send id').optional(),
-});
 
 export function toSendView(send: SendRecord, totals: ChunkTotals, language: Language): SendView {
   let error: SendErrorView | null = null;
@@ -98,7 +74,8 @@ export function toSendView(send: SendRecord, totals: ChunkTotals, language: Lang
     senderId: send.senderId,
     text: send.text,
     avatar: send.avatar,
-    audience: send.audience,
+    // Stored as the contract's audience schema parsed it (null for a test to oneself).
+    audience: send.audience as Audience | null,
     testToSelf: send.testToSelf,
     status: send.status,
     recipientCount: send.recipientCount,
@@ -115,12 +92,11 @@ export function toSendView(send: SendRecord, totals: ChunkTotals, language: Lang
 }
 
 function badRequest(res: Response, error: z.ZodError): void {
-  res.status(400).json(validationFailure(error));
+  refuse(res, 400, validationFailure(error));
 }
 
 export function sendRoutes(deps: SendRoutesDeps): Router {
   const router = Router();
-  const schema = sendRequestSchema(deps.audienceSchema);
   const answerWithinMs = deps.answerWithinMs ?? 20_000;
   const now = deps.now ?? Date.now;
 
@@ -132,22 +108,21 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
   router.route('/message/check').all(methodsOnly('POST')).post(requireAdmin, (req, res) => {
     const parsed = messageCheckSchema.safeParse(req.body);
     if (!parsed.success) return badRequest(res, parsed.error);
-    const fit: PayloadFit = payloadFit(req.caller!.portal.appName, parsed.data.text, parsed.data.avatar);
-    res.json({ fit });
+    answer(res, messageCheckAnswerSchema, { fit: payloadFit(req.caller!.portal.appName, parsed.data.text, parsed.data.avatar) });
   });
 
   router.route('/sends').all(methodsOnly('GET', 'POST')).post(requireAdmin, async (req, res) => {
     const caller = req.caller!;
-    const parsed = schema.safeParse(req.body);
+    const parsed = sendBodySchema.safeParse(req.body);
     if (!parsed.success) return badRequest(res, parsed.error);
     if (!deps.pipeline) {
-      return res.status(503).json({ error: 'APP_MISCONFIGURED', message: 'The app is not connected to Bitrix24 (client id and secret are not configured).' });
+      return refuse(res, 503, { error: 'APP_MISCONFIGURED', message: 'The app is not connected to Bitrix24 (client id and secret are not configured).' });
     }
     const body = parsed.data;
     const sendAt = body.sendAt === undefined ? null : Date.parse(body.sendAt);
     if (sendAt !== null) {
       const problem = scheduleProblem(sendAt, now());
-      if (problem) return res.status(400).json({ error: 'SEND_AT_INVALID', message: problem, field: 'sendAt' });
+      if (problem) return refuse(res, 400, { error: 'SEND_AT_INVALID', message: problem, field: 'sendAt' });
     }
     const fit = payloadFit(caller.portal.appName, body.text, body.avatar);
     let submission;
@@ -164,7 +139,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
       });
     } catch (error) {
       if (error instanceof IdempotencyConflictError) {
-        return res.status(409).json({ error: 'IDEMPOTENCY_KEY_REUSED', message: 'This idempotency key was already used for a different message. Use a new key for a new message.', field: 'idempotencyKey' });
+        return refuse(res, 409, { error: 'IDEMPOTENCY_KEY_REUSED', message: 'This idempotency key was already used for a different message. Use a new key for a new message.', field: 'idempotencyKey' });
       }
       throw error;
     }
@@ -174,50 +149,50 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     });
     const finished = await Promise.race([submission.done, bound]).finally(() => clearTimeout(timer));
     const send = finished ?? (await deps.sendStore.getSend(caller.memberId, submission.send.id)) ?? submission.send;
-    const answer = { send: await view(send, requestLanguage(req)), fit };
+    const outcome = { send: await view(send, requestLanguage(req)), fit };
     res.setHeader('Cache-Control', 'no-store');
     if (!submission.created) res.setHeader('Idempotent-Replayed', 'true');
-    if (send.status === 'scheduled') return res.status(submission.created ? 201 : 200).json(answer);
-    if (!FINAL_SEND_STATUSES.includes(send.status)) return res.status(202).json(answer);
-    if (send.status === 'failed' && answer.send.error) {
-      const entry = describeSendError(answer.send.error.source);
-      return res.status(entry.httpStatus).json({ error: answer.send.error.code, message: answer.send.error.message, ...answer });
+    if (send.status === 'scheduled') return answer(res, sendAnswerSchema, outcome, submission.created ? 201 : 200);
+    if (!FINAL_SEND_STATUSES.includes(send.status)) return answer(res, sendAnswerSchema, outcome, 202);
+    if (send.status === 'failed' && outcome.send.error) {
+      const entry = describeSendError(outcome.send.error.source);
+      return answer(res, sendFailedAnswerSchema, { error: outcome.send.error.code, message: outcome.send.error.message, ...outcome }, entry.httpStatus);
     }
-    res.status(submission.created ? 201 : 200).json(answer);
+    answer(res, sendAnswerSchema, outcome, submission.created ? 201 : 200);
   });
 
   router.get('/sends', requireAdmin, async (req, res) => {
-    const parsed = historyQuery.safeParse(req.query);
+    const parsed = sendHistoryQuerySchema.safeParse(req.query);
     if (!parsed.success) return badRequest(res, parsed.error);
     const page = await deps.sendStore.listSends(req.caller!.memberId, parsed.data);
     const totals = await deps.sendStore.chunkTotals(page.sends.map((send) => send.id));
     const language = requestLanguage(req);
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ sends: page.sends.map((send) => toSendView(send, totals.get(send.id) ?? EMPTY_TOTALS, language)), nextBefore: page.nextBefore });
+    answer(res, sendHistoryAnswerSchema, { sends: page.sends.map((send) => toSendView(send, totals.get(send.id) ?? EMPTY_TOTALS, language)), nextBefore: page.nextBefore });
   });
 
   router.route('/sends/:id').all(methodsOnly('GET')).get(requireAdmin, async (req, res) => {
     const id = String(req.params.id);
     const send = SEND_ID.test(id) ? await deps.sendStore.getSend(req.caller!.memberId, id) : null;
-    if (!send) return res.status(404).json({ error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
+    if (!send) return refuse(res, 404, { error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ send: await view(send, requestLanguage(req)) });
+    answer(res, oneSendAnswerSchema, { send: await view(send, requestLanguage(req)) });
   });
 
   router.route('/sends/:id/cancel').all(methodsOnly('POST')).post(requireAdmin, async (req, res) => {
     const memberId = req.caller!.memberId;
     const id = String(req.params.id);
     const send = SEND_ID.test(id) ? await deps.sendStore.getSend(memberId, id) : null;
-    if (!send) return res.status(404).json({ error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
+    if (!send) return refuse(res, 404, { error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
     res.setHeader('Cache-Control', 'no-store');
     if (!(await deps.sendStore.cancelScheduledSend(memberId, id))) {
       const current = (await deps.sendStore.getSend(memberId, id)) ?? send;
       const message =
         current.status === 'cancelled' ? 'This send was already cancelled.' : 'This send has already started or finished; only a scheduled send that has not started can be cancelled.';
-      return res.status(409).json({ error: 'NOT_CANCELLABLE', message, send: await view(current, requestLanguage(req)) });
+      return answer(res, notCancellableAnswerSchema, { error: 'NOT_CANCELLABLE', message, send: await view(current, requestLanguage(req)) }, 409);
     }
     const cancelled = (await deps.sendStore.getSend(memberId, id)) ?? send;
-    res.json({ send: await view(cancelled, requestLanguage(req)) });
+    answer(res, oneSendAnswerSchema, { send: await view(cancelled, requestLanguage(req)) });
   });
 
   return router;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RecipientSummary } from '../../contract/recipients.js';
 
 /**
  * Rows of `user.get` / `user.search` (decision 0010, fact 22) as the picker and the preview show them. Only
@@ -6,14 +7,8 @@ import { z } from 'zod';
  * recipients, whatever the filter sent to the portal did.
  */
 
-export interface RecipientSummary {
-  id: number;
-  fullName: string;
-  position: string;
-  /** The portal's own photo URL (shown as is: it points at the portal). */
-  photo: string | null;
-  departmentIds: number[];
-}
+/** An employee as the picker and the preview show them (the API contract's RecipientSummary). */
+export type { RecipientSummary };
 
 /** The filter every recipient listing carries ('Y' reads as active whether the portal takes it as a flag or as a boolean). */
 export const EMPLOYEE_FILTER = { ACTIVE: 'Y', USER_TYPE: 'employee' } as const;

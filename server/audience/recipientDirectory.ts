@@ -1,28 +1,16 @@
-import { z } from 'zod';
+import type { DepartmentChoice, GroupChoice, RecipientDirectory, RecipientSummary } from '../../contract/recipients.js';
 import type { CallRest } from '../bitrix/batch.js';
-import { storableText } from '../http/textInput.js';
 import { departmentListing } from './departmentTree.js';
 import type { DepartmentTreeCache } from './departmentTreeCache.js';
-import { EMPLOYEE_FILTER, employeeOf, type RecipientSummary } from './employeeRows.js';
+import { EMPLOYEE_FILTER, employeeOf } from './employeeRows.js';
 import { readListings, type Listing } from './pagedReader.js';
 
 /**
  * What the recipient picker reads: employees found by name, position or department (`user.search`
  * FIND: one REST call, the portal's own index, so it stays fast on 50,000 users), and the departments
- * and workgroups to choose from.
+ * and workgroups to choose from. What the answers look like, and the search query, are the API
+ * contract's (contract/recipients.ts).
  */
-
-export const SEARCH_MAX_CHARS = 100;
-export const searchQuerySchema = z.strictObject({
-  q: storableText(
-    z
-      .string({ error: 'Type a name, position or department to search for.' })
-      .trim()
-      .min(1, 'Type a name, position or department to search for.')
-      .max(SEARCH_MAX_CHARS, `Search for at most ${SEARCH_MAX_CHARS} characters.`),
-    'The search',
-  ),
-});
 
 /** Employees matching the query, best matches as the portal orders them (up to one page of 50). */
 export async function searchEmployees(callRest: CallRest, query: string): Promise<RecipientSummary[]> {
@@ -31,25 +19,6 @@ export async function searchEmployees(callRest: CallRest, query: string): Promis
   const answer = await callRest('user.search', { FILTER: { FIND: query, ...EMPLOYEE_FILTER } });
   const rows = Array.isArray(answer.result) ? answer.result : [];
   return rows.map(employeeOf).filter((employee): employee is RecipientSummary => employee !== null);
-}
-
-export interface DepartmentChoice {
-  id: number;
-  name: string;
-  parentId: number | null;
-  sort: number;
-}
-
-export interface GroupChoice {
-  id: number;
-  name: string;
-  memberCount: number;
-  project: boolean;
-}
-
-export interface RecipientDirectory {
-  departments: DepartmentChoice[];
-  groups: GroupChoice[];
 }
 
 /** Group pages read ahead of the total: 10 pages cover 550 groups in the first call. */

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { ErrorAnswer } from '../../contract/errors.js';
 
 /**
  * First handler of a `router.route(path)`: requests with another method get 405 with the methods the
@@ -10,6 +11,6 @@ export function methodsOnly(...allowed: string[]): RequestHandler {
   return (req, res, next) => {
     if (accepted.has(req.method)) return next();
     res.setHeader('Allow', allow);
-    res.status(405).json({ error: 'METHOD_NOT_ALLOWED', message: `Use ${allow}` });
+    res.status(405).json({ error: 'METHOD_NOT_ALLOWED', message: `Use ${allow}` } satisfies ErrorAnswer);
   };
 }

@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import type { AppConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { AppDatabase } from '../storage/database.js';
@@ -27,8 +26,8 @@ export interface SendOptions
   onScheduler?: (scheduler: Scheduler) => void;
 }
 
+/** How a send's audience is resolved (its schema is the API contract's, contract/audience.ts). */
 export interface AudienceModule {
-  schema: z.ZodType;
   resolve: ResolveAudience;
 }
 

@@ -1,4 +1,5 @@
 import type { B24Frame } from '@bitrix24/b24jssdk';
+import type { ErrorAnswer } from './contract';
 import { callRest } from './frame';
 
 /**
@@ -46,7 +47,7 @@ export async function apiRequest<T>(frame: B24Frame, path: string, init: { metho
       signal: init.signal,
       credentials: 'omit',
     });
-    const payload = (await response.json().catch(() => null)) as { error?: string; message?: string } | null;
+    const payload = (await response.json().catch(() => null)) as Partial<ErrorAnswer> | null;
     if (response.ok) return payload as T;
     const code = payload?.error ?? `HTTP_${response.status}`;
     if (response.status === 401 && code === 'TOKEN_EXPIRED' && attempt === 0) continue;

@@ -1,15 +1,11 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import type { Api } from '../../lib/api';
+import type { AudiencePreviewAnswer } from '../../lib/contract';
 import { useApi } from '../../lib/useApi';
 import { useDebounced } from '../../lib/useDebounced';
-import type { Employee } from '../employee/model';
 import type { Audience } from './selection';
 
-export interface AudiencePreview {
-  count: number;
-  sample: Employee[];
-  unreachableUsers: number[];
-}
+export type AudiencePreview = AudiencePreviewAnswer;
 
 const PREVIEW_DEBOUNCE_MS = 300;
 

@@ -1,6 +1,8 @@
+import { ACCESS_CODE, type Audience } from '../../lib/contract';
+
 /**
  * What the admin has picked, as chips: each item knows its label for display and turns into the
- * server's audience shape (server/audience/audienceSchema.ts) by `toAudience`.
+ * API contract's audience (contract/audience.ts) by `toAudience`.
  */
 
 export type Pick =
@@ -11,16 +13,10 @@ export type Pick =
   /** A code from Bitrix24's own access dialog, taken as it is. */
   | { kind: 'access'; code: string; label: string };
 
-export interface Audience {
-  all?: boolean;
-  users?: number[];
-  departments?: Array<{ id: number; withSubdepartments: boolean }>;
-  groups?: number[];
-  accessCodes?: string[];
-}
+export type { Audience };
 
-/** Codes from BX24.selectAccess the server can send to (mirrors ACCESS_CODE on the server). */
-export const SENDABLE_ACCESS_CODE = /^(?:AU|I?U[1-9]\d{0,9}|DR?[1-9]\d{0,9}|SG[1-9]\d{0,9}(?:_[AEK])?)$/;
+/** Codes from BX24.selectAccess the server can send to (the contract's ACCESS_CODE). */
+export const SENDABLE_ACCESS_CODE = ACCESS_CODE;
 
 export function pickKey(pick: Pick): string {
   switch (pick.kind) {

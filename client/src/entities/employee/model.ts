@@ -1,8 +1,2 @@
-/** An employee as the server lists them. Mirrors server/audience/employeeRows.ts RecipientSummary. */
-export interface Employee {
-  id: number;
-  fullName: string;
-  position: string;
-  photo: string | null;
-  departmentIds: number[];
-}
+/** An employee as the server lists them: the API contract's RecipientSummary. */
+export type { RecipientSummary as Employee } from '../../lib/contract';

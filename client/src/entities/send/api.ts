@@ -1,6 +1,6 @@
 import { infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
 import type { Api } from '../../lib/api';
-import type { SendView } from './model';
+import type { OneSendAnswer, SendHistoryAnswer } from '../../lib/contract';
 
 export const HISTORY_PAGE = 20;
 
@@ -16,14 +16,14 @@ export const sendQueries = {
   one: (api: Api, id: string) =>
     queryOptions({
       queryKey: sendKeys.one(id),
-      queryFn: ({ signal }) => api.request<{ send: SendView }>(`sends/${id}`, { signal }),
+      queryFn: ({ signal }) => api.request<OneSendAnswer>(`sends/${id}`, { signal }),
     }),
   /** GET sends, newest first, a page at a time. */
   history: (api: Api) =>
     infiniteQueryOptions({
       queryKey: sendKeys.history(),
       queryFn: ({ pageParam, signal }) =>
-        api.request<{ sends: SendView[]; nextBefore: string | null }>(`sends?limit=${HISTORY_PAGE}${pageParam ? `&before=${pageParam}` : ''}`, { signal }),
+        api.request<SendHistoryAnswer>(`sends?limit=${HISTORY_PAGE}${pageParam ? `&before=${pageParam}` : ''}`, { signal }),
       initialPageParam: '',
       getNextPageParam: (page) => page.nextBefore ?? undefined,
     }),

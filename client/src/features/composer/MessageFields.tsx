@@ -1,11 +1,9 @@
 import { useId } from 'react';
+import { AVATAR_MAX_CHARS, TEXT_MAX_CHARS } from '../../lib/contract';
 import { useI18n } from '../../lib/i18n';
 import { useMessageFit } from './api';
 
-/** Mirrors the server's limits (server/send/messageSchema.ts); the server decides, this only warns early. */
-export const TEXT_MAX_CHARS = 1_000;
-export const AVATAR_MAX_CHARS = 512;
-
+/** The contract's limits: the server decides, this only warns early. */
 export function avatarProblem(avatar: string): 'notHttps' | 'tooLong' | null {
   const value = avatar.trim();
   if (!value) return null;

@@ -1,22 +1,18 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Api } from '../../lib/api';
+import type { MessageCheckAnswer, MessageCheckRequest, SendAnswer, SendRequest } from '../../lib/contract';
 import { useApi } from '../../lib/useApi';
 import { useDebounced } from '../../lib/useDebounced';
 import type { Audience } from '../../entities/audience/selection';
 import { sendKeys, sendQueries } from '../../entities/send/api';
 import { FINAL_STATUSES, type SendView } from '../../entities/send/model';
 
-export interface PayloadFit {
-  bytes: number;
-  ios: { fits: boolean; limit: number };
-  android: { fits: boolean; limit: number };
-}
-
-export type SendInput = {
-  idempotencyKey: string;
-  text: string;
-  avatar?: string;
-} & ({ testToSelf: true } | { audience: Audience | null; sendAt?: string });
+/**
+ * The body of POST sends (the contract's SendRequest): a test to oneself, or an audience, maybe
+ * scheduled. `audience` is null while nothing is picked: the server refuses it (AUDIENCE_INVALID) and
+ * the composer shows its message.
+ */
+export type SendInput = Pick<SendRequest, 'idempotencyKey' | 'text' | 'avatar'> & ({ testToSelf: true } | { audience: Audience | null; sendAt?: SendRequest['sendAt'] });
 
 export const messageKeys = {
   all: ['message'] as const,
@@ -28,7 +24,7 @@ export const messageQueries = {
   fit: (api: Api, text: string, avatar: string) =>
     queryOptions({
       queryKey: messageKeys.fit(text, avatar),
-      queryFn: ({ signal }) => api.request<{ fit: PayloadFit }>('message/check', { method: 'POST', body: { text, ...(avatar ? { avatar } : {}) }, signal }),
+      queryFn: ({ signal }) => api.request<MessageCheckAnswer>('message/check', { method: 'POST', body: { text, ...(avatar ? { avatar } : {}) } satisfies MessageCheckRequest, signal }),
       enabled: text.length > 0 && text !== '0',
       retry: false,
       staleTime: Infinity,
@@ -40,7 +36,7 @@ export function useSend() {
   const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: SendInput) => api.request<{ send: SendView; fit: PayloadFit }>('sends', { method: 'POST', body: input }),
+    mutationFn: (input: SendInput) => api.request<SendAnswer>('sends', { method: 'POST', body: input }),
     onSettled: () => queryClient.invalidateQueries({ queryKey: sendKeys.all }),
   });
 }

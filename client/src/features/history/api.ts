@@ -1,8 +1,8 @@
 import { queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Api } from '../../lib/api';
+import type { OneSendAnswer } from '../../lib/contract';
 import { useApi } from '../../lib/useApi';
 import { sendKeys, sendQueries } from '../../entities/send/api';
-import type { SendView } from '../../entities/send/model';
 
 export const userNameKeys = {
   all: ['userNames'] as const,
@@ -38,7 +38,7 @@ export function useCancelSend() {
   const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.request<{ send: SendView }>(`sends/${id}/cancel`, { method: 'POST', body: {} }),
+    mutationFn: (id: string) => api.request<OneSendAnswer>(`sends/${id}/cancel`, { method: 'POST', body: {} }),
     onSettled: () => queryClient.invalidateQueries({ queryKey: sendKeys.all }),
   });
 }

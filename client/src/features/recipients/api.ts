@@ -1,22 +1,11 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import type { Api } from '../../lib/api';
+import type { RecipientDirectory, RecipientSearchAnswer } from '../../lib/contract';
 import { useApi } from '../../lib/useApi';
 import { useDebounced } from '../../lib/useDebounced';
-import type { Employee } from '../../entities/employee/model';
 
-/** Mirrors server/audience/recipientDirectory.ts. */
-export interface Department {
-  id: number;
-  name: string;
-  parentId: number | null;
-  sort: number;
-}
-export interface Group {
-  id: number;
-  name: string;
-  memberCount: number;
-  project: boolean;
-}
+/** What the directory offers (the contract's DepartmentChoice and GroupChoice). */
+export type { DepartmentChoice as Department, GroupChoice as Group } from '../../lib/contract';
 
 export const SEARCH_DEBOUNCE_MS = 250;
 
@@ -31,7 +20,7 @@ export const recipientQueries = {
   search: (api: Api, q: string) =>
     queryOptions({
       queryKey: recipientKeys.search(q),
-      queryFn: ({ signal }) => api.request<{ users: Employee[] }>(`recipients/search?q=${encodeURIComponent(q)}`, { signal }),
+      queryFn: ({ signal }) => api.request<RecipientSearchAnswer>(`recipients/search?q=${encodeURIComponent(q)}`, { signal }),
       enabled: q.length > 0,
       staleTime: 60_000,
     }),
@@ -39,7 +28,7 @@ export const recipientQueries = {
   directory: (api: Api) =>
     queryOptions({
       queryKey: recipientKeys.directory(),
-      queryFn: ({ signal }) => api.request<{ departments: Department[]; groups: Group[] }>('recipients/directory', { signal }),
+      queryFn: ({ signal }) => api.request<RecipientDirectory>('recipients/directory', { signal }),
       staleTime: 5 * 60_000,
     }),
 };
