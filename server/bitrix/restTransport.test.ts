@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BitrixError, callRest, NOT_CONNECTED } from './restClient.js';
 import { OUTCOME_UNKNOWN } from '../send/sendErrors.js';
-import { classifyPushFailure } from '../send/sendPipeline.js';
+import { classifyPushFailure } from '../send/pushOutcome.js';
 
 /**
  * Real sockets: a connection that was never made (certainly nothing ran) against a request that arrived

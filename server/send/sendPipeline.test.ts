@@ -7,7 +7,9 @@ import { createPortalStore } from '../storage/portalStore.js';
 import { createSendStore, type SendStore } from '../storage/sendStore.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { OUTCOME_UNKNOWN } from './sendErrors.js';
-import { classifyPushFailure, createSendPipeline, splitIntoChunks, timeOrderedIdFactory, type SendPipelineDeps, type SendRequest } from './sendPipeline.js';
+import { createSendPipeline, type SendPipelineDeps, type SendRequest } from './sendPipeline.js';
+import { classifyPushFailure, splitIntoChunks } from './pushOutcome.js';
+import { timeOrderedIdFactory } from './sendIds.js';
 import { createPortalRateLimiter } from './rateLimiter.js';
 
 const MEMBER = 'feedfacefeedfacefeedfacefeedface';

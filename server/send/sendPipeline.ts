@@ -1,15 +1,15 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { BitrixError, NOT_CONNECTED } from '../bitrix/restClient.js';
+import { BitrixError } from '../bitrix/restClient.js';
 import { DEFAULT_PAUSE_MS, isOperatingTimeBlock, isRateLimitRefusal, retrying } from '../bitrix/retryPolicy.js';
 import type { CallRest } from '../bitrix/batch.js';
-import { AudienceError } from '../audience/audienceErrors.js';
-import { TokensUnusableError, type PortalGateway } from '../bitrix/portalGateway.js';
-import type { ChunkRecord, Lease, SendRecord, SendStatus, SendStore } from '../storage/sendStore.js';
+import type { PortalGateway } from '../bitrix/portalGateway.js';
+import type { ChunkRecord, Lease, SendRecord, SendStore } from '../storage/sendStore.js';
 import { isTransientDatabaseError } from '../storage/database.js';
 import { createPortalRateLimiter, type PortalRateLimiter, type RateLimit } from './rateLimiter.js';
-import { DATABASE_UNAVAILABLE, OUTCOME_UNKNOWN, SENDER_NOT_ADMIN } from './sendErrors.js';
+import { OUTCOME_UNKNOWN, SENDER_NOT_ADMIN } from './sendErrors.js';
+import { requestHash, timeOrderedIdFactory } from './sendIds.js';
+import { classifyPushFailure, errorCodeOf, finalStatus, splitIntoChunks, type CallOutcome } from './pushOutcome.js';
 import { NODE_TIMERS, type IntervalTimers, type TimerHandle } from './timers.js';
 
 /**
@@ -52,9 +52,6 @@ export const DEFAULT_HEARTBEAT_MS = 5_000;
  * or a restart of PostgreSQL usually ends within that, and the lease outlives it.
  */
 export const DEFAULT_DATABASE_RETRY_MS: readonly number[] = [100, 200, 400, 800, 1_600, 3_200, 5_000];
-
-/** Answers from inside the method where acceptance is unknown. */
-const MAYBE_ACCEPTED = new Set(['INTERNAL_SERVER_ERROR', 'ERROR_UNEXPECTED_ANSWER', 'BAD_ANSWER', OUTCOME_UNKNOWN]);
 
 export type { CallRest };
 /** Active employee ids of an audience (server/audience), read with the sender's authorization. */
@@ -147,13 +144,6 @@ export interface SendPipeline {
   stop(): Promise<void>;
 }
 
-export type CallOutcome =
-  | { kind: 'accepted' }
-  | { kind: 'retry'; code: string }
-  | { kind: 'uncertain'; code: string }
-  | { kind: 'fatal'; code: string }
-  /** Refused before running, until `resetAt` (epoch ms; null when Bitrix24 did not say). */
-  | { kind: 'pause'; code: string; resetAt: number | null };
 /**
  * `skipped`: another process has the chunk; `stopped`: this process stops or lost the send's lease;
  * `paused`: Bitrix24 blocked the method until `until`.
@@ -165,75 +155,6 @@ function databaseErrorFields(error: unknown): { message: string; code?: string }
   if (!(error instanceof Error)) return { message: String(error) };
   const code = (error as { code?: unknown }).code;
   return { message: error.message, ...(typeof code === 'string' ? { code } : {}) };
-}
-
-/**
- * UUIDv7-style ids: time-ordered, with a counter within one millisecond, so history pages (created_at,
- * id) list sends of the same millisecond in the order this process created them.
- */
-export function timeOrderedIdFactory(now: () => number): () => string {
-  let lastMs = -1;
-  let seq = 0;
-  // UUIDv7 (the uuid package) with the injected clock; its 32-bit sequence keeps ids in order within a millisecond.
-  return () => {
-    const ms = Math.max(now(), lastMs);
-    seq = ms === lastMs ? seq + 1 : 0;
-    lastMs = ms;
-    return uuidv7({ msecs: ms, seq });
-  };
-}
-
-export function requestHash(request: SendRequest): string {
-  const content = {
-    text: request.text,
-    avatar: request.avatar ?? null,
-    audience: request.testToSelf ? null : (request.audience ?? null),
-    testToSelf: Boolean(request.testToSelf),
-    ...(request.sendAt ? { sendAt: request.sendAt } : {}),
-  };
-  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
-}
-
-function errorCodeOf(error: unknown): string {
-  if (error instanceof TokensUnusableError) {
-    if (error.reason === 'invalid_grant') return 'invalid_grant';
-    if (error.reason === 'portal_unavailable') return 'PORTAL_UNAVAILABLE';
-    return 'NO_STORED_AUTH';
-  }
-  if (error instanceof BitrixError) return error.code;
-  if (error instanceof AudienceError) return error.code;
-  return 'INTERNAL_ERROR';
-}
-
-/** What a failed push call means for its chunk. */
-export function classifyPushFailure(error: unknown): CallOutcome {
-  if (error instanceof BitrixError) {
-    if (isRateLimitRefusal(error)) return { kind: 'retry', code: error.code };
-    if (isOperatingTimeBlock(error)) return { kind: 'pause', code: error.code, resetAt: error.resetAt };
-    if (error.code === 'NETWORK_ERROR') return error.description === NOT_CONNECTED ? { kind: 'retry', code: error.code } : { kind: 'uncertain', code: OUTCOME_UNKNOWN };
-    if (MAYBE_ACCEPTED.has(error.code)) return { kind: 'uncertain', code: error.code };
-    if (error.code === 'HTTP_ERROR') return error.httpStatus >= 500 ? { kind: 'uncertain', code: OUTCOME_UNKNOWN } : { kind: 'fatal', code: error.code };
-    return { kind: 'fatal', code: error.code };
-  }
-  if (error instanceof TokensUnusableError) return { kind: 'fatal', code: errorCodeOf(error) };
-  // The gateway reads the stored authorization before a call and touches the database after none that
-  // may have reached Bitrix24: its database failing means the push did not go.
-  if (isTransientDatabaseError(error)) return { kind: 'retry', code: DATABASE_UNAVAILABLE };
-  // Our own failure somewhere around the call: whether the request left is unknown.
-  return { kind: 'uncertain', code: OUTCOME_UNKNOWN };
-}
-
-export function splitIntoChunks(userIds: readonly number[], size: number): number[][] {
-  const chunks: number[][] = [];
-  for (let start = 0; start < userIds.length; start += size) chunks.push(userIds.slice(start, start + size));
-  return chunks;
-}
-
-export function finalStatus(chunks: readonly ChunkRecord[]): { status: SendStatus; errorCode: string | null } {
-  const accepted = chunks.filter((chunk) => chunk.status === 'accepted').length;
-  const firstProblem = chunks.find((chunk) => chunk.status !== 'accepted');
-  if (!firstProblem) return { status: 'sent', errorCode: null };
-  return { status: accepted > 0 ? 'partly_failed' : 'failed', errorCode: firstProblem.errorCode ?? OUTCOME_UNKNOWN };
 }
 
 export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
