@@ -1,10 +1,15 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AppDatabase } from './database.js';
-import type { DatabaseSchema } from './schema.js';
+import { createChunkStates } from './sends/chunkStates.js';
+import { createSendHistory } from './sends/sendHistory.js';
+import { createSendQueue } from './sends/sendQueue.js';
+import type { SendDb } from './sends/sendRows.js';
 
 /**
- * Sends (the history) and their chunks. Row types live here rather than in schema.ts: only this
- * module reads or writes these tables. Times are epoch ms, booleans 0/1 (decision 0002).
+ * Sends (the history) and their chunks: the types and the one facade, `createSendStore`. The work is
+ * in sends/: sendHistory.ts (the history read model), chunkStates.ts (the chunk state machine: where a
+ * chunk is claimed), sendQueue.ts (recording, leases, take-over and scheduled claiming), sendRows.ts
+ * (rows to records). Row types live here rather than in schema.ts: only this module and sends/ read or
+ * write these tables. Times are epoch ms, booleans 0/1 (decision 0002).
  *
  * The state changes that matter for "never twice" are conditional updates (compare-and-set), so they
  * hold across processes on PostgreSQL as well as within one process:
@@ -58,7 +63,7 @@ export interface SendChunksTable {
   claimed_by: string | null;
 }
 
-type SendTables = {
+export type SendTables = {
   sends: SendsTable;
   send_chunks: SendChunksTable;
 };
@@ -202,322 +207,13 @@ export interface Lease {
 }
 
 export function createSendStore(appDb: AppDatabase, options: { now?: () => number } = {}): SendStore {
-  const db: Kysely<DatabaseSchema & SendTables> = appDb.db.withTables<SendTables>();
+  const db: SendDb = appDb.db.withTables<SendTables>();
   const now = options.now ?? Date.now;
-
-  function toSend(row: Selectable<SendsTable>): SendRecord {
-    return {
-      id: row.id,
-      memberId: row.member_id,
-      senderId: Number(row.sender_id),
-      createdAt: Number(row.created_at),
-      idempotencyKey: row.idempotency_key,
-      requestHash: row.request_hash,
-      text: row.text,
-      avatar: row.avatar,
-      audience: row.audience === null ? null : (JSON.parse(row.audience) as unknown),
-      testToSelf: Number(row.test_to_self) === 1,
-      recipientCount: row.recipient_count === null ? null : Number(row.recipient_count),
-      status: row.status,
-      errorCode: row.error_code,
-      finishedAt: row.finished_at === null ? null : Number(row.finished_at),
-      leaseUntil: row.lease_until === null ? null : Number(row.lease_until),
-      leaseOwner: row.lease_owner ?? null,
-      sendAt: row.send_at === null || row.send_at === undefined ? null : Number(row.send_at),
-      pausedUntil: row.paused_until === null || row.paused_until === undefined ? null : Number(row.paused_until),
-    };
-  }
-
-  function toChunk(row: Selectable<SendChunksTable>): ChunkRecord {
-    return {
-      sendId: row.send_id,
-      index: Number(row.chunk_index),
-      userIds: JSON.parse(row.user_ids) as number[],
-      size: Number(row.size),
-      status: row.status,
-      attempts: Number(row.attempts),
-      errorCode: row.error_code,
-      updatedAt: Number(row.updated_at),
-      claimedBy: row.claimed_by ?? null,
-    };
-  }
-
-  async function getSendByKey(memberId: string, idempotencyKey: string): Promise<SendRecord | null> {
-    const row = await db.selectFrom('sends').selectAll().where('member_id', '=', memberId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
-    return row ? toSend(row) : null;
-  }
-
+  const history = createSendHistory(db);
   return {
     multiProcess: appDb.kind === 'postgres',
-
-    async createSend(input) {
-      const timestamp = now();
-      const inserted = await db
-        .insertInto('sends')
-        .values({
-          id: input.id,
-          member_id: input.memberId,
-          sender_id: input.senderId,
-          created_at: timestamp,
-          idempotency_key: input.idempotencyKey,
-          request_hash: input.requestHash,
-          text: input.text,
-          avatar: input.avatar,
-          audience: input.audience === null || input.audience === undefined ? null : JSON.stringify(input.audience),
-          test_to_self: input.testToSelf ? 1 : 0,
-          recipient_count: null,
-          status: input.sendAt ? 'scheduled' : 'queued',
-          error_code: null,
-          finished_at: null,
-          lease_until: input.sendAt ? null : input.leaseUntil,
-          lease_owner: input.sendAt ? null : (input.leaseOwner ?? null),
-          updated_at: timestamp,
-          send_at: input.sendAt ?? null,
-          paused_until: null,
-        })
-        .onConflict((conflict) => conflict.columns(['member_id', 'idempotency_key']).doNothing())
-        .returningAll()
-        .executeTakeFirst();
-      if (inserted) return { send: toSend(inserted), created: true };
-      const existing = await getSendByKey(input.memberId, input.idempotencyKey);
-      if (!existing) throw new Error('send vanished after an idempotency-key conflict');
-      return { send: existing, created: false };
-    },
-
-    async getSend(memberId, id) {
-      const row = await db.selectFrom('sends').selectAll().where('member_id', '=', memberId).where('id', '=', id).executeTakeFirst();
-      return row ? toSend(row) : null;
-    },
-
-    getSendByKey,
-
-    async listSends(memberId, { limit, before }) {
-      let query = db.selectFrom('sends').selectAll().where('member_id', '=', memberId);
-      if (before) {
-        const cursor = await db.selectFrom('sends').select(['created_at', 'id']).where('member_id', '=', memberId).where('id', '=', before).executeTakeFirst();
-        if (!cursor) return { sends: [], nextBefore: null };
-        const at = Number(cursor.created_at);
-        query = query.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', cursor.id)])]));
-      }
-      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-      const page = rows.slice(0, limit).map(toSend);
-      return { sends: page, nextBefore: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
-    },
-
-    async startSending(sendId, chunks, lease) {
-      const timestamp = now();
-      return db.transaction().execute(async (trx) => {
-        const started = await trx
-          .updateTable('sends')
-          .set({ status: 'sending', recipient_count: chunks.reduce((sum, chunk) => sum + chunk.length, 0), lease_until: lease.until, updated_at: timestamp })
-          .where('id', '=', sendId)
-          .where('status', '=', 'queued')
-          .where('lease_owner', '=', lease.owner)
-          .executeTakeFirst();
-        if (started.numUpdatedRows === 0n) {
-          const current = await trx.selectFrom('sends').select(['status', 'lease_owner']).where('id', '=', sendId).executeTakeFirst();
-          return current?.status === 'sending' && current.lease_owner === lease.owner;
-        }
-        if (chunks.length > 0) {
-          await trx
-            .insertInto('send_chunks')
-            .values(
-              chunks.map((userIds, index) => ({
-                send_id: sendId,
-                chunk_index: index,
-                user_ids: JSON.stringify(userIds),
-                size: userIds.length,
-                status: 'pending' as const,
-                attempts: 0,
-                error_code: null,
-                updated_at: timestamp,
-              })),
-            )
-            .execute();
-        }
-        return true;
-      });
-    },
-
-    async finishSend(sendId, status, errorCode) {
-      const timestamp = now();
-      await db
-        .updateTable('sends')
-        .set({ status, error_code: errorCode, finished_at: timestamp, lease_until: null, lease_owner: null, updated_at: timestamp })
-        .where('id', '=', sendId)
-        .execute();
-    },
-
-    async renewLease(sendId, lease) {
-      const result = await db
-        .updateTable('sends')
-        .set({ lease_until: lease.until })
-        .where('id', '=', sendId)
-        .where('status', 'in', ['queued', 'sending'])
-        .where('lease_owner', '=', lease.owner)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    },
-
-    async releaseLease(sendId, owner) {
-      const result = await db
-        .updateTable('sends')
-        .set({ lease_until: null, lease_owner: null, updated_at: now() })
-        .where('id', '=', sendId)
-        .where('status', 'in', ['queued', 'sending'])
-        .where('lease_owner', '=', owner)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    },
-
-    async pauseSend(sendId, owner, until) {
-      const result = await db
-        .updateTable('sends')
-        .set({ lease_until: Math.trunc(until), lease_owner: null, paused_until: Math.trunc(until), updated_at: now() })
-        .where('id', '=', sendId)
-        .where('status', 'in', ['queued', 'sending'])
-        .where('lease_owner', '=', owner)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    },
-
-    async listChunks(sendId) {
-      const rows = await db.selectFrom('send_chunks').selectAll().where('send_id', '=', sendId).orderBy('chunk_index').execute();
-      return rows.map(toChunk);
-    },
-
-    async getChunk(sendId, index) {
-      const row = await db.selectFrom('send_chunks').selectAll().where('send_id', '=', sendId).where('chunk_index', '=', index).executeTakeFirst();
-      return row ? toChunk(row) : null;
-    },
-
-    async chunkTotals(sendIds) {
-      const totals = new Map<string, ChunkTotals>();
-      if (sendIds.length === 0) return totals;
-      const rows = await db
-        .selectFrom('send_chunks')
-        .select((eb) => ['send_id', 'status', eb.fn.sum<number>('size').as('recipients')])
-        .where('send_id', 'in', [...sendIds])
-        .groupBy(['send_id', 'status'])
-        .execute();
-      for (const row of rows) {
-        const entry = totals.get(row.send_id) ?? { pending: 0, sending: 0, accepted: 0, failed: 0, uncertain: 0 };
-        entry[row.status] += Number(row.recipients);
-        totals.set(row.send_id, entry);
-      }
-      return totals;
-    },
-
-    async claimChunk(sendId, index, owner, claim) {
-      const result = await db
-        .updateTable('send_chunks')
-        .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), claimed_by: claim, updated_at: now() }))
-        .where('send_id', '=', sendId)
-        .where('chunk_index', '=', index)
-        .where('status', '=', 'pending')
-        .where((eb) => eb.exists(eb.selectFrom('sends').select('sends.id').where('sends.id', '=', sendId).where('sends.lease_owner', '=', owner)))
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    },
-
-    async releaseChunk(sendId, index, errorCode) {
-      await db
-        .updateTable('send_chunks')
-        .set({ status: 'pending', error_code: errorCode, updated_at: now() })
-        .where('send_id', '=', sendId)
-        .where('chunk_index', '=', index)
-        .where('status', '=', 'sending')
-        .execute();
-    },
-
-    async finishChunk(sendId, index, status, errorCode) {
-      await db
-        .updateTable('send_chunks')
-        .set({ status, error_code: errorCode, updated_at: now() })
-        .where('send_id', '=', sendId)
-        .where('chunk_index', '=', index)
-        .where('status', 'in', ['sending', 'uncertain'])
-        .execute();
-    },
-
-    async failPendingChunks(sendId, errorCode) {
-      const result = await db
-        .updateTable('send_chunks')
-        .set({ status: 'failed', error_code: errorCode, updated_at: now() })
-        .where('send_id', '=', sendId)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
-
-    async markSendingChunksUncertain(sendId, errorCode) {
-      const result = await db
-        .updateTable('send_chunks')
-        .set({ status: 'uncertain', error_code: errorCode, updated_at: now() })
-        .where('send_id', '=', sendId)
-        .where('status', '=', 'sending')
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
-
-    async claimDueScheduledSends(at, lease, limit = 100) {
-      const due = await db
-        .selectFrom('sends')
-        .selectAll()
-        .where('status', '=', 'scheduled')
-        .where('send_at', '<=', at)
-        .orderBy('send_at')
-        .orderBy('id')
-        .limit(limit)
-        .execute();
-      const claimed: SendRecord[] = [];
-      for (const row of due) {
-        const result = await db
-          .updateTable('sends')
-          .set({ status: 'queued', lease_until: lease.until, lease_owner: lease.owner, updated_at: now() })
-          .where('id', '=', row.id)
-          .where('status', '=', 'scheduled')
-          .executeTakeFirst();
-        if (result.numUpdatedRows > 0n) claimed.push(toSend({ ...row, status: 'queued', lease_until: lease.until, lease_owner: lease.owner }));
-      }
-      return claimed;
-    },
-
-    async cancelScheduledSend(memberId, id) {
-      const timestamp = now();
-      const result = await db
-        .updateTable('sends')
-        .set({ status: 'cancelled', finished_at: timestamp, updated_at: timestamp })
-        .where('member_id', '=', memberId)
-        .where('id', '=', id)
-        .where('status', '=', 'scheduled')
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    },
-
-    async claimInterruptedSends(lease, { ignoreLeases = false } = {}) {
-      const timestamp = now();
-      let candidates = db
-        .selectFrom('sends')
-        .selectAll()
-        .where('status', 'in', ['queued', 'sending'])
-        // A send Bitrix24 paused waits for its time, also at start-up on SQLite.
-        .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', timestamp)]));
-      if (!ignoreLeases) candidates = candidates.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', timestamp)]));
-      const rows = await candidates.orderBy('created_at').execute();
-      const claimed: SendRecord[] = [];
-      for (const row of rows) {
-        const previous = row.lease_until === null ? null : Number(row.lease_until);
-        const result = await db
-          .updateTable('sends')
-          .set({ lease_until: lease.until, lease_owner: lease.owner, paused_until: null, updated_at: timestamp })
-          .where('id', '=', row.id)
-          .where('status', 'in', ['queued', 'sending'])
-          .where(previous === null ? sql<boolean>`lease_until is null` : sql<boolean>`lease_until = ${previous}`)
-          .executeTakeFirst();
-        if (result.numUpdatedRows > 0n) claimed.push(toSend({ ...row, lease_until: lease.until, lease_owner: lease.owner, paused_until: null }));
-      }
-      return claimed;
-    },
+    ...history,
+    ...createChunkStates(db, now),
+    ...createSendQueue(db, now, history.getSendByKey),
   };
 }
