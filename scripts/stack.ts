@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../server/app.js';
+import { composeParts, type AppParts } from '../server/composition.js';
 import { loadConfig, type AppConfig } from '../server/config.js';
 import { createLogger, type Logger } from '../server/logger.js';
 import { builtClientPages, type ClientPages } from '../server/http/clientPages.js';
@@ -47,6 +48,8 @@ export interface Stack {
   config: AppConfig;
   database: AppDatabase;
   store: PortalStore;
+  /** The app's parts, built once by composeParts (tests read the pipeline or the scheduler here). */
+  parts: AppParts;
   sim: Simulator;
   close(): Promise<void>;
 }
@@ -96,13 +99,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await migrateToLatest(database, { logger });
   const store = createPortalStore(database, createTokenCipher(encryptionKey));
   const lifecycle = createLifecycle();
-  server.on('request', createApp({ config, logger, pages: options.pages ?? builtClientPages(), store, database, now: () => sim.clock.now(), sends: options.sends, apiRateLimits: options.apiRateLimits, lifecycle, purgeSweepMs: options.purgeSweepMs }));
+  const parts = composeParts({ config, logger, store, database, now: () => sim.clock.now(), sends: options.sends, lifecycle, purgeSweepMs: options.purgeSweepMs });
+  server.on('request', createApp({ parts, pages: options.pages ?? builtClientPages(), apiRateLimits: options.apiRateLimits }));
 
   return {
     appUrl,
     config,
     database,
     store,
+    parts,
     sim,
     async close() {
       server.closeAllConnections();

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
+import { composeParts } from './composition.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { fixtureClientPages } from '../test/support/fixturePages.js';
@@ -16,7 +17,7 @@ let database: DisposableTestDatabase;
 beforeAll(async () => {
   database = await createSqliteTestDatabase();
   const store = createPortalStore(database.appDb, createTokenCipher(generateEncryptionKey()));
-  const app = createApp({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), pages: fixtureClientPages(), store, database: database.appDb });
+  const app = createApp({ parts: composeParts({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), store, database: database.appDb }), pages: fixtureClientPages() });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -110,7 +111,7 @@ describe('handler URLs', () => {
 
     const gone = await createSqliteTestDatabase();
     const store = createPortalStore(gone.appDb, createTokenCipher(generateEncryptionKey()));
-    const app = createApp({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), pages: fixtureClientPages(), store, database: gone.appDb });
+    const app = createApp({ parts: composeParts({ config: loadConfig({}), logger: createLogger({ level: 'silent' }), store, database: gone.appDb }), pages: fixtureClientPages() });
     const other = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => other.once('listening', resolve));
     await gone.appDb.close();

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { createApp } from './app.js';
+import { composeParts } from './composition.js';
 import { createLifecycle } from './lifecycle.js';
 import { builtClientPages, type ClientPages } from './http/clientPages.js';
 import { openDatabase, migrateToLatest } from './storage/database.js';
@@ -10,7 +11,7 @@ import { createPortalStore } from './storage/portalStore.js';
 import type { SendOptions } from './send/wiring.js';
 
 /**
- * The server process: configuration from the environment, database, app, listening, and the way it
+ * The server process: configuration from the environment, database, the object graph (composeParts, once), app, listening, and the way it
  * stops. `server/main.ts` runs it with the defaults; the process tests run it with shorter timings.
  *
  * Stopping always ends (decision 0005, "Shutdown"): on SIGTERM or SIGINT the server takes no new
@@ -70,7 +71,8 @@ export async function runServer(options: RunServerOptions = {}): Promise<void> {
   }
 
   const lifecycle = createLifecycle();
-  const app = createApp({ config, logger, pages, store, database, lifecycle, fetch: options.fetch, sends: options.sends });
+  const parts = composeParts({ config, logger, store, database, lifecycle, fetch: options.fetch, sends: options.sends });
+  const app = createApp({ parts, pages });
   const server = createServer(app);
   server.listen(config.port, () => {
     logger.info({ port: config.port, publicUrl: config.publicUrl, database: database.kind, keySource, keyId: cipher.currentKeyId }, 'listening');

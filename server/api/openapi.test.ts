@@ -7,6 +7,7 @@ import type { SimPortal } from '../../simulator/contract.js';
 import { fixtureClientPages } from '../../test/support/fixturePages.js';
 import { firstAdmin, isRecipient, postInstall } from '../../test/support/directory.js';
 import { createApp } from '../app.js';
+import { composeParts } from '../composition.js';
 import { createLifecycle } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
@@ -72,7 +73,8 @@ function routesOf(layers: Layer[], prefix = ''): Array<{ method: string; path: s
 async function apiRoutes(): Promise<string[]> {
   // An app like the stack's (the routes do not depend on its options), whose routers can be walked.
   const lifecycle = createLifecycle();
-  const app = createApp({ config: stack.config, logger: createLogger({ level: 'silent' }), pages: fixtureClientPages(), store: stack.store, database: stack.database, lifecycle, sends: { recoverAtStart: false, scheduler: false } });
+  const parts = composeParts({ config: stack.config, logger: createLogger({ level: 'silent' }), store: stack.store, database: stack.database, lifecycle, sends: { recoverAtStart: false, scheduler: false } });
+  const app = createApp({ parts, pages: fixtureClientPages() });
   await lifecycle.drain(5_000);
   const routes = routesOf((app.router as unknown as { stack: Layer[] }).stack);
   expect(routes.length).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import { firstAdmin, isRecipient, postInstall } from '../../test/support/directo
 import { ManualClock } from '../../simulator/index.js';
 import type { SimPortal } from '../../simulator/contract.js';
 import { createApp } from '../app.js';
+import { composeParts } from '../composition.js';
 import { createLogger } from '../logger.js';
 import { forEachDatabase, type TestDatabase } from '../../test/support/databases.js';
 import { runContenders } from '../../test/support/childProcesses.js';
@@ -62,12 +63,9 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
 
   /** `timers`: the scheduler is started (as in production) with these timer functions; else it is only ticked by hand. */
   async function startAppProcess(options: { timers?: SchedulerTimers } = {}): Promise<AppProcess> {
-    let pipeline!: SendPipeline;
-    let scheduler!: Scheduler;
-    const app = createApp({
+    const parts = composeParts({
       config: stack.config,
       logger: createLogger({ level: 'silent' }),
-      pages: fixtureClientPages(),
       store: stack.store,
       database: stack.database,
       now: () => clock.now(),
@@ -75,11 +73,12 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
         sleep: async (ms) => clock.advance(ms),
         scheduler: options.timers ? { timers: options.timers } : false,
         recoverAtStart: false,
-        onPipeline: (built) => (pipeline = built),
-        onScheduler: (built) => (scheduler = built),
       },
     });
-    // start() ticked at once, synchronously inside createApp: this is that tick, still in progress.
+    const pipeline: SendPipeline = parts.pipeline!;
+    const scheduler: Scheduler = parts.scheduler!;
+    const app = createApp({ parts, pages: fixtureClientPages() });
+    // start() ticked at once, synchronously inside composeParts: this is that tick, still in progress.
     const firstTick = options.timers ? scheduler.tick() : null;
     const server: Server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -8,6 +8,7 @@ import { fixtureClientPages } from '../../test/support/fixturePages.js';
 import { ManualClock } from '../../simulator/index.js';
 import type { SimPortal } from '../../simulator/contract.js';
 import { createApp } from '../app.js';
+import { composeParts } from '../composition.js';
 import { createLogger } from '../logger.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { createSendStore } from '../storage/sendStore.js';
@@ -59,10 +60,9 @@ forEachDatabase('send API', (getDb) => {
       expect((await fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) })).status).toBe(200);
       issuedTokens.push(opening.fields.AUTH_ID!, opening.fields.REFRESH_ID!);
     }
-    const app = createApp({
+    const parts = composeParts({
       config: stack.config,
       logger,
-      pages: fixtureClientPages(),
       store: stack.store,
       database: stack.database,
       now: () => clock.now(),
@@ -71,11 +71,10 @@ forEachDatabase('send API', (getDb) => {
         maxAttempts: 4,
         // Small chunks so a few dozen recipients make many calls.
         chunkSize: 3,
-        onPipeline: (built) => {
-          pipeline = built;
-        },
       },
     });
+    pipeline = parts.pipeline!;
+    const app = createApp({ parts, pages: fixtureClientPages() });
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -100,8 +100,7 @@ function fixture(getDb: () => TestDatabase): () => Fixture {
       sends: createSendStore(stack.database, { now: () => clock.now() }),
       pipeline(options) {
         const database = options.database ?? stack.database;
-        let built: SendPipeline | undefined;
-        createSending({
+        const { pipeline: built } = createSending({
           config: stack.config,
           database,
           store: database === stack.database ? stack.store : createPortalStore(database, createTokenCipher(parseEncryptionKey(stack.config.tokenEncryptionKey!))),
@@ -109,7 +108,7 @@ function fixture(getDb: () => TestDatabase): () => Fixture {
           audience: sendAudience(createDepartmentTreeCache({ now: () => clock.now() })),
           now: () => clock.now(),
           fetch: options.fetch,
-          options: { scheduler: false, recoverAtStart: false, heartbeatTimers: options.heartbeatTimers, chunkSize: options.chunkSize, onPipeline: (pipeline) => (built = pipeline) },
+          options: { scheduler: false, recoverAtStart: false, heartbeatTimers: options.heartbeatTimers, chunkSize: options.chunkSize },
         });
         return built!;
       },

@@ -8,22 +8,19 @@ import { createSendStore, type SendStore } from '../storage/sendStore.js';
 import { createSendPipeline, type ResolveAudience, type SendPipeline, type SendPipelineDeps } from './sendPipeline.js';
 import { createScheduler, type Scheduler, type SchedulerTimers } from './scheduler.js';
 
-/** What createApp needs to offer sending; tests override the timing parts (sleep, limits, backoff). */
+/** What the composition (server/composition.ts) needs to offer sending; tests override the timing parts (sleep, limits, backoff). */
 export interface SendOptions
   extends Partial<Pick<SendPipelineDeps, 'sleep' | 'rateLimit' | 'limiter' | 'chunkSize' | 'maxAttempts' | 'backoffMs' | 'leaseMs' | 'heartbeatMs' | 'heartbeatTimers' | 'databaseRetryMs'>> {
   /** How long POST /api/sends waits for the send before answering 202. */
   answerWithinMs?: number;
   /** Run recoverInterruptedSends when the app is created (default true). */
   recoverAtStart?: boolean;
-  /** Called with the pipeline once built (tests wait on it, or drive recovery). */
-  onPipeline?: (pipeline: SendPipeline) => void;
   /**
    * The scheduler (started with the app): its tick (default 5 s) and timer functions (tests fire them by
-   * hand). false: not started (tests tick it themselves through onScheduler). Stop it with the returned
-   * `scheduler.stop()` (createApp registers that with its Lifecycle).
+   * hand). false: not started (tests tick the returned scheduler themselves). Stop it with the returned
+   * `scheduler.stop()` (composeParts registers that with its Lifecycle).
    */
   scheduler?: false | { tickMs?: number; timers?: SchedulerTimers };
-  onScheduler?: (scheduler: Scheduler) => void;
 }
 
 /** How a send's audience is resolved (its schema is the API contract's, contract/audience.ts). */
@@ -44,16 +41,17 @@ export function createSending(deps: {
   store: PortalStore;
   logger: Logger;
   audience: AudienceModule;
+  /** The gateway pushes go through (composeParts shares its own); undefined: one is built from the config. */
+  gateway?: PortalGateway | null;
   now?: () => number;
   fetch?: typeof fetch;
   options?: SendOptions;
 }): { sendStore: SendStore; pipeline: SendPipeline | null; scheduler: Scheduler | null } {
   const sendStore = createSendStore(deps.database, { now: deps.now });
-  const gateway = createSendGateway(deps);
+  const gateway = deps.gateway === undefined ? createSendGateway(deps) : deps.gateway;
   if (!gateway) return { sendStore, pipeline: null, scheduler: null };
-  const { answerWithinMs: _answer, recoverAtStart, onPipeline, scheduler: schedulerOptions, onScheduler, ...timing } = deps.options ?? {};
+  const { answerWithinMs: _answer, recoverAtStart, scheduler: schedulerOptions, ...timing } = deps.options ?? {};
   const pipeline = createSendPipeline({ store: sendStore, gateway, resolveAudience: deps.audience.resolve, logger: deps.logger, now: deps.now, ...timing });
-  onPipeline?.(pipeline);
   if (recoverAtStart ?? true) {
     pipeline.recoverInterruptedSends().catch((error: unknown) => deps.logger.error({ err: error }, 'recovering interrupted sends failed'));
   }
@@ -64,7 +62,6 @@ export function createSending(deps: {
     tickMs: schedulerOptions ? schedulerOptions.tickMs : undefined,
     timers: schedulerOptions ? schedulerOptions.timers : undefined,
   });
-  onScheduler?.(scheduler);
   if (schedulerOptions !== false) scheduler.start();
   return { sendStore, pipeline, scheduler };
 }

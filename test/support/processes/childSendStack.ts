@@ -27,16 +27,14 @@ export async function childSendStack(): Promise<{ database: AppDatabase; pipelin
   const config = loadConfig({ DATABASE_URL: requiredEnv('DATABASE_URL'), TOKEN_ENCRYPTION_KEY: key, B24_OAUTH_URL: requiredEnv('OAUTH_URL'), B24_CLIENT_ID: requiredEnv('CLIENT_ID'), B24_CLIENT_SECRET: requiredEnv('CLIENT_SECRET') });
   const database = await openDatabase(config.databaseUrl, { poolSize: 4 });
   const store = createPortalStore(database, createTokenCipher(parseEncryptionKey(key)));
-  let scheduler: Scheduler | undefined;
-  let pipeline: SendPipeline | undefined;
-  createSending({
+  const { pipeline, scheduler } = createSending({
     config,
     database,
     store,
     logger: createLogger({ level: 'silent' }),
     audience: sendAudience(createDepartmentTreeCache({ now })),
     now,
-    options: { scheduler: false, recoverAtStart: false, onScheduler: (built) => (scheduler = built), onPipeline: (built) => (pipeline = built) },
+    options: { scheduler: false, recoverAtStart: false },
   });
   if (!pipeline || !scheduler) throw new Error('sending is not configured');
   return { database, pipeline, scheduler };
