@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { storableText } from '../http/textInput.js';
+import { storableText } from '../../contract/text.js';
 
 /**
  * What Bitrix24 POSTs to the install handler, the app page and the event handler (decision 0010, facts 4, 5 and 9).
@@ -8,7 +8,7 @@ import { storableText } from '../http/textInput.js';
  */
 
 export const MEMBER_ID = /^[a-z0-9]{1,64}$/i;
-/** Redeemed at the OAuth server or kept (encrypted), so it must survive both exactly (server/http/textInput.ts). */
+/** Redeemed at the OAuth server or kept (encrypted), so it must survive both exactly (contract/text.ts). */
 const token = storableText(z.string().trim().min(8, 'is too short to be a token').max(512, 'is too long to be a token'));
 
 /** Form body of the install POST and of the app page POST. */

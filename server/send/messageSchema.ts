@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorAnswer } from '../../contract/errors.js';
 import type { PayloadFit } from '../../contract/sends.js';
-import { isUnstorableTextIssue } from '../http/textInput.js';
+import { isUnstorableTextIssue } from '../../contract/text.js';
 
 /**
  * What an administrator may send is the API contract's (contract/sends.ts: the text, the image, the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { isStorableText, isUnstorableTextIssue, storableText } from './textInput.js';
+import { isStorableText, isUnstorableTextIssue, storableText } from '../../contract/text.js';
 
 describe('storable text', () => {
   it('refuses a NUL and an unpaired surrogate anywhere, high or low', () => {
