@@ -1,6 +1,9 @@
+import { useMemo } from 'react';
 import type { B24Frame } from '@bitrix24/b24jssdk';
 import type { ErrorAnswer } from './contract';
 import { callRest } from './frame';
+import { useFrame } from './frameContext';
+import { useI18n } from './i18n';
 
 /**
  * The one client of our backend's /api/. Each call carries the frame's current Bitrix24 token and
@@ -72,4 +75,11 @@ export function boundApi(frame: B24Frame, language: string): Api {
     request: (path, init = {}) => apiRequest(frame, path, { ...init, language }),
     rest: (method, params) => callRest(frame, method, params),
   };
+}
+
+/** The one way components reach the API: the frame's, in the UI's language (Accept-Language). */
+export function useApi(): Api {
+  const frame = useFrame();
+  const { language } = useI18n();
+  return useMemo(() => boundApi(frame, language), [frame, language]);
 }

@@ -1,7 +1,6 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
-import type { Api } from '../../lib/api';
+import { useApi, type Api } from '../../lib/api';
 import type { AudiencePreviewAnswer } from '../../lib/contract';
-import { useApi } from '../../lib/useApi';
 import { useDebounced } from '../../lib/useDebounced';
 import type { Audience } from './selection';
 

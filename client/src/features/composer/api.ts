@@ -1,7 +1,6 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Api } from '../../lib/api';
+import { useApi, type Api } from '../../lib/api';
 import type { MessageCheckAnswer, MessageCheckRequest, SendAnswer, SendRequest } from '../../lib/contract';
-import { useApi } from '../../lib/useApi';
 import { useDebounced } from '../../lib/useDebounced';
 import type { Audience } from '../../entities/audience/selection';
 import { sendKeys, sendQueries } from '../../entities/send/api';

@@ -1,7 +1,6 @@
 import { queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Api } from '../../lib/api';
+import { useApi, type Api } from '../../lib/api';
 import type { OneSendAnswer } from '../../lib/contract';
-import { useApi } from '../../lib/useApi';
 import { sendKeys, sendQueries } from '../../entities/send/api';
 
 export const userNameKeys = {

@@ -1,7 +1,6 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import type { Api } from '../../lib/api';
+import { useApi, type Api } from '../../lib/api';
 import type { RecipientDirectory, RecipientSearchAnswer } from '../../lib/contract';
-import { useApi } from '../../lib/useApi';
 import { useDebounced } from '../../lib/useDebounced';
 
 /** What the directory offers (the contract's DepartmentChoice and GroupChoice). */

@@ -1,7 +1,6 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import type { Api } from '../../lib/api';
+import { useApi, type Api } from '../../lib/api';
 import type { StatusAnswer } from '../../lib/contract';
-import { useApi } from '../../lib/useApi';
 
 export const statusKeys = { all: ['status'] as const };
 

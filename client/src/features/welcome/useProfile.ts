@@ -1,6 +1,5 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import type { Api } from '../../lib/api';
-import { useApi } from '../../lib/useApi';
+import { useApi, type Api } from '../../lib/api';
 
 export interface Profile {
   ID: string;
