@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
 import type { Logger } from '../logger.js';
 import type { DatabaseSchema } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
@@ -30,6 +30,8 @@ export interface AppDatabase {
   readonly kind: DatabaseKind;
   /** The logger given to openDatabase, if any (migrateToLatest reports through it). */
   readonly logger?: Logger;
+  /** How many statements this database has executed (read by tests and the benchmarks to count round trips). */
+  readonly statements: { readonly executed: number };
   close(): Promise<void>;
 }
 
@@ -76,19 +78,7 @@ function openSqlite(location: string, opts: OpenDatabaseOptions): AppDatabase {
     connection.close();
     throw error;
   }
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) });
-  opts.logger?.info({ database: 'sqlite', file: inMemory ? ':memory:' : file }, 'database opened');
-  let closed = false;
-  return {
-    db,
-    kind: 'sqlite',
-    ...(opts.logger ? { logger: opts.logger } : {}),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await db.destroy(); // closes the better-sqlite3 connection
-    },
-  };
+  return wrap(new SqliteDialect({ database: connection }), 'sqlite', opts, { file: inMemory ? ':memory:' : file });
 }
 
 /** Where a PostgreSQL URL points, without credentials (for logs and errors). */
@@ -137,17 +127,29 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<App
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`Cannot connect to PostgreSQL at ${describePostgresUrl(url)} (DATABASE_URL): ${reason}`, { cause: error });
   }
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-  opts.logger?.info({ database: 'postgres', at: describePostgresUrl(url) }, 'database opened');
+  return wrap(new PostgresDialect({ pool }), 'postgres', opts, { at: describePostgresUrl(url) });
+}
+
+/** The opened database: Kysely over the dialect, counting the statements it executes. */
+function wrap(dialect: Dialect, kind: DatabaseKind, opts: OpenDatabaseOptions, where: Record<string, string>): AppDatabase {
+  const statements = { executed: 0 };
+  const db = new Kysely<DatabaseSchema>({
+    dialect,
+    log: () => {
+      statements.executed += 1;
+    },
+  });
+  opts.logger?.info({ database: kind, ...where }, 'database opened');
   let closed = false;
   return {
     db,
-    kind: 'postgres',
+    kind,
+    statements,
     ...(opts.logger ? { logger: opts.logger } : {}),
     async close() {
       if (closed) return;
       closed = true;
-      await db.destroy(); // ends the pool
+      await db.destroy(); // closes the SQLite connection or ends the pool
     },
   };
 }

@@ -113,23 +113,15 @@ export interface ChunkTotals {
   uncertain: number;
 }
 
-export interface NewSend {
-  id: string;
-  memberId: string;
-  senderId: number;
-  idempotencyKey: string;
-  requestHash: string;
-  text: string;
-  avatar: string | null;
-  audience: unknown;
-  testToSelf: boolean;
+/** What the pipeline gives to record a send; the rest of its record starts empty. */
+export type NewSend = Pick<SendRecord, 'id' | 'memberId' | 'senderId' | 'idempotencyKey' | 'requestHash' | 'text' | 'avatar' | 'audience' | 'testToSelf'> & {
   /** The lease of the process recording it (it runs the send at once). */
   leaseUntil: number;
   /** Null or absent: nobody holds it (recovery takes it once `leaseUntil` has passed). */
   leaseOwner?: string | null;
   /** Given: the send is recorded `scheduled` for that time, with no lease. */
   sendAt?: number | null;
-}
+};
 
 export interface SendPage {
   sends: SendRecord[];

@@ -1,4 +1,4 @@
-import type { SendStore } from '../sendStore.js';
+import type { ChunkStatus, SendStore } from '../sendStore.js';
 import { toChunk, type SendDb } from './sendRows.js';
 
 /**
@@ -9,6 +9,17 @@ import { toChunk, type SendDb } from './sendRows.js';
 export type ChunkStates = Pick<SendStore, 'listChunks' | 'getChunk' | 'claimChunk' | 'releaseChunk' | 'finishChunk' | 'failPendingChunks' | 'markSendingChunksUncertain'>;
 
 export function createChunkStates(db: SendDb, now: () => number): ChunkStates {
+  /** Every chunk of a send in one status moves to another; answers how many moved. */
+  async function moveAll(sendId: string, from: ChunkStatus, to: ChunkStatus, errorCode: string): Promise<number> {
+    const result = await db
+      .updateTable('send_chunks')
+      .set({ status: to, error_code: errorCode, updated_at: now() })
+      .where('send_id', '=', sendId)
+      .where('status', '=', from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   return {
     async listChunks(sendId) {
       const rows = await db.selectFrom('send_chunks').selectAll().where('send_id', '=', sendId).orderBy('chunk_index').execute();
@@ -52,24 +63,8 @@ export function createChunkStates(db: SendDb, now: () => number): ChunkStates {
         .execute();
     },
 
-    async failPendingChunks(sendId, errorCode) {
-      const result = await db
-        .updateTable('send_chunks')
-        .set({ status: 'failed', error_code: errorCode, updated_at: now() })
-        .where('send_id', '=', sendId)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
+    failPendingChunks: (sendId, errorCode) => moveAll(sendId, 'pending', 'failed', errorCode),
 
-    async markSendingChunksUncertain(sendId, errorCode) {
-      const result = await db
-        .updateTable('send_chunks')
-        .set({ status: 'uncertain', error_code: errorCode, updated_at: now() })
-        .where('send_id', '=', sendId)
-        .where('status', '=', 'sending')
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
+    markSendingChunksUncertain: (sendId, errorCode) => moveAll(sendId, 'sending', 'uncertain', errorCode),
   };
 }
