@@ -255,11 +255,8 @@ forEachDatabase(
 
     it('SIGTERM while another connection holds a lock on send_chunks: the process still exits, within the grace period plus the close deadline', { timeout: 120_000 }, async () => {
       const app = await startApp({ PUSH_ANSWER_DELAY_MS: '1000', SHUTDOWN_GRACE_MS: '2000' });
-      const text = `Locked ${randomUUID()}`;
-      await submit(app, text);
-      await waitFor('two chunks pushed', () => pushesOf(text).length >= 2_000, 60_000, 5);
       // The chunk in flight is recorded into a table another connection holds.
-      await withChunksLocked(async () => {
+      await midSendWithChunksLocked(app, 'Locked', 2, async () => {
         app.child.kill('SIGTERM');
         const signalledAt = Date.now();
         const exit = await Promise.race([app.exited, delay(40_000).then(() => null)]);
@@ -273,10 +270,7 @@ forEachDatabase(
 
     it('a second SIGTERM during the shutdown ends the process at once, without waiting for the grace period', { timeout: 120_000 }, async () => {
       const app = await startApp({ PUSH_ANSWER_DELAY_MS: '1000', SHUTDOWN_GRACE_MS: '60000' });
-      const text = `Twice ${randomUUID()}`;
-      await submit(app, text);
-      await waitFor('a chunk pushed', () => pushesOf(text).length >= 1_000, 60_000, 5);
-      await withChunksLocked(async () => {
+      await midSendWithChunksLocked(app, 'Twice', 1, async () => {
         app.child.kill('SIGTERM');
         // The drain waits for the write held by the lock, up to its 60 s grace.
         await delay(1_000);
@@ -290,6 +284,14 @@ forEachDatabase(
         expect(exit!.code).toBe(1);
       });
     });
+
+    /** Starts a 1,000-per-chunk send on `app` and, once `chunks` chunks are pushed, runs `body` with send_chunks locked. */
+    async function midSendWithChunksLocked(app: Awaited<ReturnType<typeof startApp>>, label: string, chunks: number, body: () => Promise<void>): Promise<void> {
+      const text = `${label} ${randomUUID()}`;
+      await submit(app, text);
+      await waitFor(`${chunks} chunk(s) pushed`, () => pushesOf(text).length >= chunks * 1_000, 60_000, 5);
+      await withChunksLocked(body);
+    }
 
     /** Runs `body` while another connection holds send_chunks locked (so the app's writes there wait), then lets go. */
     async function withChunksLocked(body: () => Promise<void>): Promise<void> {
