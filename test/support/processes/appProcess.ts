@@ -6,7 +6,10 @@
  * - PUSH_ANSWER_DELAY_MS: each `pull.application.push.add` answer reaches the app that much later
  *   (a slow network on the way back: Bitrix24 has taken the push, the app does not know yet);
  * - SHUTDOWN_GRACE_MS: how long SIGTERM waits for the sends in flight;
- * - ANSWER_WITHIN_MS: how long POST /api/sends waits before answering 202 (default here 0).
+ * - ANSWER_WITHIN_MS: how long POST /api/sends waits before answering 202 (default here 0);
+ * - FAIL: a failure nothing catches, once the server runs (server/processFailures.test.ts): `rejection`
+ *   (an unhandled promise rejection), `exception` (an uncaught exception) or `in-shutdown` (an exception
+ *   thrown while SIGTERM is being handled).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,3 +44,16 @@ await runServer({
   shutdownGraceMs: optionalNumber('SHUTDOWN_GRACE_MS'),
   sends: { answerWithinMs: optionalNumber('ANSWER_WITHIN_MS') ?? 0 },
 });
+
+const failure = process.env.FAIL;
+if (failure === 'rejection') setTimeout(() => void Promise.reject(new Error('a rejection nobody handles')), 200);
+if (failure === 'exception') {
+  setTimeout(() => {
+    throw new Error('an exception nobody catches');
+  }, 200);
+}
+if (failure === 'in-shutdown') {
+  process.on('SIGTERM', () => {
+    throw new Error('an exception during the shutdown');
+  });
+}
