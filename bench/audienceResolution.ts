@@ -1,5 +1,6 @@
-import { B24OAuth, ParamsFactory } from '@bitrix24/b24jssdk';
+import { ParamsFactory } from '@bitrix24/b24jssdk';
 import { startSimulator, type SimPortal, type SimulatorImpl } from '../simulator/index.js';
+import { sdkClientFor } from '../simulator/sdkClient.js';
 import { isRecipient, subtree } from '../test/support/directory.js';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../scripts/stack.js';
 import { REQUIRED_SCOPES } from '../server/bitrix/scopes.js';
@@ -51,29 +52,6 @@ function departmentNear(portal: SimPortal, wanted: number): { id: number; recipi
     if (Math.abs(count - wanted) < Math.abs(best.recipients - wanted)) best = { id: department.id, recipients: count };
   }
   return best;
-}
-
-function sdkFor(portal: SimPortal, userId: number): B24OAuth {
-  const tokens = portal.issueTokens(userId);
-  const b24 = new B24OAuth(
-    {
-      applicationToken: portal.applicationToken,
-      userId: tokens.user_id,
-      memberId: tokens.member_id,
-      accessToken: tokens.access_token,
-      refreshToken: tokens.refresh_token,
-      expires: tokens.expires,
-      expiresIn: tokens.expires_in,
-      scope: tokens.scope,
-      domain: portal.domain,
-      clientEndpoint: tokens.client_endpoint,
-      serverEndpoint: tokens.server_endpoint,
-      status: tokens.status,
-    },
-    { clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET },
-  );
-  b24.offClientSideWarning();
-  return b24;
 }
 
 /** Silences the SDK's deprecation warning for callListMethod (printed on every call) while `fn` runs. */
@@ -147,7 +125,7 @@ export async function audienceResolution(context: BenchContext): Promise<Section
       // Naive baseline: the SDK's plain list helper, limits lifted (see the notes for the modelled time under the default limit).
       const naiveRuns = item.recipients > 20_000 ? Math.min(3, context.runs) : context.runs;
       context.log(`audience: naive baseline for ${fmtInt(item.recipients)} (${naiveRuns} runs)`);
-      const b24 = sdkFor(portal, admin.id);
+      const b24 = sdkClientFor(portal, admin.id, { clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET });
       await b24.setRestrictionManagerParams({ ...ParamsFactory.getDefault(), rateLimit: { burstLimit: 1_000_000, drainRate: 1_000_000, adaptiveEnabled: false } });
       const naive = await repeat(naiveRuns, async () => {
         resetPortalBucket(portal, NO_LIMIT);

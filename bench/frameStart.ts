@@ -1,11 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from '@playwright/test';
-import { CHROMIUM_PATH } from '../playwright.config.js';
 import { CLIENT_DIST, clientIsBuilt } from '../server/http/clientPages.js';
-import { firstAdmin } from '../test/support/directory.js';
 import { startBenchStack, type BenchContext, type Section } from './harness.js';
+import { inChromium, installFromPortalPage, portalPageUrl } from './portalPage.js';
 import { fmtBytes, fmtMedian, repeat, summarize } from './stats.js';
 
 /**
@@ -40,29 +38,27 @@ export async function frameStart(context: BenchContext): Promise<Section[]> {
   const totalGzip = scripts.reduce((sum, script) => sum + script.gzip, 0);
 
   const stack = await startBenchStack({ portals: [{ label: 'frame', users: 200, language: 'en' }] });
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-gpu'] });
   try {
     const portal = stack.sim.portal('frame');
-    const page = await browser.newPage();
-    await page.goto(portal.shellUrl({ userId: firstAdmin(portal).id }));
-    await page.getByTestId('portal-menu-market').click();
-    await page.getByTestId('portal-install').click();
-    const frame = page.frameLocator('iframe[data-testid="portal-app-frame"]');
-    await frame.getByLabel('Message').waitFor({ timeout: 30_000 });
-    context.log(`frame start: ${context.runs} runs`);
-    const times = await repeat(
-      context.runs,
-      async () => {
-        await page.goto(portal.shellUrl({ userId: firstAdmin(portal).id }));
-        const started = performance.now();
-        await page.getByTestId('portal-menu-app').click();
-        const message = frame.getByLabel('Message');
-        await message.waitFor({ state: 'visible', timeout: 30_000 });
-        while (!(await message.isEnabled())) await new Promise((resolve) => setTimeout(resolve, 5));
-        return performance.now() - started;
-      },
-      1,
-    );
+    const times = await inChromium(async (browser) => {
+      const page = await browser.newPage();
+      const frame = await installFromPortalPage(page, portal);
+      await frame.getByLabel('Message').waitFor({ timeout: 30_000 });
+      context.log(`frame start: ${context.runs} runs`);
+      return repeat(
+        context.runs,
+        async () => {
+          await page.goto(portalPageUrl(portal));
+          const started = performance.now();
+          await page.getByTestId('portal-menu-app').click();
+          const message = frame.getByLabel('Message');
+          await message.waitFor({ state: 'visible', timeout: 30_000 });
+          while (!(await message.isEnabled())) await new Promise((resolve) => setTimeout(resolve, 5));
+          return performance.now() - started;
+        },
+        1,
+      );
+    });
     const start = summarize(times);
     return [
       {
@@ -85,7 +81,6 @@ export async function frameStart(context: BenchContext): Promise<Section[]> {
       },
     ];
   } finally {
-    await browser.close();
     await stack.close();
   }
 }

@@ -1,9 +1,8 @@
-import { chromium } from '@playwright/test';
-import { CHROMIUM_PATH } from '../playwright.config.js';
 import { clientIsBuilt } from '../server/http/clientPages.js';
 import type { Stack } from '../scripts/stack.js';
 import { firstAdmin, isRecipient } from '../test/support/directory.js';
 import { callApi, frameHeaders, installApp, NO_API_LIMITS, NO_LIMIT, portalTimeOf, startBenchStack, takeServed, type BenchContext, type Section, type TargetCheck } from './harness.js';
+import { inChromium, installFromPortalPage } from './portalPage.js';
 import { fmtInt, fmtNumber, summarize } from './stats.js';
 
 /**
@@ -42,14 +41,10 @@ const TYPE_AND_WAIT = `async (q) => {
 }`;
 
 async function measureUi(stack: Stack, queries: string[], log: (message: string) => void): Promise<number[]> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-gpu'] });
-  try {
-    const portal = stack.sim.portal('big');
+  return inChromium(async (browser) => {
     const page = await browser.newPage();
-    await page.goto(portal.shellUrl({ userId: firstAdmin(portal).id }));
-    await page.getByTestId('portal-menu-market').click();
-    await page.getByTestId('portal-install').click();
-    await page.frameLocator('iframe[data-testid="portal-app-frame"]').getByRole('combobox', { name: 'Search employees' }).waitFor({ timeout: 30_000 });
+    const appFrame = await installFromPortalPage(page, stack.sim.portal('big'));
+    await appFrame.getByRole('combobox', { name: 'Search employees' }).waitFor({ timeout: 30_000 });
     const frame = page.frames().find((candidate) => candidate.url().startsWith(stack.appUrl));
     if (!frame) throw new Error('the app frame was not found');
     log(`${queries.length} searches typed in Chromium`);
@@ -61,9 +56,7 @@ async function measureUi(stack: Stack, queries: string[], log: (message: string)
       times.push(ms);
     }
     return times;
-  } finally {
-    await browser.close();
-  }
+  });
 }
 const SEED = 3;
 

@@ -3,18 +3,11 @@
  * installs that never finished (state `new`) and portals without an admin holding live tokens (pushes
  * and scheduled sends for them need an administrator to open the app once). Prints no secrets.
  */
-import { loadConfigOrExit } from '../server/config.js';
-import { openDatabase, migrateToLatest } from '../server/storage/database.js';
-import { createPortalStore } from '../server/storage/portalStore.js';
-import { loadTokenCipher } from '../server/security/keyring.js';
+import { openPortalStore } from './cliDatabase.js';
 
-const config = loadConfigOrExit();
-
-const { cipher } = await loadTokenCipher(config);
-const database = await openDatabase(config.databaseUrl);
-await migrateToLatest(database);
-const portals = await createPortalStore(database, cipher).listPortals();
-await database.close();
+const { store, close } = await openPortalStore();
+const portals = await store.listPortals();
+await close();
 
 const when = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16));
 const note = (p: (typeof portals)[number]) =>

@@ -4,18 +4,11 @@
  * is replaced by a conditional update) and safe to repeat. Exits 1 if any value stays unreadable.
  * The steps around it are in README.md, "Rotating the token key".
  */
-import { loadConfigOrExit } from '../server/config.js';
-import { openDatabase, migrateToLatest } from '../server/storage/database.js';
-import { createPortalStore } from '../server/storage/portalStore.js';
-import { loadTokenCipher } from '../server/security/keyring.js';
+import { openPortalStore } from './cliDatabase.js';
 
-const config = loadConfigOrExit();
-
-const { cipher } = await loadTokenCipher(config);
-const database = await openDatabase(config.databaseUrl);
-await migrateToLatest(database);
-const report = await createPortalStore(database, cipher).reencryptTokens();
-await database.close();
+const { store, cipher, close } = await openPortalStore();
+const report = await store.reencryptTokens();
+await close();
 
 console.log(`Current key id: ${cipher.currentKeyId}`);
 console.log(`Re-encrypted with it: ${report.reencrypted}; already using it: ${report.alreadyCurrent}; unreadable: ${report.unreadable}`);

@@ -1,6 +1,6 @@
-import { B24OAuth } from '@bitrix24/b24jssdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.js';
+import { sdkClientFor } from './sdkClient.js';
 import type { SimulatorImpl } from './simulator.js';
 import { startTestSimulator, TEST_APP } from './testSupport.js';
 
@@ -16,25 +16,7 @@ describe('the real SDK (B24OAuth 2.2.0) against the simulator', () => {
     const clock = new ManualClock(Date.now());
     ({ sim } = await startTestSimulator({ clock, portals: [{ users: 80, preinstalled: true }] }));
     const portal = sim.portal();
-    const tokens = portal.issueTokens(1);
-    const b24 = new B24OAuth(
-      {
-        applicationToken: portal.applicationToken,
-        userId: tokens.user_id,
-        memberId: tokens.member_id,
-        accessToken: tokens.access_token,
-        refreshToken: tokens.refresh_token,
-        expires: tokens.expires,
-        expiresIn: tokens.expires_in,
-        scope: tokens.scope,
-        domain: portal.domain,
-        clientEndpoint: tokens.client_endpoint,
-        serverEndpoint: tokens.server_endpoint,
-        status: tokens.status,
-      },
-      { clientId: TEST_APP.clientId, clientSecret: TEST_APP.clientSecret },
-    );
-    b24.offClientSideWarning();
+    const b24 = sdkClientFor(portal, 1, TEST_APP);
     const refreshedPairs: string[] = [];
     b24.setCallbackRefreshAuth(async ({ authData }) => {
       refreshedPairs.push(authData.access_token);
@@ -74,25 +56,7 @@ describe('the real SDK (B24OAuth 2.2.0) against the simulator', () => {
   it('surfaces a QUERY_LIMIT_EXCEEDED answer the way the SDK expects (it waits and retries)', async () => {
     ({ sim } = await startTestSimulator({ clock: new ManualClock(Date.now()), portals: [{ users: 20, preinstalled: true }] }));
     const portal = sim.portal();
-    const tokens = portal.issueTokens(1);
-    const b24 = new B24OAuth(
-      {
-        applicationToken: '',
-        userId: 1,
-        memberId: tokens.member_id,
-        accessToken: tokens.access_token,
-        refreshToken: tokens.refresh_token,
-        expires: tokens.expires,
-        expiresIn: tokens.expires_in,
-        scope: tokens.scope,
-        domain: portal.domain,
-        clientEndpoint: tokens.client_endpoint,
-        serverEndpoint: tokens.server_endpoint,
-        status: tokens.status,
-      },
-      { clientId: TEST_APP.clientId, clientSecret: TEST_APP.clientSecret },
-    );
-    b24.offClientSideWarning();
+    const b24 = sdkClientFor(portal, 1, TEST_APP);
     portal.injectFault({ method: 'user.admin', count: 1, httpStatus: 503, error: 'QUERY_LIMIT_EXCEEDED', description: 'Too many requests' });
     const reply = await b24.actions.v2.call.make<boolean>({ method: 'user.admin' });
     expect(reply.getData()?.result).toBe(true);

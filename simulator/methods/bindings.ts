@@ -33,21 +33,51 @@ function text(params: Params, key: string): string {
   return typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
 }
 
+interface EventArguments {
+  event: string;
+  handler: string;
+  offline: boolean;
+  authType: number;
+}
+
+/** event.bind and event.unbind: a call in app context naming an event, a handler, its type and auth_type. */
+function eventArguments(params: Params, ctx: CallContext): EventArguments {
+  requireAppContext(ctx);
+  return {
+    event: text(params, 'event').toUpperCase(),
+    handler: text(params, 'handler'),
+    offline: text(params, 'event_type').toLowerCase() === 'offline',
+    authType: phpInt(getCi(params, 'auth_type')),
+  };
+}
+
+/** Offline events and another user's auth_type need an admin, for binding and unbinding alike. */
+function requireEventRights(ctx: CallContext, { offline, authType }: EventArguments, action: 'binding' | 'unbinding', admin: boolean): void {
+  if (offline && !admin) throw errors.accessDenied(`Access denied! Offline events ${action} requires administrator access rights`);
+  if (authType > 0 && authType !== ctx.auth.userId && !admin) {
+    throw errors.accessDenied(`Access denied! Event ${action} with AUTH_TYPE requires administrator access rights`);
+  }
+}
+
+/** placement.bind and placement.unbind: an admin's call in app context naming a PLACEMENT (required) and maybe a HANDLER. */
+function placementArguments(params: Params, ctx: CallContext): { placement: string; handler: string } {
+  requireAppContext(ctx);
+  if (!isAdmin(ctx)) throw errors.accessDenied();
+  const placement = text(params, 'PLACEMENT').toUpperCase();
+  // UNCONFIRMED: placement.bind's method page lists ERROR_ARGUMENT with status 200; we answer 400 like other argument errors.
+  if (!placement) throw errors.argument('PLACEMENT');
+  return { placement, handler: text(params, 'HANDLER') };
+}
+
 export const bindingMethods: MethodTable = {
   // Any user may bind online events for themselves; offline events and another user's auth_type need an admin.
   'event.bind': {
     scopes: null,
     handle(params, ctx) {
-      requireAppContext(ctx);
-      const event = text(params, 'event').toUpperCase();
-      const handler = text(params, 'handler');
-      const offline = text(params, 'event_type').toLowerCase() === 'offline';
-      const authType = phpInt(getCi(params, 'auth_type'));
+      const args = eventArguments(params, ctx);
+      const { event, handler, offline, authType } = args;
       if (!event || !KNOWN_EVENTS.has(event)) throw new RestError(400, 'ERROR_EVENT_NOT_FOUND', 'Event not found');
-      if (offline && !isAdmin(ctx)) throw errors.accessDenied('Access denied! Offline events binding requires administrator access rights');
-      if (authType > 0 && authType !== ctx.auth.userId && !isAdmin(ctx)) {
-        throw errors.accessDenied('Access denied! Event binding with AUTH_TYPE requires administrator access rights');
-      }
+      requireEventRights(ctx, args, 'binding', isAdmin(ctx));
       if (!offline && !handler) throw errors.argument('handler');
       const bindings = ctx.portal.eventBindings;
       if (bindings.some((b) => b.event === event && b.handler === handler && b.authType === authType && b.offline === offline)) {
@@ -60,17 +90,11 @@ export const bindingMethods: MethodTable = {
   'event.unbind': {
     scopes: null,
     handle(params, ctx) {
-      requireAppContext(ctx);
-      const event = text(params, 'event').toUpperCase();
-      const handler = text(params, 'handler');
-      const offline = text(params, 'event_type').toLowerCase() === 'offline';
+      const args = eventArguments(params, ctx);
+      const { event, handler, offline, authType } = args;
       const authTypeGiven = getCi(params, 'auth_type') !== undefined;
-      const authType = phpInt(getCi(params, 'auth_type'));
       const admin = isAdmin(ctx);
-      if (offline && !admin) throw errors.accessDenied('Access denied! Offline events unbinding requires administrator access rights');
-      if (authType > 0 && authType !== ctx.auth.userId && !admin) {
-        throw errors.accessDenied('Access denied! Event unbinding with AUTH_TYPE requires administrator access rights');
-      }
+      requireEventRights(ctx, args, 'unbinding', admin);
       const bindings = ctx.portal.eventBindings;
       let count = 0;
       for (let i = bindings.length - 1; i >= 0; i--) {
@@ -101,12 +125,7 @@ export const bindingMethods: MethodTable = {
   'placement.bind': {
     scopes: ['placement'],
     handle(params, ctx) {
-      requireAppContext(ctx);
-      if (!isAdmin(ctx)) throw errors.accessDenied();
-      const placement = text(params, 'PLACEMENT').toUpperCase();
-      const handler = text(params, 'HANDLER');
-      // UNCONFIRMED: the method page lists ERROR_ARGUMENT with status 200; we answer 400 like other argument errors.
-      if (!placement) throw errors.argument('PLACEMENT');
+      const { placement, handler } = placementArguments(params, ctx);
       if (!handler) throw errors.argument('HANDLER');
       if (!KNOWN_PLACEMENTS.includes(placement)) throw new RestError(400, 'ERROR_PLACEMENT_NOT_FOUND', 'Placement not found');
       const bindings = ctx.portal.placementBindings;
@@ -130,11 +149,7 @@ export const bindingMethods: MethodTable = {
   'placement.unbind': {
     scopes: ['placement'],
     handle(params, ctx) {
-      requireAppContext(ctx);
-      if (!isAdmin(ctx)) throw errors.accessDenied();
-      const placement = text(params, 'PLACEMENT').toUpperCase();
-      const handler = text(params, 'HANDLER');
-      if (!placement) throw errors.argument('PLACEMENT');
+      const { placement, handler } = placementArguments(params, ctx);
       const bindings = ctx.portal.placementBindings;
       let count = 0;
       for (let i = bindings.length - 1; i >= 0; i--) {

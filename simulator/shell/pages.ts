@@ -10,29 +10,45 @@ function inlineJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
-export interface PortalPageModel {
+interface PageModel {
   lang: ShellLang;
   t: ShellStrings;
   portalLabel: string;
-  domain: string;
-  userName: string;
+  /** Read by the page's script from `#sim-boot`. */
   boot: unknown;
 }
 
-export function portalPage(m: PortalPageModel): string {
-  const { t } = m;
+/**
+ * What the portal page and the phone page share: the head with the shell's styles, the boot data and
+ * the page's script, a native ES module under /_sim/shell/assets/ (`preload`: modules fetched at once).
+ */
+function shellDocument(m: PageModel, page: { title: string; preload: readonly string[]; bodyClass: string; body: string; script: string }): string {
   return `<!doctype html>
 <html lang="${m.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(m.portalLabel)} — Bitrix24</title>
+<title>${page.title}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/_sim/shell/assets/shell.css">
-${SHELL_MODULES.map((module) => `<link rel="modulepreload" href="/_sim/shell/assets/${module}">`).join('\n')}
-</head>
-<body class="b24">
-<header class="b24-topbar" data-testid="portal-topbar">
+${page.preload.map((module) => `<link rel="modulepreload" href="/_sim/shell/assets/${module}">\n`).join('')}</head>
+<body class="${page.bodyClass}">
+${page.body}
+<script type="application/json" id="sim-boot">${inlineJson(m.boot)}</script>
+<script type="module" src="/_sim/shell/assets/${page.script}"></script>
+</body>
+</html>
+`;
+}
+
+export interface PortalPageModel extends PageModel {
+  domain: string;
+  userName: string;
+}
+
+export function portalPage(m: PortalPageModel): string {
+  const { t } = m;
+  const body = `<header class="b24-topbar" data-testid="portal-topbar">
   <div class="b24-logo"><span class="b24-logo-name" data-testid="portal-name">${escapeHtml(m.portalLabel)}</span><span class="b24-logo-24">24</span></div>
   <div class="b24-domain" title="DOMAIN">${escapeHtml(m.domain)}</div>
   <div class="b24-topbar-spacer"></div>
@@ -66,34 +82,15 @@ ${SHELL_MODULES.map((module) => `<link rel="modulepreload" href="/_sim/shell/ass
     </section>
   </main>
 </div>
-<div id="sim-modal-root"></div>
-<script type="application/json" id="sim-boot">${inlineJson(m.boot)}</script>
-<script type="module" src="/_sim/shell/assets/shell/main.js"></script>
-</body>
-</html>
-`;
+<div id="sim-modal-root"></div>`;
+  return shellDocument(m, { title: `${escapeHtml(m.portalLabel)} — Bitrix24`, preload: SHELL_MODULES, bodyClass: 'b24', body, script: 'shell/main.js' });
 }
 
-export interface PhonePageModel {
-  lang: ShellLang;
-  t: ShellStrings;
-  portalLabel: string;
-  boot: unknown;
-}
+export type PhonePageModel = PageModel;
 
 export function phonePage(m: PhonePageModel): string {
   const { t } = m;
-  return `<!doctype html>
-<html lang="${m.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(t.phone)} — ${escapeHtml(m.portalLabel)}</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/_sim/shell/assets/shell.css">
-</head>
-<body class="phone-body">
-<div class="phone" data-testid="phone">
+  const body = `<div class="phone" data-testid="phone">
   <div class="phone-status"><span id="phone-clock" data-testid="phone-clock"></span><span>▂▄▆ 5G ▮</span></div>
   <div class="phone-head">
     <h1>${escapeHtml(t.phoneTitle)}</h1>
@@ -102,10 +99,6 @@ export function phonePage(m: PhonePageModel): string {
   <p id="phone-disabled" class="phone-disabled" data-testid="phone-push-disabled" hidden>${escapeHtml(t.phonePushDisabled)}</p>
   <ol id="phone-list" class="phone-list" data-testid="phone-pushes" aria-live="polite"></ol>
   <p id="phone-empty" class="phone-empty" data-testid="phone-empty" hidden>${escapeHtml(t.phoneNoPushes)}</p>
-</div>
-<script type="application/json" id="sim-boot">${inlineJson(m.boot)}</script>
-<script src="/_sim/shell/assets/phone.js"></script>
-</body>
-</html>
-`;
+</div>`;
+  return shellDocument(m, { title: `${escapeHtml(t.phone)} — ${escapeHtml(m.portalLabel)}`, preload: [], bodyClass: 'phone-body', body, script: 'phone.js' });
 }

@@ -1,127 +1,100 @@
 // @ts-check
 // The "phone": pushes received (pull.application.push.add), newest first, polled every second.
-(() => {
-  'use strict';
+import { $, el, isLocalUrl } from './shell/dom.js';
 
-  /**
-   * @typedef {{ seq: number, at: number, userId: number, title: string, text: string, avatar: string, senderId: number,
-   *   recipientName: string, delivered: boolean }} PushView
-   */
+/**
+ * @typedef {{ seq: number, at: number, userId: number, title: string, text: string, avatar: string, senderId: number,
+ *   recipientName: string, delivered: boolean }} PushView
+ */
 
-  const boot = JSON.parse(/** @type {HTMLElement} */ (document.getElementById('sim-boot')).textContent || '{}');
-  /** @type {Record<string, string>} */
-  const t = boot.t;
-  const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
-  const list = $('phone-list');
-  const userSelect = /** @type {HTMLSelectElement} */ ($('phone-user'));
-  /** @type {number | null} */
-  const userId = boot.userId;
-  let lastKey = '';
-  let lastRecipients = '';
+const boot = JSON.parse(/** @type {HTMLElement} */ (document.getElementById('sim-boot')).textContent || '{}');
+/** @type {Record<string, string>} */
+const t = boot.t;
+const list = $('phone-list');
+const userSelect = /** @type {HTMLSelectElement} */ ($('phone-user'));
+/** @type {number | null} */
+const userId = boot.userId;
+let lastKey = '';
+let lastRecipients = '';
 
-  userSelect.addEventListener('change', () => {
-    const url = new URL(location.href);
-    if (userSelect.value) url.searchParams.set('user', userSelect.value);
-    else url.searchParams.delete('user');
-    location.assign(url.toString());
-  });
+userSelect.addEventListener('change', () => {
+  const url = new URL(location.href);
+  if (userSelect.value) url.searchParams.set('user', userSelect.value);
+  else url.searchParams.delete('user');
+  location.assign(url.toString());
+});
 
-  function isLocalUrl(/** @type {string} */ url) {
-    try {
-      const u = new URL(url, location.href);
-      if (u.protocol === 'data:') return true;
-      return (u.protocol === 'http:' || u.protocol === 'https:') && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
-    } catch {
-      return false;
-    }
-  }
+const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
+const clock = (/** @type {number} */ ms) => {
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+};
 
-  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
-  const clock = (/** @type {number} */ ms) => {
-    const d = new Date(ms);
-    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  };
-
-  /**
-   * @param {string} tag @param {Record<string, string>} attrs @param {Array<Node | string>} [children]
-   */
-  function el(tag, attrs, children = []) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (k === 'text') node.textContent = v;
-      else if (k === 'class') node.className = v;
-      else node.setAttribute(k, v);
-    }
-    node.append(...children);
-    return node;
-  }
-
-  /** @param {PushView} p */
-  function pushItem(p) {
-    // The avatar is shown only when it is served from this machine: the simulator never leaves loopback.
-    const avatar = el('span', { class: 'sim-avatar', 'data-testid': 'push-avatar', 'data-src': p.avatar || '', 'aria-hidden': 'true' });
-    if (p.avatar && isLocalUrl(p.avatar)) avatar.append(el('img', { src: p.avatar, alt: '' }));
-    else avatar.textContent = (p.title.trim()[0] || '•').toUpperCase();
-    // On the device newlines become spaces.
-    const text = p.text.replace(/\r?\n/g, ' ');
-    return el('li', {
-      class: `push${p.delivered ? '' : ' push-undelivered'}`,
-      'data-testid': 'push',
-      'data-seq': String(p.seq),
-      'data-user-id': String(p.userId),
-      'data-delivered': String(p.delivered),
-      'aria-label': `${p.title}: ${text}`,
-    }, [
-      avatar,
-      el('div', { class: 'push-main' }, [
-        el('div', { class: 'push-top' }, [
-          el('span', { class: 'push-title', 'data-testid': 'push-title', text: p.title }),
-          el('time', { class: 'push-time', 'data-testid': 'push-time', datetime: new Date(p.at).toISOString(), text: clock(p.at) }),
-        ]),
-        ...(userId === null ? [el('div', { class: 'push-to', 'data-testid': 'push-recipient', text: `→ ${p.recipientName} (#${p.userId})` })] : []),
-        el('div', { class: 'push-text', 'data-testid': 'push-text', 'data-text': p.text, text }),
+/** @param {PushView} p */
+function pushItem(p) {
+  // The avatar is shown only when it is served from this machine: the simulator never leaves loopback.
+  const avatar = el('span', { class: 'sim-avatar', 'data-testid': 'push-avatar', 'data-src': p.avatar || '', 'aria-hidden': 'true' });
+  if (isLocalUrl(p.avatar)) avatar.append(el('img', { src: p.avatar, alt: '' }));
+  else avatar.textContent = (p.title.trim()[0] || '•').toUpperCase();
+  // On the device newlines become spaces.
+  const text = p.text.replace(/\r?\n/g, ' ');
+  return el('li', {
+    class: `push${p.delivered ? '' : ' push-undelivered'}`,
+    'data-testid': 'push',
+    'data-seq': String(p.seq),
+    'data-user-id': String(p.userId),
+    'data-delivered': String(p.delivered),
+    'aria-label': `${p.title}: ${text}`,
+  }, [
+    avatar,
+    el('div', { class: 'push-main' }, [
+      el('div', { class: 'push-top' }, [
+        el('span', { class: 'push-title', 'data-testid': 'push-title', text: p.title }),
+        el('time', { class: 'push-time', 'data-testid': 'push-time', datetime: new Date(p.at).toISOString(), text: clock(p.at) }),
       ]),
-    ]);
-  }
+      ...(userId === null ? [el('div', { class: 'push-to', 'data-testid': 'push-recipient', text: `→ ${p.recipientName} (#${p.userId})` })] : []),
+      el('div', { class: 'push-text', 'data-testid': 'push-text', 'data-text': p.text, text }),
+    ]),
+  ]);
+}
 
-  /** @param {Array<{ id: number, name: string }>} recipients @param {{ id: number, name: string } | null} user */
-  function renderRecipients(recipients, user) {
-    const all = user && !recipients.some((r) => r.id === user.id) ? [user, ...recipients] : recipients;
-    const key = JSON.stringify(all);
-    if (key === lastRecipients) return;
-    lastRecipients = key;
-    userSelect.replaceChildren(el('option', { value: '', text: t.phoneAllUsers }));
-    for (const r of all) {
-      const opt = el('option', { value: String(r.id), text: `${r.name} (#${r.id})` });
-      if (r.id === userId) opt.setAttribute('selected', '');
-      userSelect.append(opt);
+/** @param {Array<{ id: number, name: string }>} recipients @param {{ id: number, name: string } | null} user */
+function renderRecipients(recipients, user) {
+  const all = user && !recipients.some((r) => r.id === user.id) ? [user, ...recipients] : recipients;
+  const key = JSON.stringify(all);
+  if (key === lastRecipients) return;
+  lastRecipients = key;
+  userSelect.replaceChildren(el('option', { value: '', text: t.phoneAllUsers }));
+  for (const r of all) {
+    const opt = el('option', { value: String(r.id), text: `${r.name} (#${r.id})` });
+    if (r.id === userId) opt.setAttribute('selected', '');
+    userSelect.append(opt);
+  }
+}
+
+async function poll() {
+  try {
+    const res = await fetch(`/_sim/shell/pushes${userId === null ? '' : `?user=${userId}`}`, { cache: 'no-store' });
+    if (!res.ok) return;
+    const data = await res.json();
+    renderRecipients(data.recipients, data.user);
+    /** @type {PushView[]} */
+    const pushes = userId !== null && !data.pushEnabled ? [] : data.pushes;
+    $('phone-disabled').hidden = userId === null || data.pushEnabled;
+    const key = pushes.map((p) => p.seq).join(',');
+    if (key !== lastKey) {
+      lastKey = key;
+      list.replaceChildren(...pushes.map(pushItem));
     }
+    $('phone-empty').hidden = pushes.length > 0 || (userId !== null && !data.pushEnabled);
+    document.body.dataset.loaded = 'true';
+  } catch {
+    // the simulator may be restarting; the next tick tries again
   }
+}
 
-  async function poll() {
-    try {
-      const res = await fetch(`/_sim/shell/pushes${userId === null ? '' : `?user=${userId}`}`, { cache: 'no-store' });
-      if (!res.ok) return;
-      const data = await res.json();
-      renderRecipients(data.recipients, data.user);
-      /** @type {PushView[]} */
-      const pushes = userId !== null && !data.pushEnabled ? [] : data.pushes;
-      $('phone-disabled').hidden = userId === null || data.pushEnabled;
-      const key = pushes.map((p) => p.seq).join(',');
-      if (key !== lastKey) {
-        lastKey = key;
-        list.replaceChildren(...pushes.map(pushItem));
-      }
-      $('phone-empty').hidden = pushes.length > 0 || (userId !== null && !data.pushEnabled);
-      document.body.dataset.loaded = 'true';
-    } catch {
-      // the simulator may be restarting; the next tick tries again
-    }
-  }
-
-  const tick = () => { $('phone-clock').textContent = clock(Date.now()).slice(0, 5); };
-  tick();
-  setInterval(tick, 10_000);
-  void poll();
-  setInterval(() => void poll(), 1000);
-})();
+const tick = () => { $('phone-clock').textContent = clock(Date.now()).slice(0, 5); };
+tick();
+setInterval(tick, 10_000);
+void poll();
+setInterval(() => void poll(), 1000);

@@ -1,6 +1,6 @@
 // @ts-check
-// Helpers the shell's modules share: element lookup and creation, the shell's JSON endpoints
-// (/_sim/shell/…), the error banner, and avatars.
+// Helpers the shell's modules (and the phone page's phone.js) share: element lookup and creation, the
+// shell's JSON endpoints (/_sim/shell/…), the error banner, and avatars.
 
 export const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -44,7 +44,7 @@ export function showError(/** @type {string} */ text) {
 }
 
 /** Images only from this machine: the simulator never reaches outside loopback. */
-function isLocalUrl(/** @type {string} */ url) {
+export function isLocalUrl(/** @type {string} */ url) {
   if (!url) return false;
   try {
     const u = new URL(url, location.href);

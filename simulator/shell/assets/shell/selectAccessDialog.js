@@ -1,11 +1,10 @@
 // @ts-check
 // The selectAccess dialog: access codes picked on three tabs (employees and everyone, departments with
 // or without their sub-departments, workgroups).
-import { boot, t } from './state.js';
-import { api, avatar, el, showError } from './dom.js';
+import { t } from './state.js';
+import { api, el, showError } from './dom.js';
+import { searchEmployees } from './employeeSearch.js';
 import { CANCELLED, footerButtons, openModal } from './modal.js';
-
-/** @typedef {import('./state.js').SelectedUser} SelectedUser */
 
 /**
  * selectAccess: [{id, name}] with ids AU, U<id>, D<id>, DR<id>, SG<id>; `blocked` codes cannot be picked.
@@ -87,30 +86,7 @@ export function selectAccessDialog(blocked) {
     const search = /** @type {HTMLInputElement} */ (el('input', { type: 'search', class: 'sim-search', 'aria-label': t.searchEmployees, placeholder: t.searchEmployees, 'data-testid': 'sim-access-search' }));
     const userList = el('ul', { class: 'sim-options' });
     usersPanel.append(everyone, search, userList);
-    let seq = 0;
-    const loadUsers = async () => {
-      const mine = ++seq;
-      const data = await api(`/_sim/shell/directory/users?q=${encodeURIComponent(search.value.trim())}&limit=50&user=${boot.user.id}`);
-      if (mine !== seq) return;
-      userList.replaceChildren();
-      if (data.users.length === 0) userList.append(el('li', { class: 'sim-empty', text: t.nothingFound }));
-      for (const /** @type {SelectedUser} */ u of data.users) {
-        const code = `U${u.id}`;
-        userList.append(el('li', {}, [el('label', { class: `sim-option${blockedSet.has(code) ? ' sim-option-disabled' : ''}` }, [
-          checkbox(code, u.name, u.name), avatar(u.name, u.photo),
-          el('span', { class: 'sim-option-text' }, [el('span', { text: u.name }), el('span', { class: 'sim-option-sub', text: u.position })]),
-        ])]));
-      }
-    };
-    /** @type {number | undefined} */
-    let timer;
-    search.addEventListener('input', () => {
-      clearTimeout(timer);
-      timer = window.setTimeout(() => void loadUsers().catch((e) => showError(String(e))), 150);
-    });
-    search.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') { e.preventDefault(); clearTimeout(timer); void loadUsers(); }
-    });
+    const loadUsers = searchEmployees(search, userList, (u) => checkbox(`U${u.id}`, u.name, u.name));
 
     // Departments: D<id> the department itself, DR<id> with its sub-departments
     const deptPanel = /** @type {HTMLElement} */ (panels.departments);

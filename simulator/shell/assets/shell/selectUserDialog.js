@@ -1,7 +1,8 @@
 // @ts-check
 // The selectUser dialog (selectUsers with `mult`): employees searched by name, one or several picked.
-import { boot, t } from './state.js';
-import { api, avatar, el, showError } from './dom.js';
+import { t } from './state.js';
+import { el, showError } from './dom.js';
+import { searchEmployees } from './employeeSearch.js';
 import { CANCELLED, footerButtons, openModal } from './modal.js';
 
 /** @typedef {import('./state.js').SelectedUser} SelectedUser */
@@ -35,44 +36,22 @@ export function selectUserDialog(mult) {
       buttons.ok.disabled = selected.size === 0;
       chips.replaceChildren(...[...selected.values()].map((u) => el('span', { class: 'sim-chip', text: u.name })));
     };
-    let seq = 0;
-    const load = async () => {
-      const mine = ++seq;
-      const q = encodeURIComponent(search.value.trim());
-      const data = await api(`/_sim/shell/directory/users?q=${q}&limit=50&user=${boot.user.id}`);
-      if (mine !== seq) return;
-      list.replaceChildren();
-      if (data.users.length === 0) list.append(el('li', { class: 'sim-empty', text: t.nothingFound }));
-      for (const /** @type {SelectedUser} */ u of data.users) {
-        const input = /** @type {HTMLInputElement} */ (el('input', {
-          type: mult ? 'checkbox' : 'radio',
-          name: 'sim-user-pick',
-          value: u.id,
-          'aria-label': u.name,
-          'data-testid': `sim-user-option-${u.id}`,
-          checked: selected.has(u.id),
-        }));
-        input.addEventListener('change', () => {
-          if (!mult) selected.clear();
-          if (input.checked) selected.set(u.id, u);
-          else selected.delete(u.id);
-          sync();
-        });
-        list.append(el('li', {}, [el('label', { class: 'sim-option' }, [
-          input,
-          avatar(u.name, u.photo),
-          el('span', { class: 'sim-option-text' }, [el('span', { text: u.name }), el('span', { class: 'sim-option-sub', text: u.position })]),
-        ])]));
-      }
-    };
-    /** @type {number | undefined} */
-    let timer;
-    search.addEventListener('input', () => {
-      clearTimeout(timer);
-      timer = window.setTimeout(() => void load().catch((e) => showError(String(e))), 150);
-    });
-    search.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') { e.preventDefault(); clearTimeout(timer); void load(); }
+    const load = searchEmployees(search, list, (u) => {
+      const input = /** @type {HTMLInputElement} */ (el('input', {
+        type: mult ? 'checkbox' : 'radio',
+        name: 'sim-user-pick',
+        value: u.id,
+        'aria-label': u.name,
+        'data-testid': `sim-user-option-${u.id}`,
+        checked: selected.has(u.id),
+      }));
+      input.addEventListener('change', () => {
+        if (!mult) selected.clear();
+        if (input.checked) selected.set(u.id, u);
+        else selected.delete(u.id);
+        sync();
+      });
+      return input;
     });
     sync();
     void load().catch((e) => showError(String(e)));
