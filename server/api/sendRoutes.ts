@@ -101,6 +101,8 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
   const now = deps.now ?? Date.now;
 
   async function view(send: SendRecord, language: Language): Promise<SendView> {
+    const known = deps.pipeline?.totalsOf(send);
+    if (known) return toSendView(send, known, language);
     const totals = await deps.sendStore.chunkTotals([send.id]);
     return toSendView(send, totals.get(send.id) ?? EMPTY_TOTALS, language);
   }

@@ -4,7 +4,7 @@ import { BitrixError } from '../bitrix/restClient.js';
 import { DEFAULT_PAUSE_MS, isOperatingTimeBlock, isRateLimitRefusal, retrying } from '../bitrix/retryPolicy.js';
 import type { CallRest } from '../bitrix/batch.js';
 import type { PortalGateway } from '../bitrix/portalGateway.js';
-import type { ChunkRecord, Lease, SendRecord, SendStore } from '../storage/sendStore.js';
+import type { ChunkRecord, ChunkTotals, Lease, SendRecord, SendStatus, SendStore } from '../storage/sendStore.js';
 import { isTransientDatabaseError } from '../storage/database.js';
 import { createPortalRateLimiter, type PortalRateLimiter, type RateLimit } from './rateLimiter.js';
 import { OUTCOME_UNKNOWN, SENDER_NOT_ADMIN } from './sendErrors.js';
@@ -136,6 +136,8 @@ export interface SendPipeline {
   runDueScheduledSends(): Promise<number>;
   /** Resolves when every run started by this pipeline has ended (tests, shutdown). */
   idle(): Promise<void>;
+  /** The chunk totals of a send record this pipeline's run finished (read in the same statement), else null. */
+  totalsOf(send: SendRecord): ChunkTotals | null;
   /**
    * Shutdown: from now on nothing new is claimed (no new send, chunk, scheduled send or recovery); each
    * run lets the call it has in flight finish, records its outcome and gives its lease up, so another
@@ -148,7 +150,7 @@ export interface SendPipeline {
  * `skipped`: another process has the chunk; `stopped`: this process stops or lost the send's lease;
  * `paused`: Bitrix24 blocked the method until `until`.
  */
-type Outcome = CallOutcome | { kind: 'skipped' } | { kind: 'stopped' } | { kind: 'paused'; until: number };
+type Outcome = (CallOutcome & { recorded?: Pick<ChunkRecord, 'status' | 'errorCode'> }) | { kind: 'skipped' } | { kind: 'stopped' } | { kind: 'paused'; until: number };
 
 /** What is logged of a database error: never the connection's parameters. */
 function databaseErrorFields(error: unknown): { message: string; code?: string } {
@@ -289,6 +291,17 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
       );
   }
 
+  /** Chunk totals read with the sends this pipeline finished, by record (the API answers with them, no read needed). */
+  const finishedTotals = new WeakMap<SendRecord, ChunkTotals>();
+
+  /** Ends the send; answers it as finishSend returned it, its totals remembered. */
+  async function finish(send: SendRecord, status: SendStatus, errorCode: string | null): Promise<SendRecord> {
+    const finished = await persist('finishing a send', send.id, () => store.finishSend(send.id, status, errorCode));
+    if (!finished) return reload(send);
+    finishedTotals.set(finished.send, finished.totals);
+    return finished.send;
+  }
+
   async function reload(send: SendRecord): Promise<SendRecord> {
     return (await persist('reading a send', send.id, () => store.getSend(send.memberId, send.id))) ?? send;
   }
@@ -330,27 +343,34 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
       const code = errorCodeOf(error);
       if (code === 'INTERNAL_ERROR') logger.error({ err: error, sendId: send.id, memberId: send.memberId }, 'audience resolution failed');
       else logger.warn({ sendId: send.id, memberId: send.memberId, code }, 'audience resolution failed');
-      await persist('finishing a send', send.id, () => store.finishSend(send.id, 'failed', code));
-      return reload(send);
+      return finish(send, 'failed', code);
     }
     const unique = [...new Set(recipients.filter((id) => Number.isSafeInteger(id) && id > 0))].sort((a, b) => a - b);
     if (unique.length === 0) {
-      await persist('finishing a send', send.id, () => store.finishSend(send.id, 'failed', 'NO_RECIPIENTS'));
-      return reload(send);
+      return finish(send, 'failed', 'NO_RECIPIENTS');
     }
     const chunks = splitIntoChunks(unique, chunkSize);
-    if (!(await persist('recording chunks', send.id, () => store.startSending(send.id, chunks, lease())))) {
+    const recorded = await persist('recording chunks', send.id, () => store.startSending(send.id, chunks, lease()));
+    if (!recorded) {
       // Our lease ran out while the audience was read and another process took the send over.
       letGo(send.id);
       return reload(send);
     }
-    return pushChunks(send);
+    return pushChunks(send, recorded);
   }
 
-  async function pushChunks(send: SendRecord): Promise<SendRecord> {
+  /**
+   * Pushes the pending chunks one by one, then finishes the send. `recorded`: the chunks as this run just
+   * recorded them; while nobody else touches them (no chunk found taken), the run knows their states
+   * without reading them back (issue 14: every statement is a round trip).
+   */
+  async function pushChunks(send: SendRecord, recorded?: readonly ChunkRecord[]): Promise<SendRecord> {
+    const chunks = recorded ?? (await persist('listing chunks', send.id, () => store.listChunks(send.id)));
+    const known = new Map(chunks.map((chunk) => [chunk.index, chunk]));
+    let knowsAll = recorded !== undefined;
     let fatal: string | null = null;
     let interrupted = false;
-    for (const chunk of await persist('listing chunks', send.id, () => store.listChunks(send.id))) {
+    for (const chunk of chunks) {
       if (chunk.status !== 'pending') continue;
       if (fatal) break;
       const outcome = await pushChunk(send, chunk);
@@ -359,20 +379,25 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
         break;
       }
       if (outcome.kind === 'paused') return pause(send, outcome.until);
+      if (outcome.kind === 'skipped') knowsAll = false;
+      if ('recorded' in outcome && outcome.recorded) known.set(chunk.index, { ...chunk, ...outcome.recorded });
       if (outcome.kind === 'fatal') fatal = outcome.code;
     }
-    // After a refusal every call would fail alike: the rest is never attempted, so it is safe to mark failed.
-    if (fatal) await persist('failing the rest', send.id, () => store.failPendingChunks(send.id, fatal));
+    if (fatal) {
+      // After a refusal every call would fail alike: the rest is never attempted, so it is safe to mark failed.
+      const code = fatal;
+      await persist('failing the rest', send.id, () => store.failPendingChunks(send.id, code));
+      for (const [index, chunk] of known) if (chunk.status === 'pending') known.set(index, { ...chunk, status: 'failed', errorCode: code });
+    }
     if (interrupted && !fatal) return handOver(send);
-    const chunks = await persist('listing chunks', send.id, () => store.listChunks(send.id));
-    if (chunks.some((chunk) => chunk.status === 'pending' || chunk.status === 'sending')) {
+    const final = knowsAll ? [...known.values()] : await persist('listing chunks', send.id, () => store.listChunks(send.id));
+    if (final.some((chunk) => chunk.status === 'pending' || chunk.status === 'sending')) {
       // Another process holds part of this send (it took over after our lease ran out): it finishes it.
       return reload(send);
     }
-    const { status, errorCode } = finalStatus(chunks);
-    await persist('finishing a send', send.id, () => store.finishSend(send.id, status, errorCode));
-    const finished = await reload(send);
-    logger.info({ sendId: send.id, memberId: send.memberId, status, errorCode, recipients: finished.recipientCount, chunks: chunks.length }, 'send finished');
+    const { status, errorCode } = finalStatus(final);
+    const finished = await finish(send, status, errorCode);
+    logger.info({ sendId: send.id, memberId: send.memberId, status, errorCode, recipients: finished.recipientCount, chunks: final.length }, 'send finished');
     return finished;
   }
 
@@ -441,8 +466,9 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
       const [status, errorCode] = outcome.kind === 'accepted' ? (['accepted', null] as const) : outcome.kind === 'uncertain' ? (['uncertain', outcome.code] as const) : (['failed', outcome.code] as const);
       await persist('recording a chunk', send.id, () => store.finishChunk(send.id, chunk.index, status, errorCode));
       if (outcome.kind !== 'accepted') logger.warn({ sendId: send.id, memberId: send.memberId, chunk: chunk.index, outcome: outcome.kind, code: outcome.code }, 'push chunk not accepted');
+      const recorded = { status, errorCode };
       // Retries used up: the limit or the network persists, so stop rather than hammer the portal.
-      return outcome.kind === 'retry' ? { kind: 'fatal', code: outcome.code } : outcome;
+      return outcome.kind === 'retry' ? { kind: 'fatal', code: outcome.code, recorded } : { ...outcome, recorded };
     }
   }
 
@@ -536,8 +562,7 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
     const check = await stillAdmin(send);
     if (check !== true) {
       logger.warn({ sendId: send.id, memberId: send.memberId, code: check }, 'scheduled send not started: its sender cannot send now');
-      await persist('finishing a send', send.id, () => store.finishSend(send.id, 'failed', check));
-      return reload(send);
+      return finish(send, 'failed', check);
     }
     return execute(send);
   }
@@ -578,6 +603,8 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
     },
 
     idle,
+
+    totalsOf: (send) => finishedTotals.get(send) ?? null,
 
     async stop() {
       if (!stopping) {

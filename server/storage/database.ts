@@ -30,8 +30,11 @@ export interface AppDatabase {
   readonly kind: DatabaseKind;
   /** The logger given to openDatabase, if any (migrateToLatest reports through it). */
   readonly logger?: Logger;
-  /** How many statements this database has executed (read by tests and the benchmarks to count round trips). */
-  readonly statements: { readonly executed: number };
+  /**
+   * What this database has done, counted (tests and benchmarks hold the numbers per request): every
+   * statement executed, and the round trips a request waits for (see `wrap`).
+   */
+  readonly statements: { readonly executed: number; readonly roundTrips: number };
   close(): Promise<void>;
 }
 
@@ -132,11 +135,28 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<App
 
 /** The opened database: Kysely over the dialect, counting the statements it executes. */
 function wrap(dialect: Dialect, kind: DatabaseKind, opts: OpenDatabaseOptions, where: Record<string, string>): AppDatabase {
-  const statements = { executed: 0 };
+  const statements = { executed: 0, roundTrips: 0 };
+  // SQLite runs in this process on one connection under a mutex: a transaction's statements run back to
+  // back with nothing else in between, so a transaction is one round trip there. On PostgreSQL every
+  // statement (BEGIN and COMMIT too) is one.
+  let inSqliteTransaction = false;
   const db = new Kysely<DatabaseSchema>({
     dialect,
-    log: () => {
+    log: (event) => {
       statements.executed += 1;
+      if (kind === 'postgres') {
+        statements.roundTrips += 1;
+        return;
+      }
+      const verb = /^\s*(\w+)/.exec(event.query.sql)?.[1]?.toLowerCase();
+      if (verb === 'begin') {
+        inSqliteTransaction = true;
+        statements.roundTrips += 1;
+      } else if (verb === 'commit' || verb === 'rollback') {
+        inSqliteTransaction = false;
+      } else if (!inSqliteTransaction) {
+        statements.roundTrips += 1;
+      }
     },
   });
   opts.logger?.info({ database: kind, ...where }, 'database opened');

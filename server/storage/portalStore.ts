@@ -5,6 +5,7 @@ import type { InstallState, TokenState } from './schema.js';
 import { createKeyRotation } from './portals/keyRotation.js';
 import { createPortalRecords } from './portals/portalRecords.js';
 import { createTokenLock } from './portals/tokenLock.js';
+import { withReadCache } from './portals/readCache.js';
 import { createTokenRows, createUserTokenStore, PortalNotFoundError } from './portals/userTokens.js';
 
 /**
@@ -26,7 +27,8 @@ import { createTokenRows, createUserTokenStore, PortalNotFoundError } from './po
  * This file holds the types and the one facade, `createPortalStore`; the work is in portals/:
  * portalRecords.ts (portal records, install state machine), userTokens.ts (users' tokens and their
  * encryption mapping), tokenLock.ts (the cross-process token lock), keyRotation.ts (reencryptTokens),
- * cipherContexts.ts (the row each secret is bound to).
+ * cipherContexts.ts (the row each secret is bound to), readCache.ts (this process's short-lived copy of
+ * portal rows and tokens, and the staleness it allows).
  */
 
 export interface Portal {
@@ -174,18 +176,21 @@ export interface PortalStoreOptions {
   now?: () => number;
   /** How long withUserTokenLock waits for the lock (default 30 s). */
   lockTimeoutMs?: number;
+  /** How long portal rows and tokens are read from this process's copy (portals/readCache.ts; default 5 s, 0: never). */
+  readCacheTtlMs?: number;
 }
 
 export function createPortalStore(appDb: AppDatabase, cipher: TokenCipher, options: PortalStoreOptions = {}): PortalStore {
   const { db } = appDb;
   const now = options.now ?? Date.now;
   const rows = createTokenRows(cipher, now);
-  return {
+  const store: PortalStore = {
     ...createPortalRecords(db, cipher, now),
     ...createUserTokenStore(db, rows),
     ...createKeyRotation(db, cipher),
     ...createTokenLock(appDb, rows, options.lockTimeoutMs ?? 30_000),
   };
+  return withReadCache(store, { ttlMs: options.readCacheTtlMs, now });
 }
 
 export { LockTimeoutError, PortalNotFoundError };

@@ -67,7 +67,10 @@ forEachDatabase('send store', (getDb) => {
 
   it('chunks: recorded with the send moving to sending; a chunk is claimed once; totals per status', async () => {
     const { send } = await store.createSend(newSend());
-    expect(await store.startSending(send.id, [[1, 2, 3], [4, 5], [6]], lease(clock + 1000))).toBe(true);
+    const recorded = await store.startSending(send.id, [[1, 2, 3], [4, 5], [6]], lease(clock + 1000));
+    // The chunks as recorded, without reading them back.
+    expect(recorded).toEqual(await store.listChunks(send.id));
+    expect(recorded?.map((chunk) => [chunk.userIds, chunk.status, chunk.attempts])).toEqual([[[1, 2, 3], 'pending', 0], [[4, 5], 'pending', 0], [[6], 'pending', 0]]);
     expect(await store.getSend(MEMBER, send.id)).toMatchObject({ status: 'sending', recipientCount: 6, leaseUntil: clock + 1000, leaseOwner: ME });
     const claims = await Promise.all(['a', 'b', 'c'].map((name) => store.claimChunk(send.id, 0, ME, name)));
     expect(claims.filter(Boolean)).toHaveLength(1);
@@ -86,8 +89,11 @@ forEachDatabase('send store', (getDb) => {
       [2, [6], 'failed', 0, 'ACCESS_ERROR'],
     ]);
     expect((await store.chunkTotals([send.id])).get(send.id)).toEqual({ pending: 0, sending: 0, accepted: 3, failed: 1, uncertain: 2 });
-    await store.finishSend(send.id, 'partly_failed', 'INTERRUPTED');
+    const finished = await store.finishSend(send.id, 'partly_failed', 'INTERRUPTED');
     expect(await store.getSend(MEMBER, send.id)).toMatchObject({ status: 'partly_failed', errorCode: 'INTERRUPTED', finishedAt: clock, leaseUntil: null });
+    // Answered in the same statement: the send as it ends, and its totals.
+    expect(finished).toEqual({ send: await store.getSend(MEMBER, send.id), totals: { pending: 0, sending: 0, accepted: 3, failed: 1, uncertain: 2 } });
+    expect(await store.finishSend('no-such-send', 'failed', null)).toBeNull();
   });
 
   it('history: newest first, paged by the last id, per portal', async () => {
@@ -123,10 +129,10 @@ forEachDatabase('send store', (getDb) => {
 
   it('leases: only the owner renews, gives up or claims chunks; a lease given up is taken over at once, before it would have run out', async () => {
     const { send } = await store.createSend(newSend({ leaseUntil: clock + 60_000 }));
-    expect(await store.startSending(send.id, [[1], [2]], lease(clock + 60_000, THEM))).toBe(false);
-    expect(await store.startSending(send.id, [[1], [2]], lease(clock + 60_000))).toBe(true);
-    // Asked again (its first answer lost with the connection): already done, by this owner.
-    expect(await store.startSending(send.id, [[1], [2]], lease(clock + 60_000))).toBe(true);
+    expect(await store.startSending(send.id, [[1], [2]], lease(clock + 60_000, THEM))).toBeNull();
+    expect(await store.startSending(send.id, [[1], [2]], lease(clock + 60_000))).toHaveLength(2);
+    // Asked again (its first answer lost with the connection): already done, by this owner; the chunks are read back.
+    expect(await store.startSending(send.id, [[1], [2]], lease(clock + 60_000))).toEqual(await store.listChunks(send.id));
     expect(await store.listChunks(send.id)).toHaveLength(2);
     expect(await store.claimChunk(send.id, 0, THEM, 'theirs')).toBe(false);
     expect(await store.renewLease(send.id, lease(clock + 90_000, THEM))).toBe(false);

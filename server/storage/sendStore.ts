@@ -2,14 +2,16 @@ import type { AppDatabase } from './database.js';
 import { createChunkStates } from './sends/chunkStates.js';
 import { createSendHistory } from './sends/sendHistory.js';
 import { createSendQueue } from './sends/sendQueue.js';
+import { createSendRetention } from './sends/retention.js';
 import type { SendDb } from './sends/sendRows.js';
 
 /**
  * Sends (the history) and their chunks: the types and the one facade, `createSendStore`. The work is
  * in sends/: sendHistory.ts (the history read model), chunkStates.ts (the chunk state machine: where a
- * chunk is claimed), sendQueue.ts (recording, leases, take-over and scheduled claiming), sendRows.ts
- * (rows to records). Row types live here rather than in schema.ts: only this module and sends/ read or
- * write these tables. Times are epoch ms, booleans 0/1 (decision 0002).
+ * chunk is claimed), sendQueue.ts (recording, leases, take-over and scheduled claiming), retention.ts
+ * (deleting old finished sends), sendRows.ts (rows to records). Row types live here rather than in
+ * schema.ts: only this module and sends/ read or write these tables. Times are epoch ms, booleans 0/1
+ * (decision 0002).
  *
  * The state changes that matter for "never twice" are conditional updates (compare-and-set), so they
  * hold across processes on PostgreSQL as well as within one process:
@@ -113,6 +115,12 @@ export interface ChunkTotals {
   uncertain: number;
 }
 
+/** A send as finishSend left it, with its recipients per chunk status, read in the same statement. */
+export interface FinishedSend {
+  send: SendRecord;
+  totals: ChunkTotals;
+}
+
 /** What the pipeline gives to record a send; the rest of its record starts empty. */
 export type NewSend = Pick<SendRecord, 'id' | 'memberId' | 'senderId' | 'idempotencyKey' | 'requestHash' | 'text' | 'avatar' | 'audience' | 'testToSelf'> & {
   /** The lease of the process recording it (it runs the send at once). */
@@ -143,13 +151,14 @@ export interface SendStore {
   /** Newest first; `before` is the id of the last send of the previous page. */
   listSends(memberId: string, options: { limit: number; before?: string }): Promise<SendPage>;
   /**
-   * Records the chunks (`pending`) and moves the send `queued -> sending`, in one transaction, if
-   * `owner` holds its lease. True when the chunks are recorded under this owner (also when an earlier
-   * call of the same owner did it and only its answer was lost); false when the owner lost the send.
+   * Records the chunks (`pending`) and moves the send `queued -> sending`, atomically (one statement on
+   * PostgreSQL, one transaction on SQLite), if `owner` holds its lease. Answers the chunks recorded under
+   * this owner (read back when an earlier call of the same owner did it and only its answer was lost);
+   * null when the owner lost the send.
    */
-  startSending(sendId: string, chunks: number[][], lease: Lease): Promise<boolean>;
-  /** Ends a send (final status, error, finish time) and gives up its lease. */
-  finishSend(sendId: string, status: SendStatus, errorCode: string | null): Promise<void>;
+  startSending(sendId: string, chunks: number[][], lease: Lease): Promise<ChunkRecord[] | null>;
+  /** Ends a send (final status, error, finish time) and gives up its lease; answers it as it ends, with its chunk totals (null if it is gone). */
+  finishSend(sendId: string, status: SendStatus, errorCode: string | null): Promise<FinishedSend | null>;
   /** Extends the lease if `owner` still holds it (false: another process took the send over, or it ended). */
   renewLease(sendId: string, lease: Lease): Promise<boolean>;
   /**
@@ -182,7 +191,7 @@ export interface SendStore {
    * Unfinished sends (`queued`/`sending`) whose lease ran out — or, with `ignoreLeases`, all of them —
    * each taken over by a conditional update, so one process wins each.
    */
-  claimInterruptedSends(lease: Lease, options?: { ignoreLeases?: boolean }): Promise<SendRecord[]>;
+  claimInterruptedSends(lease: Lease, options?: { ignoreLeases?: boolean; limit?: number }): Promise<SendRecord[]>;
   /**
    * Scheduled sends whose time has come (`send_at <= now`), oldest first, each moved to `queued` with a
    * lease by a conditional update: one process wins each.
@@ -190,6 +199,11 @@ export interface SendStore {
   claimDueScheduledSends(now: number, lease: Lease, limit?: number): Promise<SendRecord[]>;
   /** `scheduled -> cancelled` for this portal's send; false when it is not (or no longer) scheduled. */
   cancelScheduledSend(memberId: string, id: string): Promise<boolean>;
+  /**
+   * Retention (sends/retention.ts): deletes at most `limit` sends in a final status that finished before
+   * `cutoff` (epoch ms), with their chunks, in one transaction; unfinished sends are never deleted.
+   */
+  deleteFinishedSendsBefore(cutoff: number, limit: number): Promise<{ sends: number; chunks: number }>;
 }
 
 /** A process's hold on a send: who (a pipeline's id) and until when (epoch ms). */
@@ -202,10 +216,12 @@ export function createSendStore(appDb: AppDatabase, options: { now?: () => numbe
   const db: SendDb = appDb.db.withTables<SendTables>();
   const now = options.now ?? Date.now;
   const history = createSendHistory(db);
+  const chunkStates = createChunkStates(db, now);
   return {
     multiProcess: appDb.kind === 'postgres',
     ...history,
-    ...createChunkStates(db, now),
-    ...createSendQueue(db, now, history.getSendByKey),
+    ...chunkStates,
+    ...createSendQueue(db, appDb.kind, now, { getSendByKey: history.getSendByKey, listChunks: chunkStates.listChunks }),
+    ...createSendRetention(db),
   };
 }

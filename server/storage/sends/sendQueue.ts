@@ -1,5 +1,7 @@
-import { sql } from 'kysely';
-import type { SendRecord, SendStore } from '../sendStore.js';
+import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
+import type { DatabaseSchema } from '../schema.js';
+import type { DatabaseKind } from '../database.js';
+import type { ChunkRecord, ChunkStatus, SendStore, SendTables } from '../sendStore.js';
 import { toSend, type SendDb } from './sendRows.js';
 
 /**
@@ -9,7 +11,16 @@ import { toSend, type SendDb } from './sendRows.js';
  */
 export type SendQueue = Pick<SendStore, 'createSend' | 'startSending' | 'finishSend' | 'renewLease' | 'releaseLease' | 'pauseSend' | 'claimDueScheduledSends' | 'cancelScheduledSend' | 'claimInterruptedSends'>;
 
-export function createSendQueue(db: SendDb, now: () => number, getSendByKey: SendStore['getSendByKey']): SendQueue {
+export function createSendQueue(db: SendDb, kind: DatabaseKind, now: () => number, history: Pick<SendStore, 'getSendByKey' | 'listChunks'>): SendQueue {
+  /** On PostgreSQL a claim passes over rows another process is claiming right now instead of waiting for them. */
+  const lockedForClaim = <Q extends SelectQueryBuilder<DatabaseSchema & SendTables, 'sends', { id: string }>>(query: Q): Q =>
+    kind === 'postgres' ? (query.forUpdate().skipLocked() as Q) : query;
+
+  async function startedBy(sendId: string, owner: string): Promise<boolean> {
+    const current = await db.selectFrom('sends').select(['status', 'lease_owner']).where('id', '=', sendId).executeTakeFirst();
+    return current?.status === 'sending' && current.lease_owner === owner;
+  }
+
   return {
     async createSend(input) {
       const timestamp = now();
@@ -40,53 +51,70 @@ export function createSendQueue(db: SendDb, now: () => number, getSendByKey: Sen
         .returningAll()
         .executeTakeFirst();
       if (inserted) return { send: toSend(inserted), created: true };
-      const existing = await getSendByKey(input.memberId, input.idempotencyKey);
+      const existing = await history.getSendByKey(input.memberId, input.idempotencyKey);
       if (!existing) throw new Error('send vanished after an idempotency-key conflict');
       return { send: existing, created: false };
     },
 
     async startSending(sendId, chunks, lease) {
       const timestamp = now();
-      return db.transaction().execute(async (trx) => {
-        const started = await trx
-          .updateTable('sends')
-          .set({ status: 'sending', recipient_count: chunks.reduce((sum, chunk) => sum + chunk.length, 0), lease_until: lease.until, updated_at: timestamp })
-          .where('id', '=', sendId)
-          .where('status', '=', 'queued')
-          .where('lease_owner', '=', lease.owner)
-          .executeTakeFirst();
-        if (started.numUpdatedRows === 0n) {
-          const current = await trx.selectFrom('sends').select(['status', 'lease_owner']).where('id', '=', sendId).executeTakeFirst();
-          return current?.status === 'sending' && current.lease_owner === lease.owner;
-        }
-        if (chunks.length > 0) {
-          await trx
-            .insertInto('send_chunks')
-            .values(
-              chunks.map((userIds, index) => ({
-                send_id: sendId,
-                chunk_index: index,
-                user_ids: JSON.stringify(userIds),
-                size: userIds.length,
-                status: 'pending' as const,
-                attempts: 0,
-                error_code: null,
-                updated_at: timestamp,
-              })),
-            )
-            .execute();
-        }
-        return true;
-      });
+      const recipientCount = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+      const records: ChunkRecord[] = chunks.map((userIds, index) => ({ sendId, index, userIds, size: userIds.length, status: 'pending', attempts: 0, errorCode: null, updatedAt: timestamp, claimedBy: null }));
+      const rows = records.map((chunk) => ({ chunk_index: chunk.index, user_ids: JSON.stringify(chunk.userIds), size: chunk.size }));
+      let started: boolean;
+      if (kind === 'postgres') {
+        // One statement: the conditional start, and the chunks only if it started.
+        const inserted = await sql<{ send_id: string }>`
+          with started as (
+            update sends set status = 'sending', recipient_count = ${recipientCount}, lease_until = ${lease.until}, updated_at = ${timestamp}
+            where id = ${sendId} and status = 'queued' and lease_owner = ${lease.owner}
+            returning id
+          )
+          insert into send_chunks (send_id, chunk_index, user_ids, size, status, attempts, error_code, updated_at)
+          select started.id, c.chunk_index, c.user_ids, c.size, 'pending', 0, null, ${timestamp}
+          from started cross join jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(chunk_index integer, user_ids text, size integer)
+          returning send_id`.execute(db);
+        started = inserted.rows.length > 0 || (chunks.length === 0 && (await startedBy(sendId, lease.owner)));
+      } else {
+        started = await db.transaction().execute(async (trx) => {
+          const updated = await trx
+            .updateTable('sends')
+            .set({ status: 'sending', recipient_count: recipientCount, lease_until: lease.until, updated_at: timestamp })
+            .where('id', '=', sendId)
+            .where('status', '=', 'queued')
+            .where('lease_owner', '=', lease.owner)
+            .executeTakeFirst();
+          if (updated.numUpdatedRows === 0n) return false;
+          if (rows.length > 0) {
+            await trx
+              .insertInto('send_chunks')
+              .values(rows.map((row) => ({ send_id: sendId, ...row, status: 'pending' as const, attempts: 0, error_code: null, updated_at: timestamp })))
+              .execute();
+          }
+          return true;
+        });
+      }
+      if (started) return records;
+      // Not started now: perhaps an earlier call of this owner did, and only its answer was lost.
+      return (await startedBy(sendId, lease.owner)) ? history.listChunks(sendId) : null;
     },
 
     async finishSend(sendId, status, errorCode) {
       const timestamp = now();
-      await db
+      const totalOf = (chunkStatus: ChunkStatus) =>
+        sql<number>`coalesce((select sum(size) from send_chunks where send_chunks.send_id = sends.id and send_chunks.status = ${chunkStatus}), 0)`.as(`total_${chunkStatus}`);
+      const row = await db
         .updateTable('sends')
         .set({ status, error_code: errorCode, finished_at: timestamp, lease_until: null, lease_owner: null, updated_at: timestamp })
         .where('id', '=', sendId)
-        .execute();
+        .returningAll()
+        .returning([totalOf('pending'), totalOf('sending'), totalOf('accepted'), totalOf('failed'), totalOf('uncertain')])
+        .executeTakeFirst();
+      if (!row) return null;
+      return {
+        send: toSend(row),
+        totals: { pending: Number(row.total_pending), sending: Number(row.total_sending), accepted: Number(row.total_accepted), failed: Number(row.total_failed), uncertain: Number(row.total_uncertain) },
+      };
     },
 
     async renewLease(sendId, lease) {
@@ -123,26 +151,16 @@ export function createSendQueue(db: SendDb, now: () => number, getSendByKey: Sen
     },
 
     async claimDueScheduledSends(at, lease, limit = 100) {
-      const due = await db
-        .selectFrom('sends')
-        .selectAll()
+      const rows = await db
+        .updateTable('sends')
+        .set({ status: 'queued', lease_until: lease.until, lease_owner: lease.owner, updated_at: now() })
+        .where('id', 'in', (eb) =>
+          lockedForClaim(eb.selectFrom('sends').select('id').where('status', '=', 'scheduled').where('send_at', '<=', at).orderBy('send_at').orderBy('id').limit(limit)),
+        )
         .where('status', '=', 'scheduled')
-        .where('send_at', '<=', at)
-        .orderBy('send_at')
-        .orderBy('id')
-        .limit(limit)
+        .returningAll()
         .execute();
-      const claimed: SendRecord[] = [];
-      for (const row of due) {
-        const result = await db
-          .updateTable('sends')
-          .set({ status: 'queued', lease_until: lease.until, lease_owner: lease.owner, updated_at: now() })
-          .where('id', '=', row.id)
-          .where('status', '=', 'scheduled')
-          .executeTakeFirst();
-        if (result.numUpdatedRows > 0n) claimed.push(toSend({ ...row, status: 'queued', lease_until: lease.until, lease_owner: lease.owner }));
-      }
-      return claimed;
+      return rows.map(toSend).sort((a, b) => (a.sendAt ?? 0) - (b.sendAt ?? 0) || (a.id < b.id ? -1 : 1));
     },
 
     async cancelScheduledSend(memberId, id) {
@@ -157,29 +175,24 @@ export function createSendQueue(db: SendDb, now: () => number, getSendByKey: Sen
       return result.numUpdatedRows > 0n;
     },
 
-    async claimInterruptedSends(lease, { ignoreLeases = false } = {}) {
+    async claimInterruptedSends(lease, { ignoreLeases = false, limit = 100 } = {}) {
       const timestamp = now();
-      let candidates = db
-        .selectFrom('sends')
-        .selectAll()
-        .where('status', 'in', ['queued', 'sending'])
-        // A send Bitrix24 paused waits for its time, also at start-up on SQLite.
-        .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', timestamp)]));
-      if (!ignoreLeases) candidates = candidates.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', timestamp)]));
-      const rows = await candidates.orderBy('created_at').execute();
-      const claimed: SendRecord[] = [];
-      for (const row of rows) {
-        const previous = row.lease_until === null ? null : Number(row.lease_until);
-        const result = await db
-          .updateTable('sends')
-          .set({ lease_until: lease.until, lease_owner: lease.owner, paused_until: null, updated_at: timestamp })
-          .where('id', '=', row.id)
-          .where('status', 'in', ['queued', 'sending'])
-          .where(previous === null ? sql<boolean>`lease_until is null` : sql<boolean>`lease_until = ${previous}`)
-          .executeTakeFirst();
-        if (result.numUpdatedRows > 0n) claimed.push(toSend({ ...row, lease_until: lease.until, lease_owner: lease.owner, paused_until: null }));
-      }
-      return claimed;
+      const interrupted = (eb: ExpressionBuilder<DatabaseSchema & SendTables, 'sends'>) =>
+        eb.and([
+          eb('status', 'in', ['queued', 'sending']),
+          // A send Bitrix24 paused waits for its time, also at start-up on SQLite.
+          eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', timestamp)]),
+          ...(ignoreLeases ? [] : [eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', timestamp)])]),
+        ]);
+      // The outer conditions are checked again on each row as it is updated: a send another process claimed meanwhile is left alone.
+      const rows = await db
+        .updateTable('sends')
+        .set({ lease_until: lease.until, lease_owner: lease.owner, paused_until: null, updated_at: timestamp })
+        .where('id', 'in', (eb) => lockedForClaim(eb.selectFrom('sends').select('id').where(interrupted).orderBy('created_at').limit(limit)))
+        .where(interrupted)
+        .returningAll()
+        .execute();
+      return rows.map(toSend).sort((a, b) => a.createdAt - b.createdAt);
     },
   };
 }
