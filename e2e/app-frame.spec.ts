@@ -33,6 +33,8 @@ test('an admin installs the app from the Market card; the app page greets them t
   // The install page binds the events and finishes the installation; the portal reloads the frame into the app page.
   await expect(appFrame(page).getByTestId('signed-in-user')).toHaveText(`Signed in as ${fullName(admin)}`, { timeout: 20_000 });
   await expect(appFrame(page).getByRole('tab', { name: 'New push' })).toBeVisible();
+  // The app titles the portal page through the frame (setTitle); the portal's own title would be the app name.
+  await expect(page.getByTestId('portal-page-title')).toHaveText('Push notifications to employees’ phones');
   // The backend, asked with the frame's own token, confirms the admin and their saved authorization.
   await expect(appFrame(page).getByTestId('status-ready')).toContainText('Pushes will be sent as “Team Push”');
   await expect(appFrame(page).getByTestId('status-install-unfinished')).toHaveCount(0);
