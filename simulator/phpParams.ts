@@ -7,12 +7,22 @@
 export type PhpValue = string | PhpValue[] | { [key: string]: PhpValue };
 export type Params = Record<string, unknown>;
 
+/**
+ * PHP's default `max_input_vars`: parse_str and the request superglobals keep that many variables and
+ * drop the rest with a warning (php-src main/php_variables.c, php_default_treat_data). Bitrix24 parses
+ * each `batch` command's query with parse_str (rest module, CRestUtil::ParseBatchQuery); the portal's
+ * own setting is not published, so the simulator keeps PHP's default (decision 0010, fact 24).
+ */
+export const PHP_MAX_INPUT_VARS = 1_000;
+
 /** Parses `a=1&b[]=2&c[d][e]=3` like PHP's parse_str (into objects; sequential 0..n-1 keys become arrays). */
-export function parsePhpQuery(query: string): Params {
+export function parsePhpQuery(query: string, maxInputVars = PHP_MAX_INPUT_VARS): Params {
   const root: Record<string, unknown> = {};
   if (!query) return root;
+  let count = 0;
   for (const part of query.split('&')) {
     if (!part) continue;
+    if (++count > maxInputVars) break;
     const eq = part.indexOf('=');
     const rawKey = decode(eq === -1 ? part : part.slice(0, eq));
     const value = eq === -1 ? '' : decode(part.slice(eq + 1));

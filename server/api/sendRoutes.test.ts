@@ -69,8 +69,9 @@ forEachDatabase('send API', (getDb) => {
       sends: {
         sleep: async (ms) => clock.advance(ms),
         maxAttempts: 4,
-        // Small chunks so a few dozen recipients make many calls.
+        // Small chunks, one per call, so a few dozen recipients make many calls.
         chunkSize: 3,
+        pushesPerCall: 1,
       },
     });
     pipeline = parts.pipeline!;

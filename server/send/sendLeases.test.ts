@@ -108,7 +108,8 @@ function fixture(getDb: () => TestDatabase): () => Fixture {
           audience: sendAudience(createDepartmentTreeCache({ now: () => clock.now() })),
           now: () => clock.now(),
           fetch: options.fetch,
-          options: { scheduler: false, recoverAtStart: false, heartbeatTimers: options.heartbeatTimers, chunkSize: options.chunkSize },
+          // One chunk per call: these tests follow a lease from call to call.
+          options: { scheduler: false, recoverAtStart: false, heartbeatTimers: options.heartbeatTimers, chunkSize: options.chunkSize, pushesPerCall: 1 },
         });
         return built!;
       },

@@ -10,7 +10,6 @@ import { OUTCOME_UNKNOWN } from './sendErrors.js';
 import { createSendPipeline, type SendPipelineDeps, type SendRequest } from './sendPipeline.js';
 import { classifyPushFailure, splitIntoChunks } from './pushOutcome.js';
 import { timeOrderedIdFactory } from './sendIds.js';
-import { createPortalRateLimiter } from './rateLimiter.js';
 
 const MEMBER = 'feedfacefeedfacefeedfacefeedface';
 const logger = createLogger({ level: 'silent' });
@@ -19,6 +18,20 @@ interface Call {
   userId: number;
   method: string;
   params: Record<string, unknown>;
+}
+
+/**
+ * A `batch` answer as the core builds it (CRestProvider::methodsBatch): each command's result under
+ * `result`, its error under `result_error`; a command with neither is missing from the answer.
+ */
+function batchAnswer(outcomes: Array<true | { error: string; error_description?: string } | 'missing'>) {
+  const result: Record<string, unknown> = {};
+  const resultError: Record<string, unknown> = {};
+  outcomes.forEach((outcome, index) => {
+    if (outcome === true) result[`c${index}`] = true;
+    else if (outcome !== 'missing') resultError[`c${index}`] = outcome;
+  });
+  return { result, result_error: resultError, result_total: [], result_next: [], result_time: {} };
 }
 
 /** A gateway that answers each push call from a script (default: accepted). */
@@ -67,15 +80,6 @@ describe('send pipeline: pure parts', () => {
     expect(classifyPushFailure(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toEqual({ kind: 'retry', code: 'DATABASE_UNAVAILABLE' });
     expect(classifyPushFailure(new Error('Connection terminated unexpectedly'))).toEqual({ kind: 'retry', code: 'DATABASE_UNAVAILABLE' });
   });
-
-  it('the client-side bucket lets a burst through, then paces at the drain rate, per portal', async () => {
-    let clock = 0;
-    const waits: number[] = [];
-    const limiter = createPortalRateLimiter({ limit: { burst: 3, drainPerSecond: 2 }, now: () => clock, sleep: async (ms) => { waits.push(ms); clock += ms; } });
-    for (let i = 0; i < 6; i += 1) await limiter.acquire('a');
-    await limiter.acquire('b');
-    expect(waits).toEqual([500, 500, 500]);
-  });
 });
 
 forEachDatabase('send pipeline', (getDb) => {
@@ -108,6 +112,8 @@ forEachDatabase('send pipeline', (getDb) => {
       },
       resolveAudience: async (_callRest, audience) => (audience as { users: number[] }).users,
       chunkSize: 2,
+      // One chunk per call: these tests are about a chunk's call; the batch tests below group them.
+      pushesPerCall: 1,
       ...overrides,
     });
   const request = (overrides: Partial<SendRequest> = {}): SendRequest => {
@@ -226,5 +232,57 @@ forEachDatabase('send pipeline', (getDb) => {
     const again = fakeGateway();
     await pipelineWith(again.gateway).recoverInterruptedSends();
     expect(again.calls).toHaveLength(0);
+  });
+
+  describe('pushes in batch', () => {
+    const batchOf = (call: Call) => Object.values((call.params as { cmd: Record<string, string> }).cmd);
+
+    it('the chunks of a send go in one batch call (halt 0), TEXT last in each push; every chunk accepted once', async () => {
+      const { gateway, calls } = fakeGateway([batchAnswer([true, true, true])]);
+      const send = await (await pipelineWith(gateway, { pushesPerCall: 50 }).submit(request({ audience: { users: [1, 2, 3, 4, 5, 6] }, avatar: 'https://img.example/a.png' }))).done;
+      expect(send).toMatchObject({ status: 'sent', recipientCount: 6 });
+      expect(calls.map((call) => [call.method, (call.params as { halt: number }).halt])).toEqual([['batch', 0]]);
+      expect(batchOf(calls[0]!)).toEqual([1, 3, 5].map((first) => `pull.application.push.add?USER_ID[0]=${first}&USER_ID[1]=${first + 1}&AVATAR=${encodeURIComponent('https://img.example/a.png')}&TEXT=Hello`));
+      expect((await store.listChunks(send.id)).map((chunk) => [chunk.status, chunk.attempts])).toEqual([['accepted', 1], ['accepted', 1], ['accepted', 1]]);
+    });
+
+    it('each push in a batch has its own outcome: a refused one fails, a missing answer is uncertain, the others are accepted', async () => {
+      const { gateway, calls } = fakeGateway([batchAnswer([true, { error: 'ACCESS_ERROR', error_description: 'no' }, 'missing'])]);
+      const send = await (await pipelineWith(gateway, { pushesPerCall: 50 }).submit(request({ audience: { users: [1, 2, 3, 4, 5, 6] } }))).done;
+      expect(calls).toHaveLength(1);
+      expect(send).toMatchObject({ status: 'partly_failed' });
+      expect((await store.listChunks(send.id)).map((chunk) => [chunk.status, chunk.errorCode])).toEqual([
+        ['accepted', null],
+        ['failed', 'ACCESS_ERROR'],
+        ['uncertain', 'BAD_ANSWER'],
+      ]);
+    });
+
+    it('a batch whose answer is lost makes every push in it uncertain and is never made again', async () => {
+      const { gateway, calls } = fakeGateway([new BitrixError('NETWORK_ERROR', 'socket hang up', 0, 'batch')]);
+      const send = await (await pipelineWith(gateway, { pushesPerCall: 50 }).submit(request({ audience: { users: [1, 2, 3, 4, 5, 6] } }))).done;
+      expect(calls).toHaveLength(1);
+      expect(send).toMatchObject({ status: 'failed', errorCode: OUTCOME_UNKNOWN });
+      expect((await store.listChunks(send.id)).map((chunk) => chunk.status)).toEqual(['uncertain', 'uncertain', 'uncertain']);
+    });
+
+    it('a batch refused before it ran (QUERY_LIMIT_EXCEEDED) is made again whole; 50 pushes at most per call', async () => {
+      const users = Array.from({ length: 104 }, (_, index) => index + 1);
+      const { gateway, calls } = fakeGateway([bitrix('QUERY_LIMIT_EXCEEDED', 503), batchAnswer(Array(50).fill(true)), batchAnswer([true, true])]);
+      const send = await (await pipelineWith(gateway, { pushesPerCall: 50 }).submit(request({ audience: { users } }))).done;
+      expect(send).toMatchObject({ status: 'sent', recipientCount: 104 });
+      expect(calls.map((call) => batchOf(call).length)).toEqual([50, 50, 2]);
+      const chunks = await store.listChunks(send.id);
+      expect(chunks.map((chunk) => chunk.attempts)).toEqual([...Array(50).fill(2), 1, 1]);
+      expect(chunks.flatMap((chunk) => chunk.userIds)).toEqual(users);
+    });
+
+    it('a push blocked inside the batch (OPERATION_TIME_LIMIT) pauses the send; the accepted ones stay accepted', async () => {
+      const { gateway } = fakeGateway([batchAnswer([true, { error: 'OPERATION_TIME_LIMIT', error_description: 'Method is blocked due to operation time limit.' }])]);
+      const send = await (await pipelineWith(gateway, { pushesPerCall: 50 }).submit(request({ audience: { users: [1, 2, 3, 4] } }))).done;
+      expect(send.status).toBe('sending');
+      expect(send.pausedUntil).toBeGreaterThan(clock);
+      expect((await store.listChunks(send.id)).map((chunk) => chunk.status)).toEqual(['accepted', 'pending']);
+    });
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { BitrixError } from '../bitrix/restClient.js';
 import { DEFAULT_PAUSE_MS, isOperatingTimeBlock, isRateLimitRefusal, retrying } from '../bitrix/retryPolicy.js';
-import type { CallRest } from '../bitrix/batch.js';
+import { BATCH_LIMIT, runBatch, type CallRest } from '../bitrix/batch.js';
 import type { PortalGateway } from '../bitrix/portalGateway.js';
 import type { ChunkRecord, ChunkTotals, Lease, SendRecord, SendStatus, SendStore } from '../storage/sendStore.js';
 import { isTransientDatabaseError } from '../storage/database.js';
@@ -34,10 +34,13 @@ import { NODE_TIMERS, type IntervalTimers, type TimerHandle } from './timers.js'
 
 export const PUSH_METHOD = 'pull.application.push.add';
 /**
- * Recipients per REST call. USER_ID has no documented maximum (decision 0010, fact 19); 1,000 ids keep one
- * request body around 7 KB and a 10,000-person send at 10 calls — well inside the burst of 50.
+ * Recipients per push. USER_ID has no documented maximum (decision 0010, fact 19), but inside a `batch`
+ * each push is a query string the portal parses with PHP's parse_str, which keeps at most max_input_vars
+ * (1,000 by default) variables (decision 0010, fact 24): 990 ids plus AVATAR and TEXT stay under it.
  */
-export const DEFAULT_CHUNK_SIZE = 1_000;
+export const DEFAULT_CHUNK_SIZE = 990;
+/** Pushes per REST call: one chunk alone, or up to a `batch` of 50 (decision 0005, "Pushes in batch"). */
+export const DEFAULT_PUSHES_PER_CALL = BATCH_LIMIT;
 /** Attempts per chunk for failures that certainly did not reach Bitrix24. */
 export const DEFAULT_MAX_ATTEMPTS = 6;
 /**
@@ -68,6 +71,8 @@ export interface SendPipelineDeps {
   /** A limiter shared with other callers of the same portals (audience preview, search); else one of our own. */
   limiter?: PortalRateLimiter;
   chunkSize?: number;
+  /** Chunks pushed in one REST call (a `batch` when more than one; default DEFAULT_PUSHES_PER_CALL, at most 50). */
+  pushesPerCall?: number;
   maxAttempts?: number;
   /** Wait before attempt n+1 (n >= 1). Default: 1 s, 2 s, 4 s … capped at 30 s. */
   backoffMs?: (attempt: number) => number;
@@ -150,7 +155,15 @@ export interface SendPipeline {
  * `skipped`: another process has the chunk; `stopped`: this process stops or lost the send's lease;
  * `paused`: Bitrix24 blocked the method until `until`.
  */
-type Outcome = (CallOutcome & { recorded?: Pick<ChunkRecord, 'status' | 'errorCode'> }) | { kind: 'skipped' } | { kind: 'stopped' } | { kind: 'paused'; until: number };
+type GroupOutcome =
+  | { kind: 'done' }
+  | { kind: 'fatal'; code: string }
+  | { kind: 'skipped' }
+  | { kind: 'stopped' }
+  | { kind: 'paused'; until: number };
+
+/** What a run recorded of its chunks (the states it wrote). */
+type Recorded = Map<number, Pick<ChunkRecord, 'status' | 'errorCode'>>;
 
 /** What is logged of a database error: never the connection's parameters. */
 function databaseErrorFields(error: unknown): { message: string; code?: string } {
@@ -164,6 +177,7 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const chunkSize = deps.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const pushesPerCall = Math.max(1, Math.min(BATCH_LIMIT, deps.pushesPerCall ?? DEFAULT_PUSHES_PER_CALL));
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const backoffMs = deps.backoffMs ?? ((attempt: number) => Math.min(30_000, 1000 * 2 ** (attempt - 1)));
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
@@ -370,17 +384,17 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
     let knowsAll = recorded !== undefined;
     let fatal: string | null = null;
     let interrupted = false;
-    for (const chunk of chunks) {
-      if (chunk.status !== 'pending') continue;
-      if (fatal) break;
-      const outcome = await pushChunk(send, chunk);
+    const pending = chunks.filter((chunk) => chunk.status === 'pending');
+    for (let start = 0; start < pending.length && !fatal; start += pushesPerCall) {
+      const recordedNow: Recorded = new Map();
+      const outcome = await pushGroup(send, pending.slice(start, start + pushesPerCall), recordedNow);
+      for (const [index, state] of recordedNow) known.set(index, { ...known.get(index)!, ...state });
       if (outcome.kind === 'stopped') {
         interrupted = true;
         break;
       }
       if (outcome.kind === 'paused') return pause(send, outcome.until);
       if (outcome.kind === 'skipped') knowsAll = false;
-      if ('recorded' in outcome && outcome.recorded) known.set(chunk.index, { ...chunk, ...outcome.recorded });
       if (outcome.kind === 'fatal') fatal = outcome.code;
     }
     if (fatal) {
@@ -402,23 +416,26 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
   }
 
   /**
-   * Claims a chunk for one call. A claim whose answer was lost with its connection is recognised by its
-   * name (it went through: the call may go) or found pending (it did not: claim again).
+   * Claims chunks for one call, in one statement. A claim whose answer was lost with its connection is
+   * recognised by its name (it went through: the call may go) or found pending (it did not: claim again).
+   * Answers the indexes claimed (none: someone else has them), or 'lost' when the lease is another's.
    */
-  async function claim(send: SendRecord, chunk: ChunkRecord): Promise<'claimed' | 'taken' | 'lost'> {
+  async function claim(send: SendRecord, indexes: readonly number[]): Promise<number[] | 'lost'> {
     const name = `${owner}/${randomUUID()}`;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        if (await store.claimChunk(send.id, chunk.index, owner, name)) return 'claimed';
+        const claimed = await store.claimChunks(send.id, indexes, owner, name);
+        if (claimed.length > 0) return claimed;
         break;
       } catch (error) {
         const wait = databaseRetryMs[attempt];
         if (wait === undefined || !isTransientDatabaseError(error)) throw error;
-        logger.warn({ err: databaseErrorFields(error), sendId: send.id, what: 'claiming a chunk', attempt: attempt + 1 }, 'database connection lost; trying again');
+        logger.warn({ err: databaseErrorFields(error), sendId: send.id, what: 'claiming chunks', attempt: attempt + 1 }, 'database connection lost; trying again');
         await sleep(wait);
-        const current = await persist('reading a chunk', send.id, () => store.getChunk(send.id, chunk.index));
-        if (current?.status === 'sending' && current.claimedBy === name) return 'claimed';
-        if (current?.status !== 'pending') return 'taken';
+        const current = (await persist('reading chunks', send.id, () => store.listChunks(send.id))).filter((chunk) => indexes.includes(chunk.index));
+        const mine = current.filter((chunk) => chunk.status === 'sending' && chunk.claimedBy === name).map((chunk) => chunk.index);
+        if (mine.length > 0) return mine;
+        if (!current.some((chunk) => chunk.status === 'pending')) return [];
       }
     }
     // Not pending any more, or the lease is another process's now.
@@ -427,48 +444,98 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
       letGo(send.id);
       return 'lost';
     }
-    return 'taken';
+    return [];
   }
 
-  async function pushChunk(send: SendRecord, chunk: ChunkRecord): Promise<Outcome> {
+  /** A push's parameters. TEXT goes last: a portal that cut the query short would refuse it (TEXT_ERROR), never push to part of the chunk. */
+  function pushParams(send: SendRecord, userIds: readonly number[]): Record<string, unknown> {
+    return { USER_ID: userIds, ...(send.avatar ? { AVATAR: send.avatar } : {}), TEXT: send.text };
+  }
+
+  /** What Bitrix24 answered for one push: `true` is accepted, anything else unknown. */
+  const pushAnswer = (result: unknown): CallOutcome => (result === true ? { kind: 'accepted' } : { kind: 'uncertain', code: 'BAD_ANSWER' });
+
+  /**
+   * One REST call for these chunks: the push itself for one, a `batch` of pushes (halt 0) for several.
+   * Never repeated once it may have reached Bitrix24; a lost `batch` answer makes every push in it
+   * uncertain (decision 0005, "Pushes in batch").
+   */
+  async function callPushes(send: SendRecord, chunks: readonly ChunkRecord[]): Promise<CallOutcome[]> {
+    const call: CallRest = (method, params) => gateway.callAsUser(send.memberId, send.senderId, method, params, { repeatable: false });
+    try {
+      if (chunks.length === 1) return [pushAnswer((await call(PUSH_METHOD, pushParams(send, chunks[0]!.userIds))).result)];
+      const answers = await runBatch(call, chunks.map((chunk) => ({ method: PUSH_METHOD, params: pushParams(send, chunk.userIds) })));
+      return answers.map((answer) => (answer.ok ? pushAnswer(answer.result) : classifyPushFailure(answer.error)));
+    } catch (error) {
+      const outcome = classifyPushFailure(error);
+      if (outcome.kind === 'uncertain' && outcome.code === OUTCOME_UNKNOWN && !(error instanceof BitrixError)) {
+        logger.error({ err: error, sendId: send.id, chunks: chunks.map((chunk) => chunk.index) }, 'push call failed on our side');
+      }
+      return chunks.map(() => outcome);
+    }
+  }
+
+  /**
+   * Pushes a group of pending chunks in one call (again, for those Bitrix24 certainly did not take, up
+   * to maxAttempts) and records each chunk's outcome; `recorded` receives the states written.
+   */
+  async function pushGroup(send: SendRecord, group: readonly ChunkRecord[], recorded: Recorded): Promise<GroupOutcome> {
+    let waiting = [...group];
+    let skipped = false;
     for (let attempt = 1; ; attempt += 1) {
       // The rate limit first: a chunk is `sending` only while its call is about to go or going.
       if (!mayClaim(send.id) || (await unlessStopped(limiter.acquire(send.memberId))) === STOPPED) return { kind: 'stopped' };
       if (!mayClaim(send.id)) return { kind: 'stopped' };
-      const claimed = await claim(send, chunk);
-      // Someone else holds this chunk (another process took the send over): it is theirs to finish.
-      if (claimed === 'taken') return { kind: 'skipped' };
+      const claimed = await claim(send, waiting.map((chunk) => chunk.index));
       if (claimed === 'lost') return { kind: 'stopped' };
-      let outcome: CallOutcome;
-      try {
-        const params: Record<string, unknown> = { USER_ID: chunk.userIds, TEXT: send.text };
-        if (send.avatar) params.AVATAR = send.avatar;
-        const answer = await gateway.callAsUser(send.memberId, send.senderId, PUSH_METHOD, params, { repeatable: false });
-        outcome = answer.result === true ? { kind: 'accepted' } : { kind: 'uncertain', code: 'BAD_ANSWER' };
-      } catch (error) {
-        outcome = classifyPushFailure(error);
-        if (outcome.kind === 'uncertain' && outcome.code === OUTCOME_UNKNOWN && !(error instanceof BitrixError)) {
-          logger.error({ err: error, sendId: send.id, chunk: chunk.index }, 'push call failed on our side');
+      const mine = waiting.filter((chunk) => claimed.includes(chunk.index));
+      // Someone else holds the others (another process took the send over): they are theirs to finish.
+      if (mine.length < waiting.length) skipped = true;
+      if (mine.length === 0) return { kind: 'skipped' };
+
+      const outcomes = await callPushes(send, mine);
+      const again: ChunkRecord[] = [];
+      const paused: ChunkRecord[] = [];
+      let pausedUntil = 0;
+      let fatal: string | null = null;
+      const finals = new Map<string, { status: 'accepted' | 'failed' | 'uncertain'; errorCode: string | null; indexes: number[] }>();
+      mine.forEach((chunk, position) => {
+        const outcome = outcomes[position]!;
+        if (outcome.kind === 'pause') {
+          paused.push(chunk);
+          pausedUntil = Math.max(pausedUntil, pauseUntil(outcome.resetAt));
+          return;
         }
+        if (outcome.kind === 'retry' && attempt < maxAttempts) {
+          again.push(chunk);
+          return;
+        }
+        // Retries used up: the limit or the network persists, so stop rather than hammer the portal.
+        if (outcome.kind === 'retry' || outcome.kind === 'fatal') fatal ??= outcome.code;
+        const [status, errorCode] = outcome.kind === 'accepted' ? (['accepted', null] as const) : outcome.kind === 'uncertain' ? (['uncertain', outcome.code] as const) : (['failed', outcome.code] as const);
+        const key = `${status}\n${errorCode ?? ''}`;
+        const entry = finals.get(key) ?? { status, errorCode, indexes: [] };
+        entry.indexes.push(chunk.index);
+        finals.set(key, entry);
+        if (outcome.kind !== 'accepted') logger.warn({ sendId: send.id, memberId: send.memberId, chunk: chunk.index, outcome: outcome.kind, code: outcome.code }, 'push chunk not accepted');
+      });
+      for (const { status, errorCode, indexes } of finals.values()) {
+        await persist('recording chunks', send.id, () => store.finishChunks(send.id, indexes, status, errorCode));
+        for (const index of indexes) recorded.set(index, { status, errorCode });
       }
-      if (outcome.kind === 'pause') {
-        const code = outcome.code;
-        await persist('releasing a chunk', send.id, () => store.releaseChunk(send.id, chunk.index, code));
-        return { kind: 'paused', until: pauseUntil(outcome.resetAt) };
+      const releases: Array<[ChunkRecord[], string]> = [];
+      if (paused.length > 0) releases.push([paused, (outcomes[mine.indexOf(paused[0]!)] as { code: string }).code]);
+      if (again.length > 0) releases.push([again, (outcomes[mine.indexOf(again[0]!)] as { code: string }).code]);
+      for (const [chunks, code] of releases) {
+        await persist('releasing chunks', send.id, () => store.releaseChunks(send.id, chunks.map((chunk) => chunk.index), code));
+        for (const chunk of chunks) recorded.set(chunk.index, { status: 'pending', errorCode: code });
       }
-      if (outcome.kind === 'retry' && attempt < maxAttempts) {
-        const code = outcome.code;
-        await persist('releasing a chunk', send.id, () => store.releaseChunk(send.id, chunk.index, code));
-        logger.info({ sendId: send.id, chunk: chunk.index, attempt, code }, 'push not taken by Bitrix24; retrying');
-        if ((await unlessStopped(sleep(backoffMs(attempt)))) === STOPPED) return { kind: 'stopped' };
-        continue;
-      }
-      const [status, errorCode] = outcome.kind === 'accepted' ? (['accepted', null] as const) : outcome.kind === 'uncertain' ? (['uncertain', outcome.code] as const) : (['failed', outcome.code] as const);
-      await persist('recording a chunk', send.id, () => store.finishChunk(send.id, chunk.index, status, errorCode));
-      if (outcome.kind !== 'accepted') logger.warn({ sendId: send.id, memberId: send.memberId, chunk: chunk.index, outcome: outcome.kind, code: outcome.code }, 'push chunk not accepted');
-      const recorded = { status, errorCode };
-      // Retries used up: the limit or the network persists, so stop rather than hammer the portal.
-      return outcome.kind === 'retry' ? { kind: 'fatal', code: outcome.code, recorded } : { ...outcome, recorded };
+      if (fatal) return { kind: 'fatal', code: fatal };
+      if (paused.length > 0) return { kind: 'paused', until: pausedUntil };
+      if (again.length === 0) return skipped ? { kind: 'skipped' } : { kind: 'done' };
+      logger.info({ sendId: send.id, chunks: again.map((chunk) => chunk.index), attempt, code: releases.at(-1)![1] }, 'push not taken by Bitrix24; retrying');
+      if ((await unlessStopped(sleep(backoffMs(attempt)))) === STOPPED) return { kind: 'stopped' };
+      waiting = again;
     }
   }
 

@@ -91,6 +91,9 @@ forEachDatabase(
           B24_OAUTH_URL: stack.sim.oauth.url,
           NODE_ENV: 'test',
           LOG_LEVEL: 'warn',
+          // A push per call, 1,000 ids each: these tests stop, kill and cut processes between calls.
+          CHUNK_SIZE: '1000',
+          PUSHES_PER_CALL: '1',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,7 @@ import { createScheduler, type Scheduler, type SchedulerTimers } from './schedul
 
 /** What the composition (server/composition.ts) needs to offer sending; tests override the timing parts (sleep, limits, backoff). */
 export interface SendOptions
-  extends Partial<Pick<SendPipelineDeps, 'sleep' | 'rateLimit' | 'limiter' | 'chunkSize' | 'maxAttempts' | 'backoffMs' | 'leaseMs' | 'heartbeatMs' | 'heartbeatTimers' | 'databaseRetryMs'>> {
+  extends Partial<Pick<SendPipelineDeps, 'sleep' | 'rateLimit' | 'limiter' | 'chunkSize' | 'pushesPerCall' | 'maxAttempts' | 'backoffMs' | 'leaseMs' | 'heartbeatMs' | 'heartbeatTimers' | 'databaseRetryMs'>> {
   /** How long POST /api/sends waits for the send before answering 202. */
   answerWithinMs?: number;
   /** Run recoverInterruptedSends when the app is created (default true). */
@@ -43,11 +43,13 @@ export function createSending(deps: {
   audience: AudienceModule;
   /** The gateway pushes go through (composeParts shares its own); undefined: one is built from the config. */
   gateway?: PortalGateway | null;
+  /** Where sends are recorded (composeParts passes its instrumented one); undefined: a store over `database`. */
+  sendStore?: SendStore;
   now?: () => number;
   fetch?: typeof fetch;
   options?: SendOptions;
 }): { sendStore: SendStore; pipeline: SendPipeline | null; scheduler: Scheduler | null } {
-  const sendStore = createSendStore(deps.database, { now: deps.now });
+  const sendStore = deps.sendStore ?? createSendStore(deps.database, { now: deps.now });
   const gateway = deps.gateway === undefined ? createSendGateway(deps) : deps.gateway;
   if (!gateway) return { sendStore, pipeline: null, scheduler: null };
   const { answerWithinMs: _answer, recoverAtStart, scheduler: schedulerOptions, ...timing } = deps.options ?? {};

@@ -179,10 +179,14 @@ export interface SendStore {
    * False when the chunk was not pending (someone else has it) or the lease is another's.
    */
   claimChunk(sendId: string, index: number, owner: string, claim: string): Promise<boolean>;
+  /** claimChunk for several chunks in one statement (the pushes of one `batch` call); answers the indexes claimed. */
+  claimChunks(sendId: string, indexes: readonly number[], owner: string, claim: string): Promise<number[]>;
   /** `sending -> pending` after Bitrix24 certainly did not take the call (rate limit, connection refused). */
   releaseChunk(sendId: string, index: number, errorCode: string): Promise<void>;
+  releaseChunks(sendId: string, indexes: readonly number[], errorCode: string): Promise<void>;
   /** Final state of a chunk (from `sending`, or from `uncertain` when a late answer proves acceptance). */
   finishChunk(sendId: string, index: number, status: 'accepted' | 'failed' | 'uncertain', errorCode: string | null): Promise<void>;
+  finishChunks(sendId: string, indexes: readonly number[], status: 'accepted' | 'failed' | 'uncertain', errorCode: string | null): Promise<void>;
   /** Every still-pending chunk -> failed (never attempted); returns how many. */
   failPendingChunks(sendId: string, errorCode: string): Promise<number>;
   /** Every `sending` chunk -> `uncertain` (a crash left them mid-call); returns how many. */

@@ -4,9 +4,10 @@ import { toChunk, type SendDb } from './sendRows.js';
 /**
  * The chunk state machine: `pending -> sending` (claimChunk, only for the send's lease owner, once),
  * back to `pending` when the call certainly did not go (releaseChunk), and on to `accepted`, `failed` or
- * `uncertain` (finishChunk, failPendingChunks, markSendingChunksUncertain). Each is a conditional update.
+ * `uncertain` (finishChunk, failPendingChunks, markSendingChunksUncertain). Each is a conditional update;
+ * the plural forms move the chunks of one `batch` call in one statement.
  */
-export type ChunkStates = Pick<SendStore, 'listChunks' | 'getChunk' | 'claimChunk' | 'releaseChunk' | 'finishChunk' | 'failPendingChunks' | 'markSendingChunksUncertain'>;
+export type ChunkStates = Pick<SendStore, 'listChunks' | 'getChunk' | 'claimChunk' | 'claimChunks' | 'releaseChunk' | 'releaseChunks' | 'finishChunk' | 'finishChunks' | 'failPendingChunks' | 'markSendingChunksUncertain'>;
 
 export function createChunkStates(db: SendDb, now: () => number): ChunkStates {
   /** Every chunk of a send in one status moves to another; answers how many moved. */
@@ -20,7 +21,7 @@ export function createChunkStates(db: SendDb, now: () => number): ChunkStates {
     return Number(result.numUpdatedRows);
   }
 
-  return {
+  const states: ChunkStates = {
     async listChunks(sendId) {
       const rows = await db.selectFrom('send_chunks').selectAll().where('send_id', '=', sendId).orderBy('chunk_index').execute();
       return rows.map(toChunk);
@@ -31,40 +32,57 @@ export function createChunkStates(db: SendDb, now: () => number): ChunkStates {
       return row ? toChunk(row) : null;
     },
 
-    async claimChunk(sendId, index, owner, claim) {
-      const result = await db
+    async claimChunks(sendId, indexes, owner, claim) {
+      if (indexes.length === 0) return [];
+      const rows = await db
         .updateTable('send_chunks')
         .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), claimed_by: claim, updated_at: now() }))
         .where('send_id', '=', sendId)
-        .where('chunk_index', '=', index)
+        .where('chunk_index', 'in', [...indexes])
         .where('status', '=', 'pending')
         .where((eb) => eb.exists(eb.selectFrom('sends').select('sends.id').where('sends.id', '=', sendId).where('sends.lease_owner', '=', owner)))
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+        .returning('chunk_index')
+        .execute();
+      return rows.map((row) => Number(row.chunk_index)).sort((a, b) => a - b);
     },
 
-    async releaseChunk(sendId, index, errorCode) {
+    async claimChunk(sendId, index, owner, claim) {
+      return (await states.claimChunks(sendId, [index], owner, claim)).length > 0;
+    },
+
+    async releaseChunks(sendId, indexes, errorCode) {
+      if (indexes.length === 0) return;
       await db
         .updateTable('send_chunks')
         .set({ status: 'pending', error_code: errorCode, updated_at: now() })
         .where('send_id', '=', sendId)
-        .where('chunk_index', '=', index)
+        .where('chunk_index', 'in', [...indexes])
         .where('status', '=', 'sending')
         .execute();
     },
 
-    async finishChunk(sendId, index, status, errorCode) {
+    releaseChunk(sendId, index, errorCode) {
+      return states.releaseChunks(sendId, [index], errorCode);
+    },
+
+    async finishChunks(sendId, indexes, status, errorCode) {
+      if (indexes.length === 0) return;
       await db
         .updateTable('send_chunks')
         .set({ status, error_code: errorCode, updated_at: now() })
         .where('send_id', '=', sendId)
-        .where('chunk_index', '=', index)
+        .where('chunk_index', 'in', [...indexes])
         .where('status', 'in', ['sending', 'uncertain'])
         .execute();
+    },
+
+    finishChunk(sendId, index, status, errorCode) {
+      return states.finishChunks(sendId, [index], status, errorCode);
     },
 
     failPendingChunks: (sendId, errorCode) => moveAll(sendId, 'pending', 'failed', errorCode),
 
     markSendingChunksUncertain: (sendId, errorCode) => moveAll(sendId, 'sending', 'uncertain', errorCode),
   };
+  return states;
 }

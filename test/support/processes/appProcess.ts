@@ -7,6 +7,7 @@
  *   (a slow network on the way back: Bitrix24 has taken the push, the app does not know yet);
  * - SHUTDOWN_GRACE_MS: how long SIGTERM waits for the sends in flight;
  * - ANSWER_WITHIN_MS: how long POST /api/sends waits before answering 202 (default here 0);
+ * - CHUNK_SIZE, PUSHES_PER_CALL: recipients per chunk, chunks per REST call;
  * - FAIL: a failure nothing catches, once the server runs (server/processFailures.test.ts): `rejection`
  *   (an unhandled promise rejection), `exception` (an uncaught exception) or `in-shutdown` (an exception
  *   thrown while SIGTERM is being handled).
@@ -42,7 +43,7 @@ await runServer({
   pages: tinyClientPages(),
   fetch: slowAnswers,
   shutdownGraceMs: optionalNumber('SHUTDOWN_GRACE_MS'),
-  sends: { answerWithinMs: optionalNumber('ANSWER_WITHIN_MS') ?? 0 },
+  sends: { answerWithinMs: optionalNumber('ANSWER_WITHIN_MS') ?? 0, chunkSize: optionalNumber('CHUNK_SIZE'), pushesPerCall: optionalNumber('PUSHES_PER_CALL') },
 });
 
 const failure = process.env.FAIL;
