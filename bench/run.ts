@@ -9,6 +9,7 @@ import { apiLoad } from './apiLoad.js';
 import { frameStart } from './frameStart.js';
 import { refreshStorm } from './refreshStorm.js';
 import { recipientSearch } from './recipientSearch.js';
+import { audienceMemory } from './audienceMemory.js';
 
 /**
  * `npm run bench [-- <filter>…]`: runs the benchmarks (all, or those whose name contains a filter
@@ -23,6 +24,7 @@ const BENCHMARKS: Array<{ name: string; run: Benchmark }> = [
   { name: 'frame', run: frameStart },
   { name: 'refresh', run: refreshStorm },
   { name: 'search', run: recipientSearch },
+  { name: 'audience-memory', run: audienceMemory },
 ];
 
 function table(section: Section): string {

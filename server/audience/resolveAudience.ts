@@ -62,10 +62,15 @@ function isSystemError(error: BitrixError): boolean {
 
 export async function resolveAudience(callRest: CallRest, audience: unknown, context: ResolveContext = {}): Promise<ResolvedAudience> {
   const plan: AudiencePlan = planAudience(audienceSchema.parse(audience));
-  const recipients = new Map<number, RecipientSummary>();
+  // Ids alone for everybody, summaries for the preview's sample only: a send to 100,000 people keeps
+  // 100,000 numbers, not 100,000 names, photos and department lists (issue 14).
+  const recipients = new Set<number>();
+  const sample: RecipientSummary[] = [];
   const addEmployee = (row: unknown, accept?: (employee: RecipientSummary) => boolean) => {
     const employee = employeeOf(row);
-    if (employee && !recipients.has(employee.id) && (!accept || accept(employee))) recipients.set(employee.id, employee);
+    if (!employee || recipients.has(employee.id) || (accept && !accept(employee))) return;
+    recipients.add(employee.id);
+    if (sample.length < SAMPLE_SIZE) sample.push(employee);
   };
 
   const listings: Listing[] = [];
@@ -150,9 +155,9 @@ export async function resolveAudience(callRest: CallRest, audience: unknown, con
   }
 
   const { calls } = await readListings(callRest, listings);
-  const userIds = [...recipients.keys()].sort((a, b) => a - b);
+  const userIds = Array.from(recipients).sort((a, b) => a - b);
   const unreachableUsers = [...plan.users].filter((id) => !recipients.has(id)).sort((a, b) => a - b);
-  return { userIds, sample: [...recipients.values()].slice(0, SAMPLE_SIZE), unreachableUsers, restCalls: calls };
+  return { userIds, sample, unreachableUsers, restCalls: calls };
 }
 
 /** What the send pipeline needs: the ids alone. */
