@@ -76,13 +76,13 @@ export default tseslint.config(
   {
     files: ['client/src/entities/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(features|app)(/|$)', message: 'Entities import only other entities and client/src/lib/.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(features|app|platformShims)(/|$)', message: 'Entities import only other entities and client/src/lib/ (client/platformShims/ stand in for SDK dependencies in the build only).' }] }],
     },
   },
   {
     files: ['client/src/lib/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(features|entities|app)(/|$)', message: 'client/src/lib/ imports no app, feature or entity code.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(features|entities|app|platformShims)(/|$)', message: 'client/src/lib/ imports no app, feature or entity code, nor client/platformShims/ (they stand in for SDK dependencies in the build only).' }] }],
     },
   },
   {
