@@ -1,36 +1,20 @@
 import { beforeAll, expect, it } from 'vitest';
 import { createTokenCipher, generateEncryptionKey } from '../security/tokenCipher.js';
 import { createPortalStore } from './portalStore.js';
-import { createSendStore, type NewSend, type SendStore } from './sendStore.js';
+import { createSendStore, type SendStore } from './sendStore.js';
 import { forEachDatabase } from '../../test/support/databases.js';
+import { newSendFactory } from '../../test/support/sends.js';
 
 forEachDatabase('send store', (getDb) => {
   let store: SendStore;
   let clock = 1_000_000;
-  let seq = 0;
   const MEMBER = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4';
   const OTHER = 'ffffeeeeddddccccbbbbaaaa99998888';
   /** Lease owners: this process and another. */
   const ME = 'process-me';
   const THEM = 'process-them';
   const lease = (until: number, owner = ME) => ({ owner, until });
-  const newSend = (overrides: Partial<NewSend> = {}): NewSend => {
-    seq += 1;
-    return {
-      id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-      memberId: MEMBER,
-      senderId: 1,
-      idempotencyKey: `key-${seq}-${'x'.repeat(16)}`,
-      requestHash: 'h',
-      text: 'Hello',
-      avatar: null,
-      audience: { users: [2, 3] },
-      testToSelf: false,
-      leaseUntil: clock + 60_000,
-      leaseOwner: ME,
-      ...overrides,
-    };
-  };
+  const newSend = newSendFactory({ memberId: MEMBER, owner: ME, keyPrefix: 'key', now: () => clock });
 
   beforeAll(async () => {
     const { appDb } = getDb();

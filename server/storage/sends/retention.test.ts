@@ -3,6 +3,7 @@ import { createTokenCipher, generateEncryptionKey } from '../../security/tokenCi
 import { createPortalStore } from '../portalStore.js';
 import { createSendStore, type NewSend, type SendRecord, type SendStore } from '../sendStore.js';
 import { forEachDatabase } from '../../../test/support/databases.js';
+import { newSendFactory } from '../../../test/support/sends.js';
 
 const DAY = 86_400_000;
 const RETENTION = 400 * DAY;
@@ -13,26 +14,9 @@ const ME = 'process-me';
 forEachDatabase('send retention', (getDb) => {
   /** The injected clock (epoch ms): any fixed start works, the test never reads the machine's. */
   let clock: number;
-  let seq = 0;
   let store: SendStore;
 
-  const newSend = (overrides: Partial<NewSend> = {}): NewSend => {
-    seq += 1;
-    return {
-      id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-      memberId: MEMBER,
-      senderId: 1,
-      idempotencyKey: `retention-${seq}-${'x'.repeat(16)}`,
-      requestHash: 'h',
-      text: 'Hello',
-      avatar: null,
-      audience: { users: [2, 3] },
-      testToSelf: false,
-      leaseUntil: clock + 60_000,
-      leaseOwner: ME,
-      ...overrides,
-    };
-  };
+  const newSend = newSendFactory({ memberId: MEMBER, owner: ME, keyPrefix: 'retention', now: () => clock });
 
   /** A send that ran with `chunks` chunks (statuses as given) and, unless `status` is null, finished now. */
   async function ranSend(chunkStatuses: Array<'accepted' | 'failed' | 'uncertain' | 'pending'>, status: SendRecord['status'] | null, overrides: Partial<NewSend> = {}): Promise<SendRecord> {
