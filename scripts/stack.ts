@@ -41,6 +41,8 @@ export interface StackOptions {
   appScopes?: string[];
   /** The shape of the simulated OAuth server's app.info answer (default 'nested'). */
   oauthAppInfoShape?: 'flat' | 'nested' | 'minimal';
+  /** More of the app's environment (e.g. METRICS_TOKEN), read with the rest by loadConfig. */
+  environment?: Record<string, string>;
 }
 
 export interface Stack {
@@ -93,6 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     B24_APP_NAME: appName,
     DATABASE_URL: options.databaseUrl ?? 'sqlite::memory:',
     NODE_ENV: 'test',
+    ...options.environment,
   });
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const database = await openDatabase(config.databaseUrl, { logger });

@@ -15,6 +15,7 @@ import type { ErrorAnswer } from '../contract/errors.js';
 import type { AppDatabase } from './storage/database.js';
 import { SEND_BODY_LIMIT } from './send/messageSchema.js';
 import { audienceRoutes } from './api/audienceRoutes.js';
+import { metricsRoute } from './metrics/metricsRoute.js';
 import type { AppParts } from './composition.js';
 
 export interface AppDependencies {
@@ -44,6 +45,8 @@ export function createApp(deps: AppDependencies): Express {
     res.setHeader('Cache-Control', 'no-store');
     res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'unavailable', message: 'The database cannot be reached' });
   });
+  // Prometheus scrapes: served only to the holder of METRICS_TOKEN; without one the path is unknown (404).
+  if (config.metricsToken) app.use(metricsRoute({ metrics: parts.metrics, token: config.metricsToken }));
   app.use(pages.assets);
   app.use(openingRoutes({ config, logger, pages, store, verifier, openingBudget }));
   app.use(eventRoutes({ config, logger, store, verifier, uninstallChecker, openingBudget, now: parts.now }));
@@ -53,8 +56,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(
     '/api',
     express.json({ limit: SEND_BODY_LIMIT }),
-    frameAuth({ store, logger, rest, now: parts.now, limiter, sleep }),
-    apiRateLimit({ limits: deps.apiRateLimits, now: parts.now }),
+    frameAuth({ store, logger, rest, now: parts.now, limiter, sleep, limitStore: parts.limits }),
+    apiRateLimit({ limits: deps.apiRateLimits, store: parts.limits }),
     statusRoute({ config, store }),
   );
   app.use('/api', audienceRoutes({ limiter, treeCache, logger, rest, sleep }));

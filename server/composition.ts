@@ -2,7 +2,7 @@ import type { AppConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { PortalStore } from './storage/portalStore.js';
 import type { AppDatabase } from './storage/database.js';
-import type { SendStore } from './storage/sendStore.js';
+import { createSendStore, type SendStore } from './storage/sendStore.js';
 import type { Lifecycle } from './lifecycle.js';
 import { createOAuthClient, type OAuthClient } from './bitrix/oauthClient.js';
 import { createPortalGateway, type PortalGateway } from './bitrix/portalGateway.js';
@@ -14,8 +14,15 @@ import { createDepartmentTreeCache, type DepartmentTreeCache } from './audience/
 import { createPortalRateLimiter, type PortalRateLimiter } from './send/rateLimiter.js';
 import { createUninstallChecker, type UninstallChecker } from './install/uninstallCheck.js';
 import { startPurgeSweeper, type PurgeSweeper } from './install/purgeSweeper.js';
+import { startRetentionSweeper } from './send/retentionSweeper.js';
 import { createOpeningBudget, type OpeningBudget, type OpeningBudgetLimits } from './install/openingBudget.js';
 import { createOpeningVerifier, type OpeningVerifier } from './install/verifyOpening.js';
+import { createLimitStore, type LimitStore } from './limits/limitStore.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { instrumentGateway } from './metrics/instrumentGateway.js';
+import { instrumentOAuth } from './metrics/instrumentOAuth.js';
+import { instrumentLimiter } from './metrics/instrumentLimiter.js';
+import { instrumentSendStore } from './metrics/instrumentSendStore.js';
 
 /** What the composition is built from: the process's configuration, logger, database and store, and the knobs tests turn. */
 export interface CompositionInput {
@@ -53,6 +60,8 @@ export interface AppParts {
   gateway: PortalGateway | null;
   verifier: OpeningVerifier | null;
   openingBudget: OpeningBudget;
+  /** Where every limit counts (decision 0014): Redis, PostgreSQL or this process. */
+  limits: LimitStore;
   uninstallChecker: UninstallChecker | null;
   purgeSweeper: PurgeSweeper;
   limiter: PortalRateLimiter;
@@ -60,6 +69,8 @@ export interface AppParts {
   sendStore: SendStore;
   pipeline: SendPipeline | null;
   scheduler: Scheduler | null;
+  /** This app's metrics (GET /metrics); the OAuth client, gateway, limiter and send store above feed them. */
+  metrics: Metrics;
   /** How long POST /api/sends waits for the send before answering 202. */
   answerWithinMs?: number;
 }
@@ -72,29 +83,36 @@ export interface AppParts {
  */
 export function composeParts(input: CompositionInput): AppParts {
   const { config, logger, store, database } = input;
+  // Every part that feeds a metric is wrapped here, once (server/metrics/instrument*.ts).
+  const metrics = createMetrics({ database, processMetrics: config.metricsToken !== null });
   const oauth: OAuthClient | null = config.b24
-    ? createOAuthClient({ oauthUrl: config.oauthUrl, clientId: config.b24.clientId, clientSecret: config.b24.clientSecret, fetch: input.fetch, now: input.now })
+    ? instrumentOAuth(createOAuthClient({ oauthUrl: config.oauthUrl, clientId: config.b24.clientId, clientSecret: config.b24.clientSecret, fetch: input.fetch, now: input.now }), metrics.tokenRefreshes)
     : null;
   const rest = { fetch: input.fetch };
   const now = input.now ?? Date.now;
-  const openingBudget = createOpeningBudget({ limits: input.openingBudget, now });
+  const limits = createLimitStore({ config, database, logger, now: input.now });
+  const openingBudget = createOpeningBudget({ limits: input.openingBudget, store: limits });
   const verifier = oauth && config.b24 ? createOpeningVerifier({ oauth, clientId: config.b24.clientId, oauthUrl: config.oauthUrl, rest, now }) : null;
   const sleep = input.sends?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   // The gateway keeps no state of its own (tokens and their lock live in the store): the uninstall checks and the pushes share it.
-  const gateway = oauth ? createPortalGateway({ store, oauth, logger, now: input.now, fetch: input.fetch }) : null;
+  const gateway = oauth ? instrumentGateway(createPortalGateway({ store, oauth, logger, now: input.now, fetch: input.fetch }), metrics.restCalls) : null;
   const uninstallChecker = gateway ? createUninstallChecker({ store, gateway, now, sleep }) : null;
   const purgeSweeper = startPurgeSweeper({ store, logger, now: input.now, everyMs: input.purgeSweepMs });
   input.lifecycle?.onDrain(() => purgeSweeper.stop());
 
-  // One REST limiter and one department tree cache per process, shared by token checks, sends and the picker's reads.
-  const limiter = input.sends?.limiter ?? createPortalRateLimiter({ limit: input.sends?.rateLimit, now, sleep });
+  // One REST pace per portal (across processes: decision 0014) and one department tree cache per process, shared by token checks, sends and the picker's reads.
+  const limiter = instrumentLimiter(input.sends?.limiter ?? createPortalRateLimiter({ limit: input.sends?.rateLimit, sleep, store: limits }), metrics.restLimitWait);
   const treeCache = createDepartmentTreeCache({ now });
   const audience = sendAudience(treeCache);
-  const { sendStore, pipeline, scheduler } = createSending({ config, database, store, logger, audience, gateway, now: input.now, fetch: input.fetch, options: { ...input.sends, limiter } });
+  const { sendStore, pipeline, scheduler } = createSending({ config, database, store, logger, audience, gateway, sendStore: instrumentSendStore(createSendStore(database, { now: input.now }), metrics), now: input.now, fetch: input.fetch, options: { ...input.sends, limiter } });
+  // Finished sends older than SEND_RETENTION_DAYS are deleted (decision 0013).
+  const retentionSweeper = startRetentionSweeper({ sendStore, logger, retentionMs: config.sendRetentionMs, now: input.now });
+  input.lifecycle?.onDrain(() => retentionSweeper.stop());
   input.lifecycle?.onDrain(async () => {
     await scheduler?.stop();
     // Claims nothing more; the calls in flight finish and are recorded; their sends are handed over.
     await pipeline?.stop();
+    await limits.close();
   });
   return {
     config,
@@ -108,6 +126,7 @@ export function composeParts(input: CompositionInput): AppParts {
     gateway,
     verifier,
     openingBudget,
+    limits,
     uninstallChecker,
     purgeSweeper,
     limiter,
@@ -115,6 +134,7 @@ export function composeParts(input: CompositionInput): AppParts {
     sendStore,
     pipeline,
     scheduler,
+    metrics,
     answerWithinMs: input.sends?.answerWithinMs,
   };
 }

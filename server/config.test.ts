@@ -23,7 +23,21 @@ describe('loadConfig', () => {
       databaseUrl: 'sqlite:./data/app.sqlite',
       dataDir: './data',
       tokenEncryptionKey: null,
+      uninstallPurgeAfterMs: 7 * 86_400_000,
+      sendRetentionMs: 400 * 86_400_000,
+      metricsToken: null,
     });
+  });
+
+  it('takes a metrics token of at least 32 printable characters', () => {
+    const token = 'm'.repeat(31) + '!';
+    expect(loadConfig({ METRICS_TOKEN: ` ${token} ` }).metricsToken).toBe(token);
+    expect(loadConfig({ METRICS_TOKEN: '' }).metricsToken).toBeNull();
+  });
+
+  it('takes the send retention in whole days', () => {
+    expect(loadConfig({ SEND_RETENTION_DAYS: '30' }).sendRetentionMs).toBe(30 * 86_400_000);
+    expect(loadConfig({ SEND_RETENTION_DAYS: '3650' }).sendRetentionMs).toBe(3650 * 86_400_000);
   });
 
   it('reads every variable', () => {
@@ -72,6 +86,12 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://db/push' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'postgres://db/push' }, 'TOKEN_ENCRYPTION_KEY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SEND_RETENTION_DAYS: '0' }, 'SEND_RETENTION_DAYS'],
+    [{ SEND_RETENTION_DAYS: '1.5' }, 'SEND_RETENTION_DAYS'],
+    [{ SEND_RETENTION_DAYS: 'forever' }, 'SEND_RETENTION_DAYS'],
+    [{ SEND_RETENTION_DAYS: '3651' }, 'SEND_RETENTION_DAYS'],
+    [{ METRICS_TOKEN: 'x'.repeat(31) }, 'METRICS_TOKEN'],
+    [{ METRICS_TOKEN: `${'x'.repeat(20)} ${'y'.repeat(20)}` }, 'METRICS_TOKEN'],
   ])('stops on %o naming %s in one line', (env, variable) => {
     const error = failure(env);
     expect(error.variable).toBe(variable);

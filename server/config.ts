@@ -56,6 +56,11 @@ const environmentSchema = z
       .regex(DATABASE_URL_PATTERN, 'DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://user@host:port/db')
       .default('sqlite:./data/app.sqlite'),
     DATA_DIR: z.string().trim().min(1, 'DATA_DIR must not be empty').default('./data'),
+    REDIS_URL: z
+      .string()
+      .trim()
+      .refine((value) => URL.canParse(value) && /^rediss?:$/.test(new URL(value).protocol), 'REDIS_URL must be redis://[user:password@]host:port[/db] or rediss://… (TLS)')
+      .optional(),
     TOKEN_ENCRYPTION_KEY: z.string().trim().min(1, 'TOKEN_ENCRYPTION_KEY must not be empty when set').optional(),
     /** Key rotation: the keys before TOKEN_ENCRYPTION_KEY, comma-separated; read with, never written with. */
     TOKEN_ENCRYPTION_KEY_PREVIOUS: z.string().trim().optional(),
@@ -69,6 +74,20 @@ const environmentSchema = z
       .min(0, 'UNINSTALL_PURGE_DAYS must be a whole number of days from 0 to 365')
       .max(365, 'UNINSTALL_PURGE_DAYS must be a whole number of days from 0 to 365')
       .default(7),
+    SEND_RETENTION_DAYS: z.coerce
+      .number({ message: 'SEND_RETENTION_DAYS must be a whole number of days from 1 to 3650' })
+      .int('SEND_RETENTION_DAYS must be a whole number of days from 1 to 3650')
+      .min(1, 'SEND_RETENTION_DAYS must be a whole number of days from 1 to 3650')
+      .max(3650, 'SEND_RETENTION_DAYS must be a whole number of days from 1 to 3650')
+      .default(400),
+    /** Who may read GET /metrics (Authorization: Bearer …); unset: /metrics is not served. */
+    METRICS_TOKEN: z
+      .string()
+      .trim()
+      .min(32, 'METRICS_TOKEN must be at least 32 characters (e.g. openssl rand -hex 32)')
+      .max(512, 'METRICS_TOKEN must be at most 512 characters')
+      .regex(/^[\x21-\x7e]+$/, 'METRICS_TOKEN must be printable ASCII without spaces (it travels in an Authorization header)')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.B24_CLIENT_ID) !== Boolean(env.B24_CLIENT_SECRET)) {
@@ -105,6 +124,8 @@ export interface AppConfig {
   appName: string;
   databaseUrl: string;
   dataDir: string;
+  /** Where the limits shared by several processes live (decision 0014); null: PostgreSQL when the database is, else this process. */
+  redisUrl: string | null;
   /** Null in the embedded default: a key is generated and kept in dataDir. */
   tokenEncryptionKey: string | null;
   /** Older keys still accepted for reading during a key rotation. */
@@ -113,6 +134,10 @@ export interface AppConfig {
   nodeEnv: z.infer<typeof environmentSchema>['NODE_ENV'];
   /** How long a portal uninstalled with CLEAN keeps its data before it is deleted (a reinstall within it restores it). */
   uninstallPurgeAfterMs: number;
+  /** How long a finished send (and its chunks) stays in the history before the retention sweep deletes it. */
+  sendRetentionMs: number;
+  /** The bearer token GET /metrics requires; null: /metrics is not served (404). */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -147,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     appName: e.B24_APP_NAME,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL ?? null,
     tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY ?? null,
     previousEncryptionKeys: (e.TOKEN_ENCRYPTION_KEY_PREVIOUS ?? '')
       .split(',')
@@ -155,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
     uninstallPurgeAfterMs: e.UNINSTALL_PURGE_DAYS * 86_400_000,
+    sendRetentionMs: e.SEND_RETENTION_DAYS * 86_400_000,
+    metricsToken: e.METRICS_TOKEN ?? null,
   };
 }
 

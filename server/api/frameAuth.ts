@@ -9,7 +9,8 @@ import type { Logger } from '../logger.js';
 import { MEMBER_ID } from '../install/requestSchemas.js';
 import type { PortalRateLimiter } from '../send/rateLimiter.js';
 import { retryWhileRateLimited } from '../bitrix/retryPolicy.js';
-import { tokenBuckets, type Bucket } from './apiRateLimit.js';
+import { createAllowance, refusingWindows, retryAfterSeconds, type BurstLimit } from '../limits/allowance.js';
+import { createMemoryLimitStore, type LimitStore } from '../limits/limitStore.js';
 import { refuse } from './answer.js';
 
 /**
@@ -58,13 +59,15 @@ export interface FrameAuthDeps {
   verificationLimits?: VerificationLimits;
   /** Waits before a check the portal refused for its rate limit is tried again (tests move a clock). */
   sleep?: (ms: number) => Promise<void>;
+  /** Where the verification limits count (decision 0014: shared by every process); default this process's memory on `now`. */
+  limitStore?: LimitStore;
 }
 
 export interface VerificationLimits {
   /** Tokens Bitrix24 refused, per source address and portal: past it, that address's checks wait. */
-  refusedPerAddress: Bucket;
+  refusedPerAddress: BurstLimit;
   /** Every check that reaches the portal. */
-  perPortal: Bucket;
+  perPortal: BurstLimit;
 }
 
 /**
@@ -73,7 +76,9 @@ export interface VerificationLimits {
  * for a while, so repeating one costs nothing). An address whose tokens Bitrix24 keeps refusing is
  * slowed down before it can use up the portal's share that real users' sign-ins need; good tokens cost
  * an address nothing, so an office behind one NAT address signs in as freely as before. A token Bitrix24
- * accepted within the hour is checked again without waiting behind either bucket.
+ * accepted within the hour is checked again without waiting behind either bucket. If the limit store
+ * cannot be reached, unproven tokens are not checked (429): garbage never spends the portal's budget
+ * unbounded; proven and cached tokens pass as before.
  */
 export const DEFAULT_VERIFICATION_LIMITS: VerificationLimits = {
   refusedPerAddress: { burst: 10, perSecond: 0.5 },
@@ -89,8 +94,9 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
   // A proven token's entry lives an hour (it skips the verification budget); a refused one a minute.
   const cache = new LRUCache<string, CachedCaller>({ max: CALLER_CACHE_MAX, ttl: PROVEN_TOKEN_TTL_MS, ttlResolution: 0, perf: { now } });
   const limits = deps.verificationLimits ?? DEFAULT_VERIFICATION_LIMITS;
-  const refusedPerAddress = tokenBuckets(limits.refusedPerAddress, now);
-  const perPortal = tokenBuckets(limits.perPortal, now);
+  const limitStore = deps.limitStore ?? createMemoryLimitStore(now);
+  const refusedPerAddress = createAllowance(limitStore, 'token-refused-address', refusingWindows(limits.refusedPerAddress), 'refuse');
+  const perPortal = createAllowance(limitStore, 'token-portal', refusingWindows(limits.perPortal), 'refuse');
 
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearer.exec(req.get('authorization') ?? '')?.[1];
@@ -115,18 +121,17 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
     const proven = cached !== undefined && !('refused' in cached);
 
     // An address is charged while its check runs (so a concurrent flood is bounded too) and refunded when the token is good.
-    const address = `${memberId}\0${req.ip ?? ''}`;
-    let wait = 0;
+    let chargedAddress: (() => Promise<void>) | undefined;
     if (!proven) {
-      wait = refusedPerAddress.take(address);
-      if (wait === 0) {
-        wait = perPortal.take(memberId);
-        if (wait > 0) refusedPerAddress.give(address);
+      const byAddress = await refusedPerAddress.take(`${memberId}:${req.ip ?? ''}`);
+      const byPortal = byAddress.taken ? await perPortal.take(memberId) : byAddress;
+      if (!byPortal.taken) {
+        if (byAddress.taken) await byAddress.giveBack();
+        const wait = retryAfterSeconds(byPortal.retryInMs);
+        res.setHeader('Retry-After', String(wait));
+        return refuse(res, 429, { error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${wait} s and try again.` });
       }
-    }
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(wait));
-      return refuse(res, 429, { error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${wait} s and try again.` });
+      chargedAddress = byAddress.taken ? byAddress.giveBack : undefined;
     }
     try {
       const { result } = await retryWhileRateLimited(async () => {
@@ -135,14 +140,14 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
       }, sleep);
       const profile = profileAnswer.parse(result);
       cache.set(key, { userId: profile.ID, isAdmin: profile.ADMIN, until: now() + CALLER_CACHE_TTL_MS });
-      if (!proven) refusedPerAddress.give(address);
+      await chargedAddress?.();
       req.caller = { memberId, userId: profile.ID, isAdmin: profile.ADMIN, portal, token };
       return next();
     } catch (error) {
       if (error instanceof BitrixError) {
         if (error.code === 'expired_token') {
           // A real token past its hour (the frame renews it): not garbage, so the address is not charged.
-          if (!proven) refusedPerAddress.give(address);
+          await chargedAddress?.();
           return unauthorized(res, 'TOKEN_EXPIRED', 'The Bitrix24 session expired; the app renews it and tries again.');
         }
         if (['invalid_token', 'NO_AUTH_FOUND', 'WRONG_AUTH_TYPE'].includes(error.code)) {

@@ -1,5 +1,6 @@
-import { tokenBuckets, type Bucket } from '../api/apiRateLimit.js';
 import { OAuthError } from '../bitrix/oauthClient.js';
+import { createAllowance, refusingWindows, retryAfterSeconds, type BurstLimit } from '../limits/allowance.js';
+import { createMemoryLimitStore, type LimitStore } from '../limits/limitStore.js';
 
 /**
  * Verifying an install POST, an app-page POST or an ONAPPINSTALL for a portal we do not know spends a
@@ -8,12 +9,14 @@ import { OAuthError } from '../bitrix/oauthClient.js';
  * so the verifications that Bitrix24 does not vouch for are bounded: per source address and overall.
  * A verification is charged when it starts (a concurrent flood is bounded too) and refunded when it
  * succeeds, or when the OAuth server could not be reached (nobody's fault): genuine openings never use
- * up the budget, garbage does, quickly.
+ * up the budget, garbage does, quickly. The counts live in the limit store (decision 0014), shared by
+ * every process; if it cannot be reached, verifications are refused (nothing unauthenticated spends our
+ * credentials' standing while the bound cannot be kept).
  */
 
 export interface OpeningBudgetLimits {
-  perAddress: Bucket;
-  overall: Bucket;
+  perAddress: BurstLimit;
+  overall: BurstLimit;
 }
 
 export const DEFAULT_OPENING_BUDGET: OpeningBudgetLimits = {
@@ -38,32 +41,27 @@ export class OpeningBudgetExceededError extends Error {
 
 const OVERALL = 'overall';
 
-export function createOpeningBudget(options: { limits?: OpeningBudgetLimits; now?: () => number } = {}): OpeningBudget {
+export function createOpeningBudget(options: { limits?: OpeningBudgetLimits; now?: () => number; store?: LimitStore } = {}): OpeningBudget {
   const limits = options.limits ?? DEFAULT_OPENING_BUDGET;
-  const now = options.now ?? Date.now;
-  const perAddress = tokenBuckets(limits.perAddress, now);
-  const overall = tokenBuckets(limits.overall, now);
-  const start = (address: string): number => {
-    const wait = perAddress.take(address);
-    if (wait > 0) return wait;
-    const overallWait = overall.take(OVERALL);
-    if (overallWait > 0) perAddress.give(address);
-    return overallWait;
-  };
-  const refund = (address: string): void => {
-    perAddress.give(address);
-    overall.give(OVERALL);
-  };
+  const store = options.store ?? createMemoryLimitStore(options.now);
+  const perAddress = createAllowance(store, 'opening-address', refusingWindows(limits.perAddress), 'refuse');
+  const overall = createAllowance(store, 'opening-overall', refusingWindows(limits.overall), 'refuse');
   return {
     async verify(address, verify) {
-      const wait = start(address);
-      if (wait > 0) throw new OpeningBudgetExceededError(wait);
+      const byAddress = await perAddress.take(address);
+      if (!byAddress.taken) throw new OpeningBudgetExceededError(retryAfterSeconds(byAddress.retryInMs));
+      const byAll = await overall.take(OVERALL);
+      if (!byAll.taken) {
+        await byAddress.giveBack();
+        throw new OpeningBudgetExceededError(retryAfterSeconds(byAll.retryInMs));
+      }
+      const refund = () => Promise.all([byAddress.giveBack(), byAll.giveBack()]);
       try {
         const result = await verify();
-        refund(address);
+        await refund();
         return result;
       } catch (error) {
-        if (error instanceof OAuthError && error.code === 'unavailable') refund(address);
+        if (error instanceof OAuthError && error.code === 'unavailable') await refund();
         throw error;
       }
     },

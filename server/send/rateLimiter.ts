@@ -1,9 +1,13 @@
+import { createAllowance, pacingWindows } from '../limits/allowance.js';
+import { createMemoryLimitStore, type LimitStore } from '../limits/limitStore.js';
+
 /**
- * Client-side leaky bucket per portal, mirroring Bitrix24's own (decision 0010, fact 11: burst 50, drain
- * 2/s), so we rarely meet QUERY_LIMIT_EXCEEDED. Each call reserves one unit at once (the level may
- * exceed the burst: that is the queue) and then waits until the bucket has drained below the burst, so
- * concurrent sends of one portal take turns in arrival order without polling. One limiter per process
- * (the send pipeline's), shared by all sends and audience look-ups of a portal.
+ * Our pace of REST calls per portal, kept under Bitrix24's leaky bucket (decision 0010, fact 11: burst
+ * 50, drain 2/s) so we rarely meet QUERY_LIMIT_EXCEEDED. The count lives in the limit store (decision
+ * 0014), so every process of the app shares one pace per portal: the token checks, the picker's reads,
+ * the audience reads and the pushes of all processes together. A call waits for a slot and is never
+ * dropped: when the portal's windows are spent it sleeps until the sooner one ends and tries again. If
+ * the store cannot be reached, the process paces on its own (sends never stop for it).
  */
 
 export interface RateLimit {
@@ -18,24 +22,17 @@ export interface PortalRateLimiter {
   acquire(memberId: string): Promise<void>;
 }
 
-export function createPortalRateLimiter(options: { limit?: RateLimit; now: () => number; sleep: (ms: number) => Promise<void> }): PortalRateLimiter {
+export function createPortalRateLimiter(options: { limit?: RateLimit; now?: () => number; sleep: (ms: number) => Promise<void>; store?: LimitStore }): PortalRateLimiter {
   const limit = options.limit ?? DEFAULT_RATE_LIMIT;
-  if (!(limit.burst >= 1) || !(limit.drainPerSecond > 0)) throw new RangeError('rate limit needs burst >= 1 and drainPerSecond > 0');
-  const buckets = new Map<string, { level: number; at: number }>();
-
+  const store = options.store ?? createMemoryLimitStore(options.now);
+  const slots = createAllowance(store, 'rest', pacingWindows({ burst: limit.burst, perSecond: limit.drainPerSecond }), 'local');
   return {
     async acquire(memberId) {
-      const now = options.now();
-      const bucket = buckets.get(memberId) ?? { level: 0, at: now };
-      bucket.level = Math.max(0, bucket.level - (Math.max(0, now - bucket.at) / 1000) * limit.drainPerSecond) + 1;
-      bucket.at = now;
-      buckets.set(memberId, bucket);
-      // Forget idle portals: a drained bucket is the same as none.
-      if (buckets.size > 1000) {
-        for (const [key, other] of buckets) if (other.level - ((now - other.at) / 1000) * limit.drainPerSecond <= 0) buckets.delete(key);
+      for (;;) {
+        const slot = await slots.take(memberId);
+        if (slot.taken) return;
+        await options.sleep(slot.retryInMs);
       }
-      const excess = bucket.level - limit.burst;
-      if (excess > 0) await options.sleep(Math.ceil((excess / limit.drainPerSecond) * 1000));
     },
   };
 }

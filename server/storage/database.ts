@@ -35,7 +35,16 @@ export interface AppDatabase {
    * statement executed, and the round trips a request waits for (see `wrap`).
    */
   readonly statements: { readonly executed: number; readonly roundTrips: number };
+  /** PostgreSQL's connection pool, for the metrics (server/metrics/); null on SQLite (one connection, no pool). */
+  readonly pool: PoolWaits | null;
   close(): Promise<void>;
+}
+
+export interface PoolWaits {
+  /** Queries waiting for a pooled connection right now. */
+  readonly waiting: number;
+  /** Told how long (seconds) each query waited for its connection (including opening a new one). */
+  poolWait?: (seconds: number) => void;
 }
 
 export interface OpenDatabaseOptions {
@@ -130,11 +139,26 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<App
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`Cannot connect to PostgreSQL at ${describePostgresUrl(url)} (DATABASE_URL): ${reason}`, { cause: error });
   }
-  return wrap(new PostgresDialect({ pool }), 'postgres', opts, { at: describePostgresUrl(url) });
+  const waits: PoolWaits = {
+    get waiting() {
+      return pool.waitingCount;
+    },
+  };
+  // Kysely takes every connection through connect(): the wait for one is measured there.
+  const timedPool = {
+    async connect() {
+      const asked = performance.now();
+      const client = await pool.connect();
+      waits.poolWait?.((performance.now() - asked) / 1000);
+      return client;
+    },
+    end: () => pool.end(),
+  };
+  return wrap(new PostgresDialect({ pool: timedPool }), 'postgres', opts, { at: describePostgresUrl(url) }, waits);
 }
 
 /** The opened database: Kysely over the dialect, counting the statements it executes. */
-function wrap(dialect: Dialect, kind: DatabaseKind, opts: OpenDatabaseOptions, where: Record<string, string>): AppDatabase {
+function wrap(dialect: Dialect, kind: DatabaseKind, opts: OpenDatabaseOptions, where: Record<string, string>, pool: PoolWaits | null = null): AppDatabase {
   const statements = { executed: 0, roundTrips: 0 };
   // SQLite runs in this process on one connection under a mutex: a transaction's statements run back to
   // back with nothing else in between, so a transaction is one round trip there. On PostgreSQL every
@@ -165,6 +189,7 @@ function wrap(dialect: Dialect, kind: DatabaseKind, opts: OpenDatabaseOptions, w
     db,
     kind,
     statements,
+    pool,
     ...(opts.logger ? { logger: opts.logger } : {}),
     async close() {
       if (closed) return;
