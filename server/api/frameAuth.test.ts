@@ -6,6 +6,7 @@ import { ManualClock } from '../../simulator/index.js';
 import type { SimPortal } from '../../simulator/contract.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
+import { firstAdmin, postInstall } from '../../test/support/directory.js';
 
 /** Who may call /api/: through the simulator, on SQLite and PostgreSQL. */
 forEachDatabase('frame API authentication', (getDb) => {
@@ -27,18 +28,14 @@ forEachDatabase('frame API authentication', (getDb) => {
       // The app's waits (a retry after QUERY_LIMIT_EXCEEDED) pass on the simulator's clock.
       sends: { sleep: async (ms) => clock.advance(ms) },
     });
-    for (const label of ['one', 'two', 'attacked', 'busy']) {
-      const portal = stack.sim.portal(label);
-      const opening = portal.openFrame(admin(portal).id, 'INSTALL');
-      expect((await fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) })).status).toBe(200);
-    }
+    for (const label of ['one', 'two', 'attacked', 'busy']) expect(await postInstall(stack.sim.portal(label))).toBe(200);
   });
 
   afterAll(async () => {
     await stack?.close();
   });
 
-  const admin = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
+  const admin = firstAdmin;
   const employee = (portal: SimPortal) => portal.directory.users.find((user) => !user.admin && user.active && user.type === 'employee')!;
   const status = (headers: Record<string, string>) => fetch(`${stack.appUrl}/api/status`, { headers });
   const as = (portal: SimPortal, userId: number, memberId = portal.memberId) => ({ Authorization: `Bearer ${portal.issueTokens(userId).access_token}`, [MEMBER_ID_HEADER]: memberId });

@@ -17,6 +17,7 @@ import { DEFAULT_PAUSE_MS } from '../bitrix/retryPolicy.js';
 import { TEXT_MAX_CHARS } from '../send/messageSchema.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
 import type { SendView } from './sendRoutes.js';
+import { firstAdmin } from '../../test/support/directory.js';
 
 /** An audience of explicit users, in the audience schema's terms (the one place to adapt when it changes). */
 const explicitUsers = (ids: number[]) => ({ users: ids });
@@ -88,7 +89,7 @@ forEachDatabase('send API', (getDb) => {
     await stack?.close();
   });
 
-  const admin = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
+  const admin = firstAdmin;
   const employee = (portal: SimPortal) => portal.directory.users.find((user) => !user.admin && user.active && user.type === 'employee')!;
   const reachable = (portal: SimPortal) => portal.directory.users.filter((user) => user.active && user.type === 'employee' && user.pushEnabled);
   const as = (portal: SimPortal, userId: number, memberId = portal.memberId) => {

@@ -5,6 +5,7 @@ import { ManualClock } from '../../simulator/index.js';
 import type { SimPortal } from '../../simulator/contract.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
+import { firstAdmin } from '../../test/support/directory.js';
 
 /**
  * The scopes warning. The real OAuth server answers `scope: "app"` (settings/oauth/auto-renewal.md), so a
@@ -17,7 +18,7 @@ for (const [label, appScopes, expected] of [
   forEachDatabase(`status scopes: ${label}`, (getDb) => {
     let stack: Stack;
     const clock = new ManualClock(Date.now());
-    const adminOf = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
+    const adminOf = firstAdmin;
     const post = (fields: Record<string, string>, path: string) => fetch(`${stack.appUrl}${path}`, { method: 'POST', body: new URLSearchParams(fields) });
     const status = async (portal: SimPortal) => {
       const response = await fetch(`${stack.appUrl}/api/status`, { headers: { Authorization: `Bearer ${portal.issueTokens(adminOf(portal).id).access_token}`, [MEMBER_ID_HEADER]: portal.memberId } });

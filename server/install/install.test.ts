@@ -11,6 +11,7 @@ import { createLogger } from '../logger.js';
 const frameAncestorsOf = (response: Response) => /(?:^|; )(frame-ancestors [^;]+)/.exec(response.headers.get('content-security-policy') ?? '')?.[1] ?? null;
 import { forEachDatabase } from '../../test/support/databases.js';
 import { bindAppEvents } from '../../test/support/installation.js';
+import { firstAdmin } from '../../test/support/directory.js';
 
 /** The install handshake and the app's events, through the portal simulator, on SQLite and PostgreSQL. */
 forEachDatabase(
@@ -51,7 +52,7 @@ forEachDatabase(
       await new Promise<void>((resolve) => trap.close(() => resolve()));
     });
 
-    const adminOf = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
+    const adminOf = firstAdmin;
     const post = (opening: FrameOpening) => fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) });
     const bindEvents = (portal: SimPortal) => bindAppEvents(portal, stack.appUrl);
     /** The admin's install page binds the events and finishes; Bitrix24 delivers ONAPPINSTALL and we take it. */

@@ -5,6 +5,7 @@ import { ManualClock } from '../../simulator/index.js';
 import type { SimPortal } from '../../simulator/contract.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { bindAppEvents, postOpening as post } from '../../test/support/installation.js';
+import { firstAdmin } from '../../test/support/directory.js';
 
 /**
  * The frame POST exactly as the core's app.layout template sends it (no APPLICATION_TOKEN,
@@ -21,7 +22,7 @@ forEachDatabase('minimal frame POST and a lost uninstall event', (getDb) => {
     await stack?.close();
   });
 
-  const adminOf = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
+  const adminOf = firstAdmin;
   async function rest(portal: SimPortal, method: string, params: Record<string, unknown>): Promise<void> {
     const { access_token } = portal.issueTokens(adminOf(portal).id);
     const response = await fetch(`${portal.clientEndpoint}${method}.json`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...params, auth: access_token }) });

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../scripts/stack.js';
 import { fixtureClientPages } from '../../test/support/fixturePages.js';
 import { ManualClock } from '../../simulator/index.js';
-import type { SimPortal } from '../../simulator/contract.js';
 import { forEachDatabase } from '../../test/support/databases.js';
+import { firstAdmin, postInstall } from '../../test/support/directory.js';
 
 /**
  * Unauthenticated requests that make the app verify an opening at the OAuth server (the install POST,
@@ -25,16 +25,14 @@ forEachDatabase('opening verification budget', (getDb) => {
         { label: 'late', users: 12 },
       ],
     });
-    const known = stack.sim.portal('known');
-    const opening = known.openFrame(adminOf(known).id, 'INSTALL');
-    expect((await fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) })).status).toBe(200);
+    expect(await postInstall(stack.sim.portal('known'))).toBe(200);
   });
 
   afterAll(async () => {
     await stack?.close();
   });
 
-  const adminOf = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
+  const adminOf = firstAdmin;
   /** Verification work at the OAuth server: token checks and refresh grants. */
   const grants = () => stack.sim.oauth.requestLog.filter((entry) => entry.method === 'oauth/token' || entry.method === 'app.info').length;
   const forged = (i: number) => ({ AUTH_ID: `forged-access-${i}-${'a'.repeat(20)}`, REFRESH_ID: `forged-refresh-${i}-${'r'.repeat(20)}` });

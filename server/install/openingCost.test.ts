@@ -8,6 +8,7 @@ import { createOAuthClient } from '../bitrix/oauthClient.js';
 import { createPortalGateway } from '../bitrix/portalGateway.js';
 import { createLogger } from '../logger.js';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../../scripts/stack.js';
+import { firstAdmin } from '../../test/support/directory.js';
 
 /**
  * Opening the app spends no refresh token (settings/oauth/auto-renewal.md warns that needless renewals
@@ -20,7 +21,7 @@ for (const shape of ['nested', 'flat', 'minimal'] as const) {
     forEachDatabase(`opening cost (${shape})`, (getDb) => {
       let stack: Stack;
       const clock = new ManualClock(Date.now());
-      const adminOf = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
+      const adminOf = firstAdmin;
       const employeeOf = (portal: SimPortal) => portal.directory.users.find((user) => !user.admin && user.active && user.type === 'employee')!;
       const post = (opening: FrameOpening) => fetch(opening.action, { method: 'POST', body: new URLSearchParams(opening.fields) });
 

@@ -6,6 +6,7 @@ import type { SimPortal } from '../../simulator/contract.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { installFully as installThroughPortal, postOpening as post } from '../../test/support/installation.js';
 import { createSendStore } from '../storage/sendStore.js';
+import { firstAdmin } from '../../test/support/directory.js';
 
 const DAY = 86_400_000;
 
@@ -41,7 +42,7 @@ forEachDatabase('uninstall', (getDb) => {
     await stack?.close();
   });
 
-  const adminOf = (portal: SimPortal) => portal.directory.users.find((user) => user.admin && user.active)!;
+  const adminOf = firstAdmin;
   const employeeOf = (portal: SimPortal) => portal.directory.users.find((user) => !user.admin && user.active && user.type === 'employee')!;
 
   async function installFully(portal: SimPortal): Promise<void> {
