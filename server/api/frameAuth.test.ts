@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Router } from 'express';
-import { startStack, type Stack } from '../../scripts/stack.js';
-import { fixtureClientPages } from '../../test/support/fixturePages.js';
+import type { Stack } from '../../scripts/stack.js';
 import { ManualClock } from '../../simulator/index.js';
 import type { SimPortal } from '../../simulator/contract.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
 import { firstAdmin, postInstall } from '../../test/support/directory.js';
+import { startStackOnClock } from '../../test/support/stacks.js';
 
 /** Who may call /api/: through the simulator, on SQLite and PostgreSQL. */
 forEachDatabase('frame API authentication', (getDb) => {
@@ -14,10 +14,7 @@ forEachDatabase('frame API authentication', (getDb) => {
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 8));
 
   beforeAll(async () => {
-    stack = await startStack({
-      pages: fixtureClientPages(),
-      databaseUrl: getDb().url,
-      clock,
+    stack = await startStackOnClock(getDb(), clock, {
       portals: [
         { label: 'one', users: 20 },
         { label: 'two', users: 20 },
@@ -25,8 +22,6 @@ forEachDatabase('frame API authentication', (getDb) => {
         { label: 'attacked', users: 20 },
         { label: 'busy', users: 20 },
       ],
-      // The app's waits (a retry after QUERY_LIMIT_EXCEEDED) pass on the simulator's clock.
-      sends: { sleep: async (ms) => clock.advance(ms) },
     });
     for (const label of ['one', 'two', 'attacked', 'busy']) expect(await postInstall(stack.sim.portal(label))).toBe(200);
   });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../scripts/stack.js';
-import { fixtureClientPages } from '../../test/support/fixturePages.js';
+import type { Stack } from '../../scripts/stack.js';
 import { ManualClock } from '../../simulator/index.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { firstAdmin, postInstall } from '../../test/support/directory.js';
+import { startStackOnClock } from '../../test/support/stacks.js';
 
 /**
  * Unauthenticated requests that make the app verify an opening at the OAuth server (the install POST,
@@ -15,10 +15,7 @@ forEachDatabase('opening verification budget', (getDb) => {
   const clock = new ManualClock(Date.now());
 
   beforeAll(async () => {
-    stack = await startStack({
-      pages: fixtureClientPages(),
-      databaseUrl: getDb().url,
-      clock,
+    stack = await startStackOnClock(getDb(), clock, {
       portals: [
         { label: 'target', users: 12 },
         { label: 'known', users: 12 },

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../scripts/stack.js';
-import { fixtureClientPages } from '../../test/support/fixturePages.js';
+import type { Stack } from '../../scripts/stack.js';
 import { ManualClock } from '../../simulator/index.js';
 import type { SimPortal } from '../../simulator/contract.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { installFully as installThroughPortal, postOpening as post } from '../../test/support/installation.js';
 import { createSendStore } from '../storage/sendStore.js';
 import { firstAdmin } from '../../test/support/directory.js';
+import { startStackOnClock } from '../../test/support/stacks.js';
 
 const DAY = 86_400_000;
 
@@ -19,13 +19,8 @@ forEachDatabase('uninstall', (getDb) => {
   const clock = new ManualClock(Date.now());
 
   beforeAll(async () => {
-    stack = await startStack({
-      pages: fixtureClientPages(),
-      databaseUrl: getDb().url,
-      clock,
+    stack = await startStackOnClock(getDb(), clock, {
       purgeSweepMs: 20,
-      // Waits (the spacing between uninstall checks) pass on the simulator's clock: instant and deterministic.
-      sends: { sleep: async (ms) => clock.advance(ms) },
       portals: [
         { label: 'forged', users: 20 },
         { label: 'coalesced', users: 12 },
