@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { PortalStore } from '../storage/portalStore.js';
+import { startPeriodicJob } from '../periodicJob.js';
 
 /** Deletes the data of portals uninstalled with CLEAN once their grace period is over. */
 export interface PurgeSweeper {
@@ -12,7 +13,6 @@ export const DEFAULT_PURGE_SWEEP_MS = 60 * 60_000;
 
 export function startPurgeSweeper(deps: { store: PortalStore; logger: Logger; now?: () => number; everyMs?: number }): PurgeSweeper {
   const now = deps.now ?? Date.now;
-  let running: Promise<string[]> | null = null;
 
   async function sweep(): Promise<string[]> {
     const purged = await deps.store.purgeUninstalled(now());
@@ -20,25 +20,10 @@ export function startPurgeSweeper(deps: { store: PortalStore; logger: Logger; no
     return purged;
   }
 
-  function tick(): void {
-    if (running) return;
-    running = sweep()
-      .catch((error: unknown) => {
-        deps.logger.error({ err: error }, 'purge of uninstalled portals failed; retried at the next sweep');
-        return [];
-      })
-      .finally(() => {
-        running = null;
-      });
-  }
-
-  const timer = setInterval(tick, deps.everyMs ?? DEFAULT_PURGE_SWEEP_MS);
-  timer.unref();
-  return {
-    sweep,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const job = startPeriodicJob({
+    everyMs: deps.everyMs ?? DEFAULT_PURGE_SWEEP_MS,
+    run: sweep,
+    onError: (error) => deps.logger.error({ err: error }, 'purge of uninstalled portals failed; retried at the next sweep'),
+  });
+  return { sweep, stop: () => job.stop() };
 }

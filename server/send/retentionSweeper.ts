@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { SendStore } from '../storage/sendStore.js';
+import { startPeriodicJob } from '../periodicJob.js';
 
 /**
  * Deletes sends (with their chunks) that finished more than the retention ago (`SEND_RETENTION_DAYS`,
@@ -47,15 +48,18 @@ export function startRetentionSweeper(deps: RetentionSweeperDeps): RetentionSwee
   const now = deps.now ?? Date.now;
   const batchSize = deps.batchSize ?? DEFAULT_RETENTION_BATCH;
   const maxBatches = deps.maxBatches ?? DEFAULT_RETENTION_MAX_BATCHES;
-  let stopped = false;
-  let running: Promise<unknown> | null = null;
-  let timer: NodeJS.Timeout | undefined;
+  const job = startPeriodicJob({
+    everyMs: deps.everyMs ?? DEFAULT_RETENTION_SWEEP_MS,
+    firstAfterMs: deps.firstAfterMs ?? DEFAULT_RETENTION_FIRST_SWEEP_MS,
+    run: () => sweep(),
+    onError: (error) => deps.logger.error({ err: error }, 'deleting sends past their retention failed; retried at the next sweep'),
+  });
 
   async function sweep(): Promise<RetentionSweep> {
     const cutoff = now() - deps.retentionMs;
     const total: RetentionSweep = { sends: 0, chunks: 0, cutoff, more: false };
     for (let batch = 0; ; batch += 1) {
-      if (batch >= maxBatches || stopped) {
+      if (batch >= maxBatches || job.stopped) {
         total.more = true;
         break;
       }
@@ -70,30 +74,5 @@ export function startRetentionSweeper(deps: RetentionSweeperDeps): RetentionSwee
     return total;
   }
 
-  function tick(): void {
-    if (stopped || running) return;
-    running = sweep()
-      .catch((error: unknown) => deps.logger.error({ err: error }, 'deleting sends past their retention failed; retried at the next sweep'))
-      .finally(() => {
-        running = null;
-      });
-  }
-
-  function schedule(afterMs: number): void {
-    timer = setTimeout(() => {
-      tick();
-      if (!stopped) schedule(deps.everyMs ?? DEFAULT_RETENTION_SWEEP_MS);
-    }, afterMs);
-    timer.unref();
-  }
-
-  schedule(deps.firstAfterMs ?? DEFAULT_RETENTION_FIRST_SWEEP_MS);
-  return {
-    sweep,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return { sweep, stop: () => job.stop() };
 }
