@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase, migrateToLatest, type AppDatabase } from '../storage/database.js';
-import { createPortalStore } from '../storage/portalStore.js';
 import { createSendStore, type SendStore } from '../storage/sendStore.js';
-import { createTokenCipher, generateEncryptionKey } from '../security/tokenCipher.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { instrumentSendStore } from './instrumentSendStore.js';
-import { newSendFactory } from '../../test/support/sends.js';
+import { newSendFactory, storePortalsForSends } from '../../test/support/sends.js';
 
 const MEMBER = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4';
 const ME = 'process-me';
@@ -24,7 +22,7 @@ const count = async (counter: Metrics['chunks'] | Metrics['sendsFinished'], labe
 beforeAll(async () => {
   database = await openDatabase('sqlite::memory:');
   await migrateToLatest(database);
-  await createPortalStore(database, createTokenCipher(generateEncryptionKey())).upsertPortal({ memberId: MEMBER, domain: 'p.example', clientEndpoint: 'https://p.example/rest/', serverEndpoint: 'https://oauth.example/rest/', appName: 'Team Push' });
+  await storePortalsForSends(database, [MEMBER]);
   metrics = createMetrics();
   store = instrumentSendStore(createSendStore(database, { now: () => clock }), metrics);
 });

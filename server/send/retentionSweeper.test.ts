@@ -1,11 +1,10 @@
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createLogger } from '../logger.js';
-import { createTokenCipher, generateEncryptionKey } from '../security/tokenCipher.js';
-import { createPortalStore } from '../storage/portalStore.js';
 import { createSendStore, type SendStore } from '../storage/sendStore.js';
 import { startRetentionSweeper, type RetentionSweeper } from './retentionSweeper.js';
 import { forEachDatabase } from '../../test/support/databases.js';
+import { storePortalsForSends } from '../../test/support/sends.js';
 
 const DAY = 86_400_000;
 const MEMBER = 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4';
@@ -20,13 +19,7 @@ forEachDatabase('retention sweeper', (getDb) => {
   beforeEach(async () => {
     const { appDb } = getDb();
     await appDb.db.deleteFrom('portals').execute();
-    await createPortalStore(appDb, createTokenCipher(generateEncryptionKey())).upsertPortal({
-      memberId: MEMBER,
-      domain: 'p.example',
-      clientEndpoint: 'https://p.example/rest/',
-      serverEndpoint: 'https://oauth.example/rest/',
-      appName: 'Team Push',
-    });
+    await storePortalsForSends(appDb, [MEMBER]);
     clock = Date.UTC(2029, 10, 3, 17, 0);
     store = createSendStore(appDb, { now: () => clock });
     logged = [];

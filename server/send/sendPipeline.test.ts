@@ -2,14 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BitrixError, NOT_CONNECTED, type RestAnswer } from '../bitrix/restClient.js';
 import { TokensUnusableError, type PortalGateway } from '../bitrix/portalGateway.js';
 import { createLogger } from '../logger.js';
-import { createTokenCipher, generateEncryptionKey } from '../security/tokenCipher.js';
-import { createPortalStore } from '../storage/portalStore.js';
 import { createSendStore, type SendStore } from '../storage/sendStore.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { OUTCOME_UNKNOWN } from './sendErrors.js';
 import { createSendPipeline, type SendPipelineDeps, type SendRequest } from './sendPipeline.js';
 import { classifyPushFailure, splitIntoChunks } from './pushOutcome.js';
 import { timeOrderedIdFactory } from './sendIds.js';
+import { storePortalsForSends } from '../../test/support/sends.js';
 
 const MEMBER = 'feedfacefeedfacefeedfacefeedface';
 const logger = createLogger({ level: 'silent' });
@@ -90,13 +89,7 @@ forEachDatabase('send pipeline', (getDb) => {
 
   beforeAll(async () => {
     const { appDb } = getDb();
-    await createPortalStore(appDb, createTokenCipher(generateEncryptionKey())).upsertPortal({
-      memberId: MEMBER,
-      domain: 'p.example',
-      clientEndpoint: 'https://p.example/rest/',
-      serverEndpoint: 'https://oauth.example/rest/',
-      appName: 'Team Push',
-    });
+    await storePortalsForSends(appDb, [MEMBER]);
     store = createSendStore(appDb, { now: () => clock });
   });
 

@@ -1,9 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
-import { createTokenCipher, generateEncryptionKey } from '../security/tokenCipher.js';
-import { createPortalStore } from './portalStore.js';
 import { createSendStore, type SendStore } from './sendStore.js';
 import { forEachDatabase } from '../../test/support/databases.js';
-import { newSendFactory } from '../../test/support/sends.js';
+import { newSendFactory, storePortalsForSends } from '../../test/support/sends.js';
 
 forEachDatabase('send store', (getDb) => {
   let store: SendStore;
@@ -18,10 +16,7 @@ forEachDatabase('send store', (getDb) => {
 
   beforeAll(async () => {
     const { appDb } = getDb();
-    const portals = createPortalStore(appDb, createTokenCipher(generateEncryptionKey()));
-    for (const memberId of [MEMBER, OTHER]) {
-      await portals.upsertPortal({ memberId, domain: 'p.example', clientEndpoint: 'https://p.example/rest/', serverEndpoint: 'https://oauth.example/rest/', appName: 'Team Push' });
-    }
+    await storePortalsForSends(appDb, [MEMBER, OTHER]);
     store = createSendStore(appDb, { now: () => clock });
   });
 

@@ -1,4 +1,16 @@
+import type { AppDatabase } from '../../server/storage/database.js';
+import { createPortalStore } from '../../server/storage/portalStore.js';
 import type { NewSend } from '../../server/storage/sendStore.js';
+import { createTokenCipher, generateEncryptionKey } from '../../server/security/tokenCipher.js';
+
+/** Test support: portal rows for sends to belong to (sends reference their portal). */
+export async function storePortalsForSends(database: AppDatabase, memberIds: readonly string[]): Promise<void> {
+  const portals = createPortalStore(database, createTokenCipher(generateEncryptionKey()));
+  for (const memberId of memberIds) {
+    await portals.upsertPortal({ memberId, domain: 'p.example', clientEndpoint: 'https://p.example/rest/', serverEndpoint: 'https://oauth.example/rest/', appName: 'Team Push' });
+  }
+}
+
 
 /**
  * Test support: sends to record directly in a send store, each with its own id and idempotency key

@@ -1,9 +1,7 @@
 import { beforeEach, expect, it } from 'vitest';
-import { createTokenCipher, generateEncryptionKey } from '../../security/tokenCipher.js';
-import { createPortalStore } from '../portalStore.js';
 import { createSendStore, type NewSend, type SendRecord, type SendStore } from '../sendStore.js';
 import { forEachDatabase } from '../../../test/support/databases.js';
-import { newSendFactory } from '../../../test/support/sends.js';
+import { newSendFactory, storePortalsForSends } from '../../../test/support/sends.js';
 
 const DAY = 86_400_000;
 const RETENTION = 400 * DAY;
@@ -34,10 +32,7 @@ forEachDatabase('send retention', (getDb) => {
   beforeEach(async () => {
     const { appDb } = getDb();
     await appDb.db.deleteFrom('portals').execute();
-    const portals = createPortalStore(appDb, createTokenCipher(generateEncryptionKey()));
-    for (const memberId of [MEMBER, OTHER]) {
-      await portals.upsertPortal({ memberId, domain: 'p.example', clientEndpoint: 'https://p.example/rest/', serverEndpoint: 'https://oauth.example/rest/', appName: 'Team Push' });
-    }
+    await storePortalsForSends(appDb, [MEMBER, OTHER]);
     clock = Date.UTC(2031, 2, 14, 9, 30);
     store = createSendStore(appDb, { now: () => clock });
   });
