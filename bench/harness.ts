@@ -10,6 +10,9 @@ import { startStack, type Stack, type StackOptions } from '../scripts/stack.js';
 import { createDirectory, type SimPortal, type SimPortalImpl } from '../simulator/index.js';
 import { firstAdmin, isRecipient, postInstall } from '../test/support/directory.js';
 import { MEMBER_ID_HEADER } from '../server/api/frameAuth.js';
+import { BENCH_ID_HEADER, portalTimeOf, timePortalCalls, type PortalCall } from './portalTime.js';
+
+export { BENCH_ID_HEADER, portalTimeOf, type PortalCall };
 
 /**
  * What the benchmarks share: the result shape they report, the app + simulator stack, and the
@@ -17,7 +20,7 @@ import { MEMBER_ID_HEADER } from '../server/api/frameAuth.js';
  *
  * The portal's own time: app, simulator and load generator run in this one process on loopback, so
  * every call the app makes to Bitrix24 goes through the global `fetch`. This module wraps that `fetch`
- * (before any stack is built, so the app's REST client and push gateway pick the wrapper up) and times
+ * (with bench/portalTime.ts, before any stack is built, so the app's REST client and push gateway pick the wrapper up) and times
  * each call to a portal (`/rest/…`) or to the OAuth server (`/oauth/token/`) from the request until its
  * body is fully read: the portal's processing plus loopback transfer, i.e. what the app waits for.
  * Calls are attributed to the app request that caused them with AsyncLocalStorage, entered when the
@@ -59,13 +62,6 @@ export type Benchmark = (context: BenchContext) => Promise<Section[]>;
 // Portal time
 // ---------------------------------------------------------------------------------------------------
 
-export interface PortalCall {
-  method: string;
-  start: number;
-  end: number;
-  status: number;
-}
-
 /** One app request (or any other scope) and the portal calls made on its behalf. */
 export interface Scope {
   calls: PortalCall[];
@@ -76,73 +72,20 @@ const scopes = new AsyncLocalStorage<Scope>();
 export const portalCalls: PortalCall[] = [];
 let recordAll = false;
 
-/** Method name of a REST URL (`/rest/user.get.json` -> user.get), or the OAuth path. */
-function portalMethodOf(url: string): string | null {
-  let pathname: string;
-  try {
-    pathname = new URL(url).pathname;
-  } catch {
-    return null;
-  }
-  if (pathname.startsWith('/oauth/token')) return 'oauth.token';
-  const rest = /^\/rest\/+(?:\d+\/[^/]+\/)?([a-z][a-z0-9_.]*?)(?:\.json)?$/i.exec(pathname);
-  return rest ? rest[1]!.toLowerCase() : null;
-}
-
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-
 let fetchWrapped = false;
 /** Idempotent; call before building a stack. */
 export function wrapFetchForPortalTime(): void {
   if (fetchWrapped) return;
   fetchWrapped = true;
-  const original = globalThis.fetch;
-  globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const method = portalMethodOf(url);
-    if (method === null) return original(input, init);
-    const start = performance.now();
-    const record = (status: number) => {
-      const call = { method, start, end: performance.now(), status };
-      scopes.getStore()?.calls.push(call);
-      if (recordAll) portalCalls.push(call);
-    };
-    let response: Response;
-    try {
-      response = await original(input, init);
-    } catch (error) {
-      record(0);
-      throw error;
-    }
-    const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
-    record(response.status);
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  };
+  globalThis.fetch = timePortalCalls(globalThis.fetch, (call) => {
+    scopes.getStore()?.calls.push(call);
+    if (recordAll) portalCalls.push(call);
+  });
 }
 
 export function recordPortalCalls(on: boolean): void {
   recordAll = on;
   portalCalls.length = 0;
-}
-
-/** Length of the union of the calls' intervals (ms), optionally clipped to [from, to]. */
-export function portalTimeOf(calls: readonly PortalCall[], from = -Infinity, to = Infinity): number {
-  const intervals = calls
-    .map((call) => [Math.max(from, call.start), Math.min(to, call.end)] as const)
-    .filter(([start, end]) => end > start)
-    .sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let currentStart = -Infinity;
-  let currentEnd = -Infinity;
-  for (const [start, end] of intervals) {
-    if (start > currentEnd) {
-      if (currentEnd > currentStart) total += currentEnd - currentStart;
-      currentStart = start;
-      currentEnd = end;
-    } else currentEnd = Math.max(currentEnd, end);
-  }
-  if (currentEnd > currentStart) total += currentEnd - currentStart;
-  return total;
 }
 
 /** Runs `fn` in a fresh scope and returns its result with the portal calls it made. */
@@ -166,7 +109,6 @@ export interface ServedRequest {
   calls: PortalCall[];
 }
 
-export const BENCH_ID_HEADER = 'x-bench-id';
 const appPorts = new Set<number>();
 const served = new Map<string, ServedRequest>();
 let channelsSubscribed = false;

@@ -44,7 +44,8 @@ export async function refreshStorm(context: BenchContext): Promise<Section[]> {
       try {
         await migrateToLatest(appDb);
         const store = createPortalStore(appDb, createTokenCipher(generateEncryptionKey()), { now: () => clock.now() });
-        const oauth = createOAuthClient({ oauthUrl: sim.oauth.url, clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET });
+        // The OAuth client computes expiry on the same clock as the gateway (as in the app, where all parts share one).
+        const oauth = createOAuthClient({ oauthUrl: sim.oauth.url, clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET, now: () => clock.now() });
         const gateway = createPortalGateway({ store, oauth, logger: createLogger({ level: 'silent' }), now: () => clock.now() });
         const install = async () => {
           const answer = portal.issueTokens(admin.id);
