@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
+import { freePort } from './freePort.js';
 
 /**
  * Test support: real app processes (`runServer` through processes/appProcess.ts, as `server/main.ts`
@@ -53,11 +53,3 @@ export async function stopAppProcesses(apps: Iterable<AppProcess>): Promise<void
   await Promise.all(all.map((app) => app.exited));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
