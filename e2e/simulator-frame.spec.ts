@@ -433,10 +433,14 @@ test.describe.serial('portal simulator shell with the real B24Frame', () => {
     await page.getByTestId('portal-menu-market').click();
     await expect(page.getByTestId('portal-uninstall')).toHaveCount(0);
 
-    // The switch in the top bar signs in someone else.
-    await page.getByTestId('portal-user-switch').selectOption(String(admin.id));
+    // The switch in the top bar signs in someone else. Each switch reloads the page: the next one waits for
+    // the reloaded page's scripts (the top bar's text is in its HTML before they run).
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.get('user') === String(admin.id), { waitUntil: 'load' }),
+      page.getByTestId('portal-user-switch').selectOption(String(admin.id)),
+    ]);
     await expect(page.getByTestId('portal-current-user')).toHaveText(displayName(admin));
-    await page.getByTestId('portal-lang-switch').selectOption('en');
+    await Promise.all([page.waitForURL((url) => url.searchParams.get('lang') === 'en', { waitUntil: 'load' }), page.getByTestId('portal-lang-switch').selectOption('en')]);
     await expect(page.locator('html')).toHaveAttribute('lang', 'en');
 
     await page.getByTestId('portal-menu-market').click();
