@@ -33,7 +33,8 @@ export function createApp(deps: AppDependencies): Express {
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Only the configured proxies' X-Forwarded-* are believed (req.ip feeds the per-address budgets).
+  app.set('trust proxy', config.trustProxy);
   app.use(requestLogging(logger));
   app.use(securityHeaders({ development: config.nodeEnv === 'development' }));
 

@@ -35,6 +35,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ METRICS_TOKEN: '' }).metricsToken).toBeNull();
   });
 
+  it('takes the trusted proxies as addresses, CIDR ranges or named ranges, loopback by default', () => {
+    expect(loadConfig({}).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: ' 172.18.0.0/16, 10.0.0.2 ,uniquelocal,::1/128' }).trustProxy).toEqual(['172.18.0.0/16', '10.0.0.2', 'uniquelocal', '::1/128']);
+    for (const bad of ['true', '1', '*', '10.0.0.0/33', 'proxy.example', '10.0.0.0/8/1', ', ,']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY must list proxy addresses/);
+    }
+  });
+
   it('takes the send retention in whole days', () => {
     expect(loadConfig({ SEND_RETENTION_DAYS: '30' }).sendRetentionMs).toBe(30 * 86_400_000);
     expect(loadConfig({ SEND_RETENTION_DAYS: '3650' }).sendRetentionMs).toBe(3650 * 86_400_000);

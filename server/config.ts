@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -80,6 +81,16 @@ const environmentSchema = z
       .min(1, 'SEND_RETENTION_DAYS must be a whole number of days from 1 to 3650')
       .max(3650, 'SEND_RETENTION_DAYS must be a whole number of days from 1 to 3650')
       .default(400),
+    /**
+     * Whose X-Forwarded-For / X-Forwarded-Proto the app believes (Express's `trust proxy`): the proxies in
+     * front of it, as addresses, CIDR ranges or the names loopback, linklocal, uniquelocal, comma-separated.
+     */
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+      .refine((items) => items.length > 0 && items.every(isTrustedProxyItem), 'TRUST_PROXY must list proxy addresses or CIDR ranges (e.g. 172.18.0.0/16) or loopback, linklocal, uniquelocal, comma-separated')
+      .default(['loopback']),
     /** Who may read GET /metrics (Authorization: Bearer …); unset: /metrics is not served. */
     METRICS_TOKEN: z
       .string()
@@ -138,6 +149,22 @@ export interface AppConfig {
   sendRetentionMs: number;
   /** The bearer token GET /metrics requires; null: /metrics is not served (404). */
   metricsToken: string | null;
+  /** The proxies whose X-Forwarded-* headers are believed (request address, protocol); default loopback. */
+  trustProxy: string[];
+}
+
+/**
+ * An item of TRUST_PROXY as Express's proxy-addr takes it: a named range, an address, or an address with a
+ * prefix length. Hop counts and `true` are not offered: they would believe whatever a client sends.
+ */
+function isTrustedProxyItem(item: string): boolean {
+  if (item === 'loopback' || item === 'linklocal' || item === 'uniquelocal') return true;
+  const [address, prefix, ...rest] = item.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 export class ConfigError extends Error {
@@ -183,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     uninstallPurgeAfterMs: e.UNINSTALL_PURGE_DAYS * 86_400_000,
     sendRetentionMs: e.SEND_RETENTION_DAYS * 86_400_000,
     metricsToken: e.METRICS_TOKEN ?? null,
+    trustProxy: e.TRUST_PROXY,
   };
 }
 
