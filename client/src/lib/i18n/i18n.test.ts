@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { catalogues, translator, type Language, type Message } from './index';
+import { de } from './de';
+import { en } from './en';
+import { loadCatalogue, translator, type Language, type Message } from './index';
+import { ru } from './ru';
+
+const catalogues = { en, ru, de } satisfies Record<Language, unknown>;
 
 const languages = Object.keys(catalogues) as Language[];
 const english: Record<string, Message> = catalogues.en;
@@ -33,13 +38,21 @@ describe.each(languages)('the %s catalogue', (language) => {
 
 describe('translator', () => {
   it('picks the plural form by count and fills placeholders', () => {
-    expect(translator('de')('recipients.members', { count: 1 })).toBe('1 Mitglied');
-    expect(translator('de')('recipients.members', { count: 1000 })).toBe('1.000 Mitglieder');
-    expect(translator('ru')('history.groups', { count: 3 })).toBe('3 группы');
-    expect(translator('en')('welcome.signedInAs', { name: 'Anna' })).toBe('Signed in as Anna');
+    expect(translator('de', de)('recipients.members', { count: 1 })).toBe('1 Mitglied');
+    expect(translator('de', de)('recipients.members', { count: 1000 })).toBe('1.000 Mitglieder');
+    expect(translator('ru', ru)('history.groups', { count: 3 })).toBe('3 группы');
+    expect(translator('en', en)('welcome.signedInAs', { name: 'Anna' })).toBe('Signed in as Anna');
   });
 
   it('shows an unknown key as itself', () => {
-    expect(translator('de')('history.status.unknown')).toBe('history.status.unknown');
+    expect(translator('de', de)('history.status.unknown')).toBe('history.status.unknown');
+  });
+});
+
+describe('loading a catalogue', () => {
+  it('gives each language its own file', async () => {
+    expect(await loadCatalogue('ru')).toBe(ru);
+    expect(await loadCatalogue('de')).toBe(de);
+    expect(await loadCatalogue('en')).toBe(en);
   });
 });

@@ -1,16 +1,32 @@
-import { createContext, useContext, type ReactNode } from 'react';
-import { de } from './de';
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { en, type Catalogue, type MessageKey } from './en';
 import type { Message } from './message';
-import { ru } from './ru';
 
 export type { Catalogue, MessageKey } from './en';
 export type { Message, PluralMessage } from './message';
 
 export type Language = 'en' | 'ru' | 'de';
 
-/** One file per language; each satisfies English's keys (see `Catalogue`), so none falls back. */
-export const catalogues: Readonly<Record<Language, Catalogue>> = { en, ru, de };
+/**
+ * One file per language; each satisfies English's keys (see `Catalogue`), so none falls back. English is
+ * in the page; the others are loaded when a portal speaks them (a chunk each: the frame's JavaScript stays
+ * under its budget, decision 0012).
+ */
+const loaders: Readonly<Record<Language, () => Promise<Catalogue>>> = {
+  en: () => Promise.resolve(en),
+  ru: () => import('./ru').then((module) => module.ru),
+  de: () => import('./de').then((module) => module.de),
+};
+const loaded = new Map<Language, Catalogue>([['en', en]]);
+
+/** The language's catalogue, loaded once; English when it cannot be loaded (the page still works). */
+export async function loadCatalogue(language: Language): Promise<Catalogue> {
+  const known = loaded.get(language);
+  if (known) return known;
+  const catalogue = await loaders[language]().catch(() => en);
+  loaded.set(language, catalogue);
+  return catalogue;
+}
 
 /** Bitrix24's language codes (LANG, getLang()) mapped to the ones we translate; English otherwise. */
 export function toLanguage(code: string | null | undefined): Language {
@@ -26,8 +42,7 @@ export function languageFromUrl(search: string = window.location.search): Langua
 /** Keys may be built at run time (`history.status.${status}`); an unknown key shows itself. */
 export type Translate = (key: MessageKey | `${string}.${string}`, values?: Record<string, string | number>) => string;
 
-export function translator(language: Language): Translate {
-  const catalogue: Partial<Record<string, Message>> = catalogues[language];
+export function translator(language: Language, catalogue: Partial<Record<string, Message>>): Translate {
   const plurals = new Intl.PluralRules(language);
   return (key, values) => {
     const message = catalogue[key];
@@ -42,10 +57,25 @@ export function translator(language: Language): Translate {
   };
 }
 
-const I18nContext = createContext<{ language: Language; t: Translate }>({ language: 'en', t: translator('en') });
+const I18nContext = createContext<{ language: Language; t: Translate }>({ language: 'en', t: translator('en', en) });
 
+/** Renders its children in `language` once that language's catalogue is in (at once for English or one loaded before). */
 export function I18nProvider({ language, children }: { language: Language; children: ReactNode }) {
-  return <I18nContext.Provider value={{ language, t: translator(language) }}>{children}</I18nContext.Provider>;
+  const [ready, setReady] = useState<{ language: Language; catalogue: Catalogue } | null>(() => {
+    const catalogue = loaded.get(language);
+    return catalogue ? { language, catalogue } : null;
+  });
+  useEffect(() => {
+    let live = true;
+    void loadCatalogue(language).then((catalogue) => live && setReady({ language, catalogue }));
+    return () => {
+      live = false;
+    };
+  }, [language]);
+  const current = ready?.language === language ? ready : null;
+  const value = useMemo(() => (current ? { language, t: translator(language, current.catalogue) } : null), [current, language]);
+  if (!value) return null;
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 
 export function useI18n() {
