@@ -43,6 +43,15 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes a Redis URL for the shared limits, and refuses anything else', () => {
+    expect(loadConfig({}).redisUrl).toBeNull();
+    expect(loadConfig({ REDIS_URL: 'redis://:secret@cache:6379/2' }).redisUrl).toBe('redis://:secret@cache:6379/2');
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.example:6380' }).redisUrl).toBe('rediss://cache.example:6380');
+    for (const bad of ['cache:6379', 'http://cache:6379', 'redis//cache']) {
+      expect(() => loadConfig({ REDIS_URL: bad }), bad).toThrow(/REDIS_URL must be redis:\/\//);
+    }
+  });
+
   it('takes the send retention in whole days', () => {
     expect(loadConfig({ SEND_RETENTION_DAYS: '30' }).sendRetentionMs).toBe(30 * 86_400_000);
     expect(loadConfig({ SEND_RETENTION_DAYS: '3650' }).sendRetentionMs).toBe(3650 * 86_400_000);
