@@ -328,7 +328,7 @@ forEachDatabase('send API', (getDb) => {
     const [a, b, c, d] = reachable(portal).map((user) => user.id);
     const { send: crashed } = await sendStore.createSend({ id: randomUUID(), memberId: portal.memberId, senderId: admin(portal).id, idempotencyKey: randomUUID(), requestHash: 'h', text: 'after crash', avatar: null, audience: { users: [a, b, c, d] }, testToSelf: false, leaseUntil: clock.now() + 1, leaseOwner: 'the-crashed-process' });
     await sendStore.startSending(crashed.id, [[a!, b!], [c!, d!]], { owner: 'the-crashed-process', until: clock.now() + 1 });
-    await sendStore.claimChunk(crashed.id, 0, 'the-crashed-process', 'claim-0');
+    await sendStore.claimChunks(crashed.id, [0], 'the-crashed-process', 'claim-0');
     clock.advance(10);
     expect(await pipeline.recoverInterruptedSends()).toMatchObject({ resumed: 1, uncertainChunks: 1 });
     expect(pushesOf(portal, 'after crash').map((push) => push.userId).sort((x, y) => x - y)).toEqual([c, d].sort((x, y) => x! - y!));

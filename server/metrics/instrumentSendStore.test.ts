@@ -37,9 +37,9 @@ it('counts chunk outcomes and final statuses as the store makes them, and nothin
   expect(await store.claimChunks(send.id, [0, 1, 2], ME, 'claim-a')).toEqual([0, 1, 2]);
   await store.finishChunks(send.id, [0, 1], 'accepted', null);
   await store.releaseChunks(send.id, [2], 'QUERY_LIMIT_EXCEEDED');
-  expect(await store.claimChunk(send.id, 2, ME, 'claim-b')).toBe(true);
-  await store.finishChunk(send.id, 2, 'failed', 'ACCESS_ERROR');
-  expect(await store.claimChunk(send.id, 3, ME, 'claim-c')).toBe(true);
+  expect(await store.claimChunks(send.id, [2], ME, 'claim-b')).toEqual([2]);
+  await store.finishChunks(send.id, [2], 'failed', 'ACCESS_ERROR');
+  expect(await store.claimChunks(send.id, [3], ME, 'claim-c')).toEqual([3]);
   expect(await store.markSendingChunksUncertain(send.id, 'INTERRUPTED')).toBe(1);
   expect(await store.failPendingChunks(send.id, 'ACCESS_ERROR')).toBe(1);
   expect(await store.finishSend(send.id, 'partly_failed', 'ACCESS_ERROR')).not.toBeNull();

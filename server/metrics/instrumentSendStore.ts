@@ -3,8 +3,8 @@ import type { Metrics } from './metrics.js';
 
 /**
  * The send store, counting what its changes mean: sends reaching a final status (`finishSend`, a
- * cancelled schedule), chunk outcomes (`finishChunk(s)`, `failPendingChunks`, `markSendingChunksUncertain`,
- * `releaseChunk(s)`), and how late each scheduled send was claimed (`claimDueScheduledSends`: its `now`
+ * cancelled schedule), chunk outcomes (`finishChunks`, `failPendingChunks`, `markSendingChunksUncertain`,
+ * `releaseChunks`), and how late each scheduled send was claimed (`claimDueScheduledSends`: its `now`
  * minus the send's time). Counted when the store says the change was made; everything else passes through.
  */
 export function instrumentSendStore(store: SendStore, metrics: Pick<Metrics, 'sendsFinished' | 'chunks' | 'schedulerLag'>): SendStore {
@@ -21,17 +21,9 @@ export function instrumentSendStore(store: SendStore, metrics: Pick<Metrics, 'se
       if (cancelled) sendsFinished.inc({ status: 'cancelled' });
       return cancelled;
     },
-    async finishChunk(sendId, index, status, errorCode) {
-      await store.finishChunk(sendId, index, status, errorCode);
-      chunks.inc({ outcome: status });
-    },
     async finishChunks(sendId, indexes, status, errorCode) {
       await store.finishChunks(sendId, indexes, status, errorCode);
       if (indexes.length > 0) chunks.inc({ outcome: status }, indexes.length);
-    },
-    async releaseChunk(sendId, index, errorCode) {
-      await store.releaseChunk(sendId, index, errorCode);
-      chunks.inc({ outcome: 'released' });
     },
     async releaseChunks(sendId, indexes, errorCode) {
       await store.releaseChunks(sendId, indexes, errorCode);

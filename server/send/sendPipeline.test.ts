@@ -202,9 +202,9 @@ forEachDatabase('send pipeline', (getDb) => {
     const dead = { owner: 'the-crashed-process', until: clock + 1000 };
     const { send } = await store.createSend({ id: crypto.randomUUID(), memberId: MEMBER, senderId: 1, idempotencyKey: crashed.idempotencyKey, requestHash: 'x', text: 'Hello', avatar: null, audience: crashed.audience, testToSelf: false, leaseUntil: dead.until, leaseOwner: dead.owner });
     await store.startSending(send.id, [[1, 2], [3, 4], [5, 6]], dead);
-    await store.claimChunk(send.id, 0, dead.owner, 'claim-0');
-    await store.finishChunk(send.id, 0, 'accepted', null);
-    await store.claimChunk(send.id, 1, dead.owner, 'claim-1');
+    await store.claimChunks(send.id, [0], dead.owner, 'claim-0');
+    await store.finishChunks(send.id, [0], 'accepted', null);
+    await store.claimChunks(send.id, [1], dead.owner, 'claim-1');
     const queued = await store.createSend({ id: crypto.randomUUID(), memberId: MEMBER, senderId: 1, idempotencyKey: `queued-${crashed.idempotencyKey}`, requestHash: 'y', text: 'Queued', avatar: null, audience: { users: [9] }, testToSelf: false, leaseUntil: dead.until, leaseOwner: dead.owner });
 
     clock += 2000; // the crashed process's lease runs out (PostgreSQL waits for it; SQLite has no other process)

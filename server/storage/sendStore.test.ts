@@ -12,6 +12,7 @@ forEachDatabase('send store', (getDb) => {
   const ME = 'process-me';
   const THEM = 'process-them';
   const lease = (until: number, owner = ME) => ({ owner, until });
+  const chunkAt = async (sendId: string, index: number) => (await store.listChunks(sendId)).find((chunk) => chunk.index === index) ?? null;
   const newSend = newSendFactory({ memberId: MEMBER, owner: ME, keyPrefix: 'key', now: () => clock });
 
   beforeAll(async () => {
@@ -51,14 +52,14 @@ forEachDatabase('send store', (getDb) => {
     expect(recorded).toEqual(await store.listChunks(send.id));
     expect(recorded?.map((chunk) => [chunk.userIds, chunk.status, chunk.attempts])).toEqual([[[1, 2, 3], 'pending', 0], [[4, 5], 'pending', 0], [[6], 'pending', 0]]);
     expect(await store.getSend(MEMBER, send.id)).toMatchObject({ status: 'sending', recipientCount: 6, leaseUntil: clock + 1000, leaseOwner: ME });
-    const claims = await Promise.all(['a', 'b', 'c'].map((name) => store.claimChunk(send.id, 0, ME, name)));
-    expect(claims.filter(Boolean)).toHaveLength(1);
-    expect((await store.getChunk(send.id, 0))?.claimedBy).toBe(['a', 'b', 'c'][claims.indexOf(true)]);
-    await store.finishChunk(send.id, 0, 'accepted', null);
-    expect(await store.claimChunk(send.id, 0, ME, 'd')).toBe(false);
-    expect(await store.claimChunk(send.id, 1, ME, 'e')).toBe(true);
-    await store.releaseChunk(send.id, 1, 'QUERY_LIMIT_EXCEEDED');
-    expect(await store.claimChunk(send.id, 1, ME, 'f')).toBe(true);
+    const claims = await Promise.all(['a', 'b', 'c'].map((name) => store.claimChunks(send.id, [0], ME, name)));
+    expect(claims.filter((claimed) => claimed.length > 0)).toEqual([[0]]);
+    expect((await chunkAt(send.id, 0))?.claimedBy).toBe(['a', 'b', 'c'][claims.findIndex((claimed) => claimed.length > 0)]);
+    await store.finishChunks(send.id, [0], 'accepted', null);
+    expect(await store.claimChunks(send.id, [0], ME, 'd')).toEqual([]);
+    expect(await store.claimChunks(send.id, [1], ME, 'e')).toEqual([1]);
+    await store.releaseChunks(send.id, [1], 'QUERY_LIMIT_EXCEEDED');
+    expect(await store.claimChunks(send.id, [1], ME, 'f')).toEqual([1]);
     expect(await store.markSendingChunksUncertain(send.id, 'INTERRUPTED')).toBe(1);
     expect(await store.failPendingChunks(send.id, 'ACCESS_ERROR')).toBe(1);
     const chunks = await store.listChunks(send.id);
@@ -113,7 +114,7 @@ forEachDatabase('send store', (getDb) => {
     // Asked again (its first answer lost with the connection): already done, by this owner; the chunks are read back.
     expect(await store.startSending(send.id, [[1], [2]], lease(clock + 60_000))).toEqual(await store.listChunks(send.id));
     expect(await store.listChunks(send.id)).toHaveLength(2);
-    expect(await store.claimChunk(send.id, 0, THEM, 'theirs')).toBe(false);
+    expect(await store.claimChunks(send.id, [0], THEM, 'theirs')).toEqual([]);
     expect(await store.renewLease(send.id, lease(clock + 90_000, THEM))).toBe(false);
     expect(await store.renewLease(send.id, lease(clock + 90_000))).toBe(true);
     expect(await store.releaseLease(send.id, THEM)).toBe(false);
@@ -122,14 +123,14 @@ forEachDatabase('send store', (getDb) => {
 
     expect(await store.releaseLease(send.id, ME)).toBe(true);
     expect(await store.getSend(MEMBER, send.id)).toMatchObject({ status: 'sending', leaseOwner: null, leaseUntil: null });
-    expect(await store.claimChunk(send.id, 0, ME, 'mine')).toBe(false);
+    expect(await store.claimChunks(send.id, [0], ME, 'mine')).toEqual([]);
     const takers = await Promise.all([store.claimInterruptedSends(lease(clock + 5000, THEM)), store.claimInterruptedSends(lease(clock + 5000, 'process-third'))]);
     expect(takers.flat().filter((claimed) => claimed.id === send.id)).toHaveLength(1);
     const taker = takers[0]!.some((claimed) => claimed.id === send.id) ? THEM : 'process-third';
     expect(await store.renewLease(send.id, lease(clock + 90_000))).toBe(false);
-    expect(await store.claimChunk(send.id, 0, taker, 'theirs-now')).toBe(true);
-    expect(await store.getChunk(send.id, 0)).toMatchObject({ status: 'sending', claimedBy: 'theirs-now' });
-    expect(await store.getChunk(send.id, 9)).toBeNull();
+    expect(await store.claimChunks(send.id, [0], taker, 'theirs-now')).toEqual([0]);
+    expect(await chunkAt(send.id, 0)).toMatchObject({ status: 'sending', claimedBy: 'theirs-now' });
+    expect(await chunkAt(send.id, 9)).toBeNull();
     await store.finishSend(send.id, 'partly_failed', 'INTERRUPTED');
     expect(await store.getSend(MEMBER, send.id)).toMatchObject({ leaseOwner: null, leaseUntil: null });
     expect(await store.renewLease(send.id, lease(clock + 90_000, taker))).toBe(false);

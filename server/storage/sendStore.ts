@@ -15,7 +15,7 @@ import type { SendDb } from './sends/sendRows.js';
  *
  * The state changes that matter for "never twice" are conditional updates (compare-and-set), so they
  * hold across processes on PostgreSQL as well as within one process:
- * - `claimChunk`: `pending -> sending` succeeds for exactly one caller, and only for the process that
+ * - `claimChunks`: `pending -> sending` succeeds for exactly one caller, and only for the process that
  *   holds the send's lease; the claim is named (`claimed_by`), so a claim whose answer was lost with its
  *   connection can be recognised by its maker;
  * - `claimInterruptedSends`: a send whose lease ran out (or was given up) is taken over by exactly one
@@ -172,20 +172,16 @@ export interface SendStore {
    */
   pauseSend(sendId: string, owner: string, until: number): Promise<boolean>;
   listChunks(sendId: string): Promise<ChunkRecord[]>;
-  getChunk(sendId: string, index: number): Promise<ChunkRecord | null>;
   chunkTotals(sendIds: readonly string[]): Promise<Map<string, ChunkTotals>>;
   /**
-   * `pending -> sending` under the name `claim`, counting an attempt, if `owner` holds the send's lease.
-   * False when the chunk was not pending (someone else has it) or the lease is another's.
+   * `pending -> sending` under the name `claim`, counting an attempt, for each of these chunks still
+   * pending, if `owner` holds the send's lease: one statement for all (the pushes of one call). Answers
+   * the indexes claimed; none when the others have them or the lease is another's.
    */
-  claimChunk(sendId: string, index: number, owner: string, claim: string): Promise<boolean>;
-  /** claimChunk for several chunks in one statement (the pushes of one `batch` call); answers the indexes claimed. */
   claimChunks(sendId: string, indexes: readonly number[], owner: string, claim: string): Promise<number[]>;
   /** `sending -> pending` after Bitrix24 certainly did not take the call (rate limit, connection refused). */
-  releaseChunk(sendId: string, index: number, errorCode: string): Promise<void>;
   releaseChunks(sendId: string, indexes: readonly number[], errorCode: string): Promise<void>;
-  /** Final state of a chunk (from `sending`, or from `uncertain` when a late answer proves acceptance). */
-  finishChunk(sendId: string, index: number, status: 'accepted' | 'failed' | 'uncertain', errorCode: string | null): Promise<void>;
+  /** Final state of chunks (from `sending`, or from `uncertain` when a late answer proves acceptance). */
   finishChunks(sendId: string, indexes: readonly number[], status: 'accepted' | 'failed' | 'uncertain', errorCode: string | null): Promise<void>;
   /** Every still-pending chunk -> failed (never attempted); returns how many. */
   failPendingChunks(sendId: string, errorCode: string): Promise<number>;

@@ -2,12 +2,12 @@ import type { ChunkStatus, SendStore } from '../sendStore.js';
 import { toChunk, type SendDb } from './sendRows.js';
 
 /**
- * The chunk state machine: `pending -> sending` (claimChunk, only for the send's lease owner, once),
- * back to `pending` when the call certainly did not go (releaseChunk), and on to `accepted`, `failed` or
- * `uncertain` (finishChunk, failPendingChunks, markSendingChunksUncertain). Each is a conditional update;
- * the plural forms move the chunks of one `batch` call in one statement.
+ * The chunk state machine: `pending -> sending` (claimChunks, only for the send's lease owner, once),
+ * back to `pending` when the call certainly did not go (releaseChunks), and on to `accepted`, `failed` or
+ * `uncertain` (finishChunks, failPendingChunks, markSendingChunksUncertain). Each is one conditional
+ * update for all the chunks of one call.
  */
-export type ChunkStates = Pick<SendStore, 'listChunks' | 'getChunk' | 'claimChunk' | 'claimChunks' | 'releaseChunk' | 'releaseChunks' | 'finishChunk' | 'finishChunks' | 'failPendingChunks' | 'markSendingChunksUncertain'>;
+export type ChunkStates = Pick<SendStore, 'listChunks' | 'claimChunks' | 'releaseChunks' | 'finishChunks' | 'failPendingChunks' | 'markSendingChunksUncertain'>;
 
 export function createChunkStates(db: SendDb, now: () => number): ChunkStates {
   /** Every chunk of a send in one status moves to another; answers how many moved. */
@@ -21,15 +21,10 @@ export function createChunkStates(db: SendDb, now: () => number): ChunkStates {
     return Number(result.numUpdatedRows);
   }
 
-  const states: ChunkStates = {
+  return {
     async listChunks(sendId) {
       const rows = await db.selectFrom('send_chunks').selectAll().where('send_id', '=', sendId).orderBy('chunk_index').execute();
       return rows.map(toChunk);
-    },
-
-    async getChunk(sendId, index) {
-      const row = await db.selectFrom('send_chunks').selectAll().where('send_id', '=', sendId).where('chunk_index', '=', index).executeTakeFirst();
-      return row ? toChunk(row) : null;
     },
 
     async claimChunks(sendId, indexes, owner, claim) {
@@ -46,10 +41,6 @@ export function createChunkStates(db: SendDb, now: () => number): ChunkStates {
       return rows.map((row) => Number(row.chunk_index)).sort((a, b) => a - b);
     },
 
-    async claimChunk(sendId, index, owner, claim) {
-      return (await states.claimChunks(sendId, [index], owner, claim)).length > 0;
-    },
-
     async releaseChunks(sendId, indexes, errorCode) {
       if (indexes.length === 0) return;
       await db
@@ -59,10 +50,6 @@ export function createChunkStates(db: SendDb, now: () => number): ChunkStates {
         .where('chunk_index', 'in', [...indexes])
         .where('status', '=', 'sending')
         .execute();
-    },
-
-    releaseChunk(sendId, index, errorCode) {
-      return states.releaseChunks(sendId, [index], errorCode);
     },
 
     async finishChunks(sendId, indexes, status, errorCode) {
@@ -76,13 +63,8 @@ export function createChunkStates(db: SendDb, now: () => number): ChunkStates {
         .execute();
     },
 
-    finishChunk(sendId, index, status, errorCode) {
-      return states.finishChunks(sendId, [index], status, errorCode);
-    },
-
     failPendingChunks: (sendId, errorCode) => moveAll(sendId, 'pending', 'failed', errorCode),
 
     markSendingChunksUncertain: (sendId, errorCode) => moveAll(sendId, 'sending', 'uncertain', errorCode),
   };
-  return states;
 }

@@ -22,8 +22,8 @@ forEachDatabase('send retention', (getDb) => {
     expect(await store.startSending(send.id, chunkStatuses.map((_, index) => [index + 10]), { owner: ME, until: clock + 60_000 })).toBeTruthy();
     for (const [index, chunkStatus] of chunkStatuses.entries()) {
       if (chunkStatus === 'pending') continue;
-      expect(await store.claimChunk(send.id, index, ME, `claim-${send.id}-${index}`)).toBe(true);
-      await store.finishChunk(send.id, index, chunkStatus, chunkStatus === 'accepted' ? null : 'ERR');
+      expect(await store.claimChunks(send.id, [index], ME, `claim-${send.id}-${index}`)).toEqual([index]);
+      await store.finishChunks(send.id, [index], chunkStatus, chunkStatus === 'accepted' ? null : 'ERR');
     }
     if (status) await store.finishSend(send.id, status, null);
     return send;
