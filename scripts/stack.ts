@@ -37,6 +37,8 @@ export interface StackOptions {
   apiRateLimits?: ApiRateLimits;
   /** How often the app looks for uninstalled portals whose grace period is over (tests shorten it). */
   purgeSweepMs?: number;
+  /** How often unconfirmed uninstall reports are checked again (default 10 minutes). */
+  uninstallRecheckMs?: number;
   /** The scopes the app is registered with (default: all it needs). */
   appScopes?: string[];
   /** The shape of the simulated OAuth server's app.info answer (default 'nested'). */
@@ -102,7 +104,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await migrateToLatest(database, { logger });
   const store = createPortalStore(database, createTokenCipher(encryptionKey));
   const lifecycle = createLifecycle();
-  const parts = composeParts({ config, logger, store, database, now: () => sim.clock.now(), sends: options.sends, lifecycle, purgeSweepMs: options.purgeSweepMs });
+  const parts = composeParts({ config, logger, store, database, now: () => sim.clock.now(), sends: options.sends, lifecycle, purgeSweepMs: options.purgeSweepMs, uninstallRecheckMs: options.uninstallRecheckMs });
   server.on('request', createApp({ parts, pages: options.pages ?? builtClientPages(), apiRateLimits: options.apiRateLimits }));
 
   return {

@@ -29,7 +29,7 @@ export interface AppDependencies {
 /** Mounts the routes and middleware on ready parts; listening is the caller's business (server/runServer.ts, tests). */
 export function createApp(deps: AppDependencies): Express {
   const { parts, pages } = deps;
-  const { config, logger, store, database, rest, sleep, verifier, openingBudget, uninstallChecker, limiter, treeCache, sendStore, pipeline } = parts;
+  const { config, logger, store, database, rest, sleep, verifier, openingBudget, uninstallReports, limiter, treeCache, sendStore, pipeline } = parts;
 
   const app = express();
   app.disable('x-powered-by');
@@ -50,7 +50,7 @@ export function createApp(deps: AppDependencies): Express {
   if (config.metricsToken) app.use(metricsRoute({ metrics: parts.metrics, token: config.metricsToken }));
   app.use(pages.assets);
   app.use(openingRoutes({ config, logger, pages, store, verifier, openingBudget }));
-  app.use(eventRoutes({ config, logger, store, verifier, uninstallChecker, openingBudget, now: parts.now }));
+  app.use(eventRoutes({ config, logger, store, verifier, uninstallReports, openingBudget }));
 
   // The API's description holds no data: it is served before (and without) the frame's authorization.
   app.use('/api', openApiRoute({ publicUrl: config.publicUrl }));

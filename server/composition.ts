@@ -12,7 +12,8 @@ import type { Scheduler } from './send/scheduler.js';
 import { sendAudience } from './send/audience.js';
 import { createDepartmentTreeCache, type DepartmentTreeCache } from './audience/departmentTreeCache.js';
 import { createPortalRateLimiter, type PortalRateLimiter } from './send/rateLimiter.js';
-import { createUninstallChecker, type UninstallChecker } from './install/uninstallCheck.js';
+import { createUninstallChecker } from './install/uninstallCheck.js';
+import { startUninstallReports, type UninstallReports } from './install/uninstallReports.js';
 import { startPurgeSweeper, type PurgeSweeper } from './install/purgeSweeper.js';
 import { startRetentionSweeper } from './send/retentionSweeper.js';
 import { createOpeningBudget, type OpeningBudget, type OpeningBudgetLimits } from './install/openingBudget.js';
@@ -41,6 +42,8 @@ export interface CompositionInput {
   lifecycle?: Lifecycle;
   /** How often portals uninstalled with CLEAN are checked for the end of their grace period (default hourly). */
   purgeSweepMs?: number;
+  /** How often unconfirmed uninstall reports are checked again with Bitrix24 (default 10 minutes). */
+  uninstallRecheckMs?: number;
   /** Verifications of openings nobody vouched for, per address and overall (DEFAULT_OPENING_BUDGET). */
   openingBudget?: OpeningBudgetLimits;
 }
@@ -62,7 +65,8 @@ export interface AppParts {
   openingBudget: OpeningBudget;
   /** Where every limit counts (decision 0014): Redis, PostgreSQL or this process. */
   limits: LimitStore;
-  uninstallChecker: UninstallChecker | null;
+  /** ONAPPUNINSTALL reports and their checks with Bitrix24 (decision 0015); null without client credentials. */
+  uninstallReports: UninstallReports | null;
   purgeSweeper: PurgeSweeper;
   limiter: PortalRateLimiter;
   treeCache: DepartmentTreeCache;
@@ -96,12 +100,22 @@ export function composeParts(input: CompositionInput): AppParts {
   const sleep = input.sends?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   // The gateway keeps no state of its own (tokens and their lock live in the store): the uninstall checks and the pushes share it.
   const gateway = oauth ? instrumentGateway(createPortalGateway({ store, oauth, logger, now: input.now, fetch: input.fetch }), metrics.restCalls) : null;
-  const uninstallChecker = gateway ? createUninstallChecker({ store, gateway, now, sleep }) : null;
+  // One REST pace per portal (across processes: decision 0014) and one department tree cache per process, shared by token checks, uninstall checks, sends and the picker's reads.
+  const limiter = instrumentLimiter(input.sends?.limiter ?? createPortalRateLimiter({ limit: input.sends?.rateLimit, sleep, store: limits }), metrics.restLimitWait);
+  const uninstallReports = gateway
+    ? startUninstallReports({
+        store,
+        logger,
+        checker: createUninstallChecker({ store, gateway, limiter, rest, now, sleep }),
+        purgeAfterMs: config.uninstallPurgeAfterMs,
+        now,
+        everyMs: input.uninstallRecheckMs,
+      })
+    : null;
+  if (uninstallReports) input.lifecycle?.onDrain(() => uninstallReports.stop());
   const purgeSweeper = startPurgeSweeper({ store, logger, now: input.now, everyMs: input.purgeSweepMs });
   input.lifecycle?.onDrain(() => purgeSweeper.stop());
 
-  // One REST pace per portal (across processes: decision 0014) and one department tree cache per process, shared by token checks, sends and the picker's reads.
-  const limiter = instrumentLimiter(input.sends?.limiter ?? createPortalRateLimiter({ limit: input.sends?.rateLimit, sleep, store: limits }), metrics.restLimitWait);
   const treeCache = createDepartmentTreeCache({ now });
   const audience = sendAudience(treeCache);
   const { sendStore, pipeline, scheduler } = createSending({ config, database, store, logger, audience, gateway, sendStore: instrumentSendStore(createSendStore(database, { now: input.now }), metrics), now: input.now, fetch: input.fetch, options: { ...input.sends, limiter } });
@@ -127,7 +141,7 @@ export function composeParts(input: CompositionInput): AppParts {
     verifier,
     openingBudget,
     limits,
-    uninstallChecker,
+    uninstallReports,
     purgeSweeper,
     limiter,
     treeCache,

@@ -43,6 +43,13 @@ describe('loadConfig', () => {
     }
   });
 
+  it('refuses trusted proxy ranges that cover public addresses or are wider than a private network, with a clear message', () => {
+    const good = ['10.0.0.0/8', '10.1.2.0/24', '172.16.0.0/12', '172.18.0.0/16', '192.168.1.0/24', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', 'fd00::/8', 'fc00::/7', 'fe80::/64', '203.0.113.7', '203.0.113.7/32', '2001:db8::1', '::1/128'];
+    for (const item of good) expect(loadConfig({ TRUST_PROXY: item }).trustProxy, item).toEqual([item]);
+    const bad = ['0.0.0.0/0', '0.0.0.0/1,128.0.0.0/1', '10.0.0.0/7', '172.0.0.0/8', '192.168.0.0/15', '8.8.8.0/24', '203.0.113.0/31', '::/0', '2000::/3', 'fc00::/6', '0.0.0.0', '::', '10.0.0.0/8,0.0.0.0/1'];
+    for (const item of bad) expect(() => loadConfig({ TRUST_PROXY: item }), item).toThrow(/TRUST_PROXY must list proxy addresses or CIDR ranges inside one private network/);
+  });
+
   it('takes a Redis URL for the shared limits, and refuses anything else', () => {
     expect(loadConfig({}).redisUrl).toBeNull();
     expect(loadConfig({ REDIS_URL: 'redis://:secret@cache:6379/2' }).redisUrl).toBe('redis://:secret@cache:6379/2');

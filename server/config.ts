@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -89,7 +89,7 @@ const environmentSchema = z
       .string()
       .trim()
       .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
-      .refine((items) => items.length > 0 && items.every(isTrustedProxyItem), 'TRUST_PROXY must list proxy addresses or CIDR ranges (e.g. 172.18.0.0/16) or loopback, linklocal, uniquelocal, comma-separated')
+      .refine((items) => items.length > 0 && items.every(isTrustedProxyItem), 'TRUST_PROXY must list proxy addresses or CIDR ranges inside one private network (e.g. 172.18.0.0/16; never a range covering public addresses) or loopback, linklocal, uniquelocal, comma-separated')
       .default(['loopback']),
     /** Who may read GET /metrics (Authorization: Bearer …); unset: /metrics is not served. */
     METRICS_TOKEN: z
@@ -155,17 +155,41 @@ export interface AppConfig {
 
 /**
  * An item of TRUST_PROXY as Express's proxy-addr takes it: a named range, an address, or an address with a
- * prefix length. Hop counts and `true` are not offered: they would believe whatever a client sends.
+ * prefix length. Hop counts and `true` are not offered: they would believe whatever a client sends. A range
+ * must lie inside one private, loopback or link-local network (a proxy in front of the app is on one): a
+ * range covering public addresses would let anyone there name any client address. A single address may
+ * be public (a load balancer's own address), never the unspecified one.
  */
 function isTrustedProxyItem(item: string): boolean {
   if (item === 'loopback' || item === 'linklocal' || item === 'uniquelocal') return true;
-  const [address, prefix, ...rest] = item.split('/');
-  const family = isIP(address ?? '');
+  const [address = '', prefix, ...rest] = item.split('/');
+  const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
-  if (prefix === undefined) return true;
-  if (!/^\d{1,3}$/.test(prefix)) return false;
-  return Number(prefix) <= (family === 4 ? 32 : 128);
+  const bits = family === 4 ? 32 : 128;
+  if (prefix !== undefined && !/^\d{1,3}$/.test(prefix)) return false;
+  const length = prefix === undefined ? bits : Number(prefix);
+  if (length > bits) return false;
+  if (length === bits) return address !== '0.0.0.0' && address !== '::' && !/^[0:]+$/.test(address);
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  return NON_PUBLIC_NETWORKS.some(([network, networkLength]) => {
+    if (isIP(network) !== family || length < networkLength) return false;
+    const inside = new BlockList();
+    inside.addSubnet(network, networkLength, type);
+    return inside.check(address, type);
+  });
 }
+
+/** The widest ranges a trusted proxy range may fall in (RFC 1918, 6598, 3927, 4193, 4291 loopback and link-local). */
+const NON_PUBLIC_NETWORKS: ReadonlyArray<readonly [string, number]> = [
+  ['10.0.0.0', 8],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['fc00::', 7],
+  ['fe80::', 10],
+];
 
 export class ConfigError extends Error {
   constructor(

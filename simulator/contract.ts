@@ -170,8 +170,11 @@ export interface SimPortal {
   openFrame(userId: number, placement?: 'DEFAULT' | 'INSTALL'): FrameOpening;
   /** Answers a frame command sent by the app through the shell (getInitData, refreshAuth, setInstallFinish, ...). */
   frameCommand(appSid: string, command: string, params: unknown): Promise<unknown>;
-  /** Uninstall the app: revokes its tokens and delivers ONAPPUNINSTALL to the bound handler. */
-  uninstall(opts?: { clean?: boolean }): Promise<void>;
+  /**
+   * Uninstall the app: its refresh tokens die, its access tokens are answered APPLICATION_NOT_FOUND
+   * (`forgetTokens`: the unconfirmed alternative, invalid_token), and ONAPPUNINSTALL goes to the bound handler.
+   */
+  uninstall(opts?: { clean?: boolean; forgetTokens?: boolean }): Promise<void>;
   /** Change the registered app name (the push title); '' provokes EMPTY_APP_NAME. */
   setAppName(name: string): void;
   /** Rename the portal: it moves to a new origin (port); client_endpoint changes, member_id stays. */

@@ -216,7 +216,8 @@ describe('installation through the frame', () => {
       'auth[member_id]': portal.memberId,
       'auth[application_token]': oldAppToken,
     });
-    expect((await rest(portal, 'profile', {}, tokens.access_token)).body.error).toBe('invalid_token');
+    // The core asks whether the app is installed before whether the token expired (rest/lib/oauth/auth.php).
+    expect((await rest(portal, 'profile', {}, tokens.access_token)).body.error).toBe('APPLICATION_NOT_FOUND');
     const refresh = await fetch(`${sim!.oauth.url}/oauth/token/`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -228,6 +229,31 @@ describe('installation through the frame', () => {
     portal.openFrame(1);
     expect(portal.installState).toBe('installing');
     expect(portal.applicationToken).not.toBe(oldAppToken);
+    // UNCONFIRMED what a removed installation's token gets once the app is back: unknown here.
+    expect((await rest(portal, 'profile', {}, tokens.access_token)).body.error).toBe('invalid_token');
+  });
+
+  it('answers a removed installation APPLICATION_NOT_FOUND before expiry, an unknown token invalid_token, a deactivated user authorization_error', async () => {
+    const { portal, clock } = await setup({ preinstalled: true });
+    const expired = portal.issueTokens(1);
+    const fresh = portal.issueTokens(3);
+    const employee = portal.directory.users.find((user) => !user.admin && user.active && user.type === 'employee')!;
+    const dismissed = portal.issueTokens(employee.id);
+    employee.active = false;
+    expect((await rest(portal, 'app.info', {}, dismissed.access_token)).body.error).toBe('authorization_error');
+    clock.advance(2 * 3600_000);
+    expect((await rest(portal, 'app.info', {}, expired.access_token)).body.error).toBe('expired_token');
+    const live = portal.issueTokens(3);
+    await portal.uninstall({ clean: true });
+    for (const token of [expired, fresh, live]) expect((await rest(portal, 'app.info', {}, token.access_token)).body.error).toBe('APPLICATION_NOT_FOUND');
+    expect((await rest(portal, 'app.info', {}, 'made-up-token-of-seventy-characters-made-up-token-of-seventy-chars')).body.error).toBe('invalid_token');
+  });
+
+  it('can play the unconfirmed alternative: the OAuth server forgets a removed installation\'s tokens', async () => {
+    const { portal } = await setup({ preinstalled: true });
+    const tokens = portal.issueTokens(1);
+    await portal.uninstall({ forgetTokens: true });
+    expect((await rest(portal, 'app.info', {}, tokens.access_token)).body.error).toBe('invalid_token');
   });
 
   it('sends CLEAN=0 when data is kept, and does not retry a failing handler', async () => {

@@ -294,7 +294,12 @@ export class SimPortalImpl implements SimPortal, PortalState {
     }
     const found = this.deps.tokens.findAccess(credentials.token);
     if (!found || found.binding.memberId !== this.memberId || found.binding.clientId !== this.app.clientId) throw errors.invalidToken();
+    // The core's order (rest/lib/oauth/auth.php onRestCheckAuth): is the app installed, then has the token
+    // expired, then can its user be authorized. A token of a removed installation, after a reinstall, is
+    // UNCONFIRMED: answered as unknown here.
+    if (found.ofRemovedInstall) throw this.state === 'uninstalled' ? errors.applicationNotFound() : errors.invalidToken();
     if (found.expired) throw errors.expiredToken();
+    if (!this.directory.user(found.binding.userId)?.active) throw errors.authorizationError();
     return { kind: 'app', userId: found.binding.userId, scope: found.binding.scope };
   }
 
@@ -482,10 +487,10 @@ export class SimPortalImpl implements SimPortal, PortalState {
     await this.deliver('ONAPPINSTALL', userId, false);
   }
 
-  async uninstall(opts: { clean?: boolean } = {}): Promise<void> {
+  async uninstall(opts: { clean?: boolean; forgetTokens?: boolean } = {}): Promise<void> {
     const wasInstalled = this.state === 'installed';
     this.state = 'uninstalled';
-    this.deps.tokens.revokeInstallation(this.memberId, this.app.clientId);
+    this.deps.tokens.revokeInstallation(this.memberId, this.app.clientId, { forget: opts.forgetTokens });
     this.frames.clear();
     // Events go only to an app whose installation was finished.
     if (wasInstalled) await this.deliver('ONAPPUNINSTALL', 0, opts.clean === true);

@@ -23,6 +23,10 @@ export const errors = {
   noAuth: () => new RestError(401, 'NO_AUTH_FOUND', 'Wrong authorization data'),
   invalidToken: () => new RestError(401, 'invalid_token', 'The access token provided is invalid.'),
   expiredToken: () => new RestError(401, 'expired_token', 'The access token provided has expired.'),
+  // core rest/lib/oauth/auth.php: the app is not (or no longer) installed; checked before expiry.
+  applicationNotFound: () => new RestError(401, 'APPLICATION_NOT_FOUND', 'Application not found'),
+  // core rest/lib/oauth/auth.php: CRestUtil::makeAuth failed (the user was deactivated).
+  authorizationError: () => new RestError(401, 'authorization_error', 'Unable to authorize user'),
   insufficientScope: () => new RestError(403, 'insufficient_scope', 'The request requires higher privileges than provided by the access token.'),
   methodNotFound: () => new RestError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!'),
   queryLimit: () => new RestError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests'),

@@ -20,6 +20,8 @@ export interface IssuedTokens extends TokenBinding {
 
 interface AccessRecord extends TokenBinding {
   expiresAt: number;
+  /** The installation it was issued for was removed: the portal no longer finds the app for it. */
+  ofRemovedInstall?: boolean;
 }
 
 interface RefreshRecord extends TokenBinding {
@@ -31,6 +33,8 @@ export interface AccessTokenInfo {
   binding: TokenBinding;
   expiresAt: number;
   expired: boolean;
+  /** Issued before the app was uninstalled from its portal. */
+  ofRemovedInstall: boolean;
 }
 export type RefreshResult = { ok: true; tokens: IssuedTokens } | { ok: false; error: 'invalid_grant' };
 
@@ -78,7 +82,7 @@ export class TokenStore {
   findAccess(token: string): AccessTokenInfo | undefined {
     const record = this.access.get(token);
     if (!record) return undefined;
-    return { binding: record, expiresAt: record.expiresAt, expired: this.clock.now() >= record.expiresAt };
+    return { binding: record, expiresAt: record.expiresAt, expired: this.clock.now() >= record.expiresAt, ofRemovedInstall: record.ofRemovedInstall === true };
   }
 
   /** A refresh_token grant: the old refresh token is spent whatever happens next. */
@@ -109,9 +113,18 @@ export class TokenStore {
     if (record) record.state = 'revoked';
   }
 
-  /** The app was uninstalled from a portal: every token it had there dies. */
-  revokeInstallation(memberId: string, clientId: string): void {
-    for (const [token, record] of this.access) if (record.memberId === memberId && record.clientId === clientId) this.access.delete(token);
+  /**
+   * The app was uninstalled from a portal: its refresh tokens there die, and its access tokens stay known
+   * but belong to a removed installation (the portal answers APPLICATION_NOT_FOUND to them, decision
+   * 0010). `forget`: the unconfirmed alternative, the OAuth server forgets them (the portal answers
+   * invalid_token, as to any unknown token).
+   */
+  revokeInstallation(memberId: string, clientId: string, options: { forget?: boolean } = {}): void {
+    for (const [token, record] of this.access) {
+      if (record.memberId !== memberId || record.clientId !== clientId) continue;
+      if (options.forget) this.access.delete(token);
+      else record.ofRemovedInstall = true;
+    }
     for (const record of this.refresh.values()) if (record.memberId === memberId && record.clientId === clientId) record.state = 'revoked';
   }
 }

@@ -6,7 +6,7 @@ import type { PortalStore } from '../storage/portalStore.js';
 import { appEvent, describeIssues, normaliseEventName, type AppEvent } from './requestSchemas.js';
 import type { OpeningVerifier } from './verifyOpening.js';
 import { portalFromGrant, tokensFromGrant } from './grantRecords.js';
-import type { UninstallChecker } from './uninstallCheck.js';
+import type { UninstallReports } from './uninstallReports.js';
 import { OpeningBudgetExceededError, type OpeningBudget } from './openingBudget.js';
 
 export interface EventDependencies {
@@ -16,10 +16,9 @@ export interface EventDependencies {
   /** Null while the app has no client credentials: then no event for an unknown portal can be verified. */
   verifier: OpeningVerifier | null;
   /** Null while the app has no client credentials: then no uninstall can be confirmed, and none is acted on. */
-  uninstallChecker: UninstallChecker | null;
+  uninstallReports: UninstallReports | null;
   /** Bounds the OAuth grants that events for portals we do not know can spend. */
   openingBudget: OpeningBudget;
-  now?: () => number;
 }
 
 /** Events arrive form-encoded with bracketed keys (auth[member_id]), hence the extended (qs) parser. */
@@ -28,8 +27,8 @@ const eventBody = express.urlencoded({ extended: true, limit: '32kb', parameterL
 /**
  * POST /events: ONAPPINSTALL and ONAPPUNINSTALL. The stored application_token shows an event names the
  * right portal, but every employee can read it, so it never alone authorizes a destructive act: an
- * uninstall is acted on only once Bitrix24 confirms the app is gone (its stored tokens are refused), and
- * CLEAN deletes the data only after a grace period. An ONAPPINSTALL for a portal whose token we do not
+ * uninstall is acted on only once Bitrix24 confirms the app is gone (the portal answers APPLICATION_NOT_FOUND
+ * to its stored tokens; decision 0015), and CLEAN deletes the data only after a grace period. An ONAPPINSTALL for a portal whose token we do not
  * know yet is proven through the OAuth server (its refresh token is redeemed, as for the install POST).
  */
 export function eventRoutes(deps: EventDependencies): Router {
@@ -96,7 +95,6 @@ async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: R
 
 async function onAppUninstall(event: UninstallEvent, deps: EventDependencies, res: Response): Promise<void> {
   const { store, logger } = deps;
-  const now = deps.now ?? Date.now;
   const memberId = event.auth.member_id.toLowerCase();
   const stored = await store.getPortal(memberId);
   if (!stored?.applicationToken || !sameSecret(stored.applicationToken, event.auth.application_token)) {
@@ -104,19 +102,22 @@ async function onAppUninstall(event: UninstallEvent, deps: EventDependencies, re
     return answer(res, 401, 'WRONG_APPLICATION_TOKEN', 'The application token does not match this portal');
   }
   if (stored.installState === 'uninstalled') {
-    // Bitrix24 sends one ONAPPUNINSTALL per uninstall. A later one can only ask to keep data (never to delete more).
-    if (!event.data.CLEAN && (await store.cancelPurge(memberId))) logger.info({ memberId }, 'uninstall without CLEAN after one with CLEAN: data kept');
+    // Bitrix24 sends one ONAPPUNINSTALL per uninstall, and the old application token proves nothing more:
+    // a later event changes nothing (only a verified reinstall or admin opening cancels a purge).
     return answer(res, 200, 'OK', 'Already uninstalled');
   }
-  const evidence = deps.uninstallChecker ? await deps.uninstallChecker.check(memberId) : 'unknown';
-  if (evidence !== 'gone') {
-    logger.warn({ memberId, evidence, clean: event.data.CLEAN }, 'uninstall event not confirmed by Bitrix24 (the app is still installed or could not be asked); nothing changed');
+  if (!deps.uninstallReports) {
+    logger.warn({ memberId }, 'uninstall event cannot be confirmed without client credentials; nothing changed');
     return answer(res, 409, 'UNINSTALL_NOT_CONFIRMED', 'Bitrix24 does not confirm that the app was uninstalled from this portal; nothing was changed');
   }
-  const purgeAfter = event.data.CLEAN ? now() + deps.config.uninstallPurgeAfterMs : null;
-  await store.markUninstalled(memberId, { purgeAfter });
-  logger.info({ memberId, purgeAfter }, event.data.CLEAN ? 'uninstall confirmed; data deleted after the grace period unless reinstalled' : 'uninstall confirmed; data kept');
-  return answer(res, 200, 'OK', 'Uninstall recorded');
+  const outcome = await deps.uninstallReports.receive(memberId, event.data.CLEAN === true);
+  if (outcome === 'recorded') return answer(res, 200, 'OK', 'Uninstall recorded');
+  if (outcome === 'refuted') {
+    logger.warn({ memberId, clean: event.data.CLEAN }, 'uninstall event refuted by Bitrix24 (the app answers there); nothing changed');
+    return answer(res, 409, 'UNINSTALL_NOT_CONFIRMED', 'Bitrix24 does not confirm that the app was uninstalled from this portal; nothing was changed');
+  }
+  logger.warn({ memberId, clean: event.data.CLEAN }, 'uninstall event neither confirmed nor refuted by Bitrix24; checked again later, nothing changed yet');
+  return answer(res, 202, 'UNINSTALL_PENDING', 'Bitrix24 could not confirm the uninstall yet; it is checked again later and nothing changes until it confirms');
 }
 
 /** Constant-time comparison of two secrets of any length. */

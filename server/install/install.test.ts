@@ -130,12 +130,12 @@ forEachDatabase(
       expect(logLines.join('')).toContain('wrong application token ignored');
     });
 
-    it('a genuine uninstall without CLEAN marks the portal uninstalled and its tokens dead, keeping its data', async () => {
+    it('a genuine uninstall without CLEAN marks the portal uninstalled, keeping its data; its tokens are no longer used', async () => {
       const portal = stack.sim.portal('main');
       await portal.uninstall({ clean: false });
       expect(portal.events.at(-1)).toMatchObject({ event: 'ONAPPUNINSTALL', responseStatus: 200 });
-      expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled' });
-      expect(await stack.store.getUserTokens(portal.memberId, adminOf(portal).id)).toMatchObject({ tokenState: 'dead' });
+      expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled', purgeAfter: null });
+      await expect(stack.parts.gateway!.callAsUser(portal.memberId, adminOf(portal).id, 'app.info')).rejects.toMatchObject({ reason: 'portal_unavailable' });
     });
 
     it('ONAPPINSTALL before the install POST is verified through the OAuth server and creates the portal', async () => {
@@ -157,7 +157,7 @@ forEachDatabase(
       await portal.uninstall({ clean: true });
       expect(portal.events.at(-1)).toMatchObject({ event: 'ONAPPUNINSTALL', responseStatus: 200 });
       expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled', purgeAfter: expect.any(Number) });
-      expect(await stack.store.getUserTokens(portal.memberId, adminOf(portal).id)).toMatchObject({ tokenState: 'dead' });
+      await expect(stack.parts.gateway!.callAsUser(portal.memberId, adminOf(portal).id, 'app.info')).rejects.toMatchObject({ reason: 'portal_unavailable' });
     });
 
     it('leaves no token, application token or client secret in the log output', () => {

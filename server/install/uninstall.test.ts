@@ -28,6 +28,13 @@ forEachDatabase('uninstall', (getDb) => {
         { label: 'reinstalled', users: 12 },
         { label: 'kept', users: 12 },
         { label: 'reopened', users: 12 },
+        { label: 'dismissed', users: 12 },
+        { label: 'stale-admins', users: 12 },
+        { label: 'expired-real', users: 12 },
+        { label: 'unreachable', users: 12 },
+        { label: 'forgetful', users: 12 },
+        { label: 'restored-admins', users: 12 },
+        { label: 'aged', users: 12 },
       ],
     });
     for (const portal of stack.sim.portals) await installFully(portal);
@@ -87,13 +94,13 @@ forEachDatabase('uninstall', (getDb) => {
     expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed' });
   });
 
-  it('a real uninstall with CLEAN is honoured: uninstalled at once, tokens dead, data deleted only after the grace period', async () => {
+  it('a real uninstall with CLEAN is honoured: uninstalled at once (tokens left as they are), data deleted only after the grace period', async () => {
     const portal = stack.sim.portal('real-clean');
     const uninstalledAt = clock.now();
     await portal.uninstall({ clean: true });
     expect(portal.events.at(-1)).toMatchObject({ event: 'ONAPPUNINSTALL', responseStatus: 200 });
-    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled', purgeAfter: uninstalledAt + 7 * DAY });
-    expect(await stack.store.getUserTokens(portal.memberId, adminOf(portal).id)).toMatchObject({ tokenState: 'dead' });
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled', purgeAfter: uninstalledAt + 7 * DAY, uninstallReport: null });
+    expect(await stack.store.getUserTokens(portal.memberId, adminOf(portal).id)).toMatchObject({ tokenState: 'live' });
     clock.advance(6 * DAY);
     await new Promise((resolve) => setTimeout(resolve, 100)); // several sweeps
     expect(await stack.store.getPortal(portal.memberId)).not.toBeNull();
@@ -112,6 +119,134 @@ forEachDatabase('uninstall', (getDb) => {
     clock.advance(30 * DAY);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed' });
+  });
+
+  /** An employee's forged ONAPPUNINSTALL with the real application token, as a status and error code. */
+  async function forgedAnswer(portal: SimPortal, clean: boolean): Promise<[number, string]> {
+    const response = await forgeUninstall(portal, clean);
+    const body = (await response.json()) as { error?: string; status?: string };
+    return [response.status, body.error ?? body.status ?? ''];
+  }
+
+  /** Makes a non-admin employee an admin and has them open the app (their tokens are stored as an admin's). */
+  async function anotherAdminOpens(portal: SimPortal, userId?: number): Promise<number> {
+    const user = userId === undefined ? employeeOf(portal) : portal.directory.user(userId)!;
+    user.admin = true;
+    expect((await post(portal.openFrame(user.id, 'DEFAULT'))).status).toBe(200);
+    expect(await stack.store.getUserTokens(portal.memberId, user.id)).toMatchObject({ isAdmin: true, tokenState: 'live' });
+    return user.id;
+  }
+
+  it('the only stored admin dismissed: a forged CLEAN uninstall changes nothing, and is dropped once another admin opens the app', async () => {
+    const portal = stack.sim.portal('dismissed');
+    const [dismissed, other] = portal.directory.users.filter((user) => user.admin && user.active);
+    clock.advance(60_000);
+    dismissed!.active = false; // Bitrix24 refuses their token now (authorization_error)
+    expect(await forgedAnswer(portal, true)).toEqual([202, 'UNINSTALL_PENDING']);
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null, uninstallReport: { clean: true } });
+    expect(await stack.store.getUserTokens(portal.memberId, dismissed!.id)).toMatchObject({ tokenState: 'live' });
+    await anotherAdminOpens(portal, other!.id);
+    clock.advance(60_000);
+    await stack.parts.uninstallReports!.recheck();
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', uninstallReport: null });
+  });
+
+  it('four admins stored, the three most recent with dead tokens: every admin is asked, the live one proves the app installed', async () => {
+    const portal = stack.sim.portal('stale-admins');
+    const stale: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      clock.advance(1_000);
+      const userId = await anotherAdminOpens(portal);
+      stale.push(userId);
+      stack.sim.oauth.revokeRefreshToken((await stack.store.getUserTokens(portal.memberId, userId))!.refreshToken);
+    }
+    clock.advance(2 * 3600_000); // every stored access token has expired: each admin's refresh decides
+    expect(await forgedAnswer(portal, true)).toEqual([409, 'UNINSTALL_NOT_CONFIRMED']);
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null, uninstallReport: null });
+    expect(await stack.store.getUserTokens(portal.memberId, adminOf(portal).id)).toMatchObject({ tokenState: 'live' });
+    for (const userId of stale) expect(await stack.store.getUserTokens(portal.memberId, userId)).toMatchObject({ tokenState: 'dead' });
+  });
+
+  it("a real uninstall whose stored access tokens expired long ago is recognised by the portal's APPLICATION_NOT_FOUND, without a refresh", async () => {
+    const portal = stack.sim.portal('expired-real');
+    clock.advance(3 * 3600_000);
+    const refreshes = stack.sim.oauth.refreshCount(portal.memberId);
+    const uninstalledAt = clock.now();
+    await portal.uninstall({ clean: true });
+    expect(portal.events.at(-1)).toMatchObject({ event: 'ONAPPUNINSTALL', responseStatus: 200 });
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled', purgeAfter: uninstalledAt + 7 * DAY });
+    expect(stack.sim.oauth.refreshCount(portal.memberId)).toBe(refreshes);
+    expect(portal.requestLog.filter((entry) => entry.method === 'app.info').at(-1)).toMatchObject({ httpStatus: 401 });
+  });
+
+  it('a real uninstall Bitrix24 could not confirm at the time is recorded by a later recheck, with the CLEAN it asked for', async () => {
+    const portal = stack.sim.portal('unreachable');
+    clock.advance(60_000);
+    portal.injectFault({ method: 'app.info', count: 1_000, httpStatus: 503, error: 'INTERNAL_SERVER_ERROR', description: 'outage' });
+    await portal.uninstall({ clean: true });
+    expect(portal.events.at(-1)).toMatchObject({ event: 'ONAPPUNINSTALL', responseStatus: 202 });
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null, uninstallReport: { clean: true } });
+    await stack.parts.uninstallReports!.recheck();
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', uninstallReport: { clean: true } });
+    portal.clearFaults();
+    clock.advance(10 * 60_000);
+    const recheckedAt = clock.now();
+    await stack.parts.uninstallReports!.recheck();
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled', uninstallReport: null, purgeAfter: recheckedAt + 7 * DAY });
+    // The old application token cancels nothing now: only a verified reinstall or admin opening may.
+    const response = await fetch(`${stack.appUrl}/events`, {
+      method: 'POST',
+      body: new URLSearchParams({ event: 'ONAPPUNINSTALL', 'data[CLEAN]': '0', 'auth[member_id]': portal.memberId, 'auth[application_token]': portal.events.at(-1)!.fields['auth[application_token]']! }),
+    });
+    expect(response.status).toBe(200);
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled', purgeAfter: recheckedAt + 7 * DAY });
+  });
+
+  it('if the OAuth server forgot a removed installation\'s tokens (unconfirmed), nothing is destroyed: the report waits, then is dropped', async () => {
+    const portal = stack.sim.portal('forgetful');
+    clock.advance(60_000);
+    await portal.uninstall({ clean: true, forgetTokens: true });
+    expect(portal.events.at(-1)).toMatchObject({ event: 'ONAPPUNINSTALL', responseStatus: 202 });
+    clock.advance(60_000);
+    await stack.parts.uninstallReports!.recheck();
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null, uninstallReport: { clean: true } });
+    clock.advance(3 * DAY + 60_000);
+    await stack.parts.uninstallReports!.recheck();
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null, uninstallReport: null });
+  });
+
+  it("reports accumulate: one asking to keep the data outweighs any asking to delete it", async () => {
+    const portal = stack.sim.portal('forgetful');
+    expect(await stack.store.reportUninstall(portal.memberId, { clean: true, at: clock.now() })).toBe(true);
+    const first = (await stack.store.getPortal(portal.memberId))!.uninstallReport!;
+    clock.advance(1_000);
+    await stack.store.reportUninstall(portal.memberId, { clean: false, at: clock.now() });
+    await stack.store.reportUninstall(portal.memberId, { clean: true, at: clock.now() });
+    expect((await stack.store.getPortal(portal.memberId))!.uninstallReport).toEqual({ reportedAt: first.reportedAt, clean: false });
+    expect(await stack.store.listUninstallReports(10)).toContainEqual({ memberId: portal.memberId, reportedAt: first.reportedAt, clean: false });
+    expect(await stack.store.clearUninstallReport(portal.memberId)).toBe(true);
+    expect(await stack.store.clearUninstallReport(portal.memberId)).toBe(false);
+  });
+
+  it("a recorded uninstall leaves every admin's tokens alone: after a mistaken one, the other admins' authorization still works", async () => {
+    const portal = stack.sim.portal('restored-admins');
+    const other = await anotherAdminOpens(portal);
+    await stack.store.markUninstalled(portal.memberId, { purgeAfter: clock.now() + DAY });
+    expect(await stack.store.getUserTokens(portal.memberId, adminOf(portal).id)).toMatchObject({ tokenState: 'live' });
+    expect((await post(portal.openFrame(other, 'DEFAULT'))).status).toBe(200);
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null });
+    await expect(stack.parts.gateway!.callAsUser(portal.memberId, adminOf(portal).id, 'app.info')).resolves.toMatchObject({ result: expect.anything() });
+  });
+
+  it('181 days on, every stored refresh token expired: a forged CLEAN uninstall changes nothing; the real one later is still recognised', async () => {
+    const portal = stack.sim.portal('aged');
+    clock.advance(181 * DAY);
+    expect(await forgedAnswer(portal, true)).toEqual([202, 'UNINSTALL_PENDING']);
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null });
+    clock.advance(60_000);
+    await portal.uninstall({ clean: false });
+    expect(portal.events.at(-1)).toMatchObject({ event: 'ONAPPUNINSTALL', responseStatus: 200 });
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled', purgeAfter: null });
   });
 
   it('a real uninstall without CLEAN keeps the data; a forged CLEAN afterwards deletes nothing', async () => {

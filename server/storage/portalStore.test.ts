@@ -243,14 +243,29 @@ forEachDatabase('portal store', (getDb) => {
       expect(await timed.listLiveAdmins(newMemberId())).toEqual([]);
     });
 
-    it('uninstall marks every user\'s tokens dead', async () => {
+    it("uninstall leaves every user's tokens as they are (a mistaken one must not kill the other admins' authorization)", async () => {
       const memberId = newMemberId();
       await store.upsertPortal(portalInput(memberId));
       await store.saveUserTokens(memberId, 1, { accessToken: secret('a'), refreshToken: secret('r'), expiresAt: Date.now(), scope: '', isAdmin: true });
       await store.saveUserTokens(memberId, 2, { accessToken: secret('a'), refreshToken: secret('r'), expiresAt: Date.now(), scope: '', isAdmin: true });
-      await store.markUninstalled(memberId);
-      expect(await store.listLiveAdmins(memberId)).toEqual([]);
-      expect((await store.getUserTokens(memberId, 2))?.tokenState).toBe('dead');
+      await store.markTokensDead(memberId, 1);
+      expect(await store.markUninstalled(memberId)).toBe(true);
+      expect((await store.getUserTokens(memberId, 1))?.tokenState).toBe('dead');
+      expect((await store.getUserTokens(memberId, 2))?.tokenState).toBe('live');
+      expect(await store.restoreInstalled(memberId)).toBe(true);
+      expect((await store.listLiveAdmins(memberId)).map((admin) => admin.userId)).toEqual([2]);
+    });
+
+    it('lists stored admins, live or dead, most recently updated first, at most the limit asked', async () => {
+      const memberId = newMemberId();
+      await store.upsertPortal(portalInput(memberId));
+      for (const userId of [1, 2, 3, 4]) {
+        await store.saveUserTokens(memberId, userId, { accessToken: secret('a'), refreshToken: secret('r'), expiresAt: Date.now(), scope: '', isAdmin: userId !== 4 });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await store.markTokensDead(memberId, 3);
+      expect((await store.listStoredAdmins(memberId, 10)).map((admin) => [admin.userId, admin.tokenState])).toEqual([[3, 'dead'], [2, 'live'], [1, 'live']]);
+      expect((await store.listStoredAdmins(memberId, 2)).map((admin) => admin.userId)).toEqual([3, 2]);
     });
 
     it('deleting a portal deletes its users\' tokens (cascade), and only its own', async () => {

@@ -18,7 +18,7 @@ import { createTokenRows, createUserTokenStore, PortalNotFoundError } from './po
  *
  * Install state machine: `upsertPortal` creates a portal as `new` (the install POST);
  * `markInstallFinished` moves it to `installed` (ONAPPINSTALL / installFinish; repeating it changes
- * nothing); `markUninstalled` moves it to `uninstalled` and marks its users' tokens dead, with a
+ * nothing); `markUninstalled` moves it to `uninstalled` (its users' tokens untouched), with a
  * `purgeAfter` time when its data is to be deleted (CLEAN); a later `upsertPortal` (reinstall) brings it
  * back to `new`, forgetting the old application token, and `restoreInstalled` (an admin opened the app
  * and Bitrix24 vouched for it) back to `installed`; either cancels the purge. `purgeUninstalled`
@@ -45,8 +45,17 @@ export interface Portal {
   installFinishedAt: number | null;
   /** Uninstalled with CLEAN: its data is deleted after this time (epoch ms). */
   purgeAfter: number | null;
+  /** An ONAPPUNINSTALL Bitrix24 did not confirm yet, to be checked again (decision 0015); null when none. */
+  uninstallReport: UninstallReport | null;
   createdAt: number;
   updatedAt: number;
+}
+
+export interface UninstallReport {
+  /** When the first unconfirmed report arrived (epoch ms). */
+  reportedAt: number;
+  /** Whether every report asked to delete the data (CLEAN); one asking to keep it makes this false. */
+  clean: boolean;
 }
 
 export interface PortalOverview {
@@ -134,12 +143,20 @@ export interface PortalStore {
   /** False if the portal is absent. */
   setApplicationToken(memberId: string, applicationToken: string): Promise<boolean>;
   /**
-   * `new`/`installed` -> `uninstalled`, and every user's tokens dead; `purgeAfter` (epoch ms) schedules
-   * the deletion of its data (null keeps it). False if absent or already uninstalled.
+   * `new`/`installed` -> `uninstalled` (users' tokens untouched), any uninstall report cleared;
+   * `purgeAfter` (epoch ms) schedules the deletion of its data (null keeps it). False if absent or
+   * already uninstalled. Only a verified reinstall or admin opening cancels the purge afterwards.
    */
   markUninstalled(memberId: string, options?: { purgeAfter?: number | null }): Promise<boolean>;
-  /** An uninstalled portal's data is to be kept after all: its purge is cancelled. False if none was scheduled. */
-  cancelPurge(memberId: string): Promise<boolean>;
+  /**
+   * Keeps an unconfirmed ONAPPUNINSTALL, received `at` (epoch ms), to check again: the first report's
+   * time stays, and `clean` only ever goes from true to false. False if absent or uninstalled.
+   */
+  reportUninstall(memberId: string, report: { clean: boolean; at: number }): Promise<boolean>;
+  /** The app was found installed after all: the pending report goes. False if there was none. */
+  clearUninstallReport(memberId: string): Promise<boolean>;
+  /** Portals (not uninstalled) with a pending uninstall report, oldest report first, at most `limit`. */
+  listUninstallReports(limit: number): Promise<Array<UninstallReport & { memberId: string }>>;
   /** `uninstalled` -> `installed` (the app evidently is), purge cancelled. False unless it was uninstalled. */
   restoreInstalled(memberId: string): Promise<boolean>;
   /** Deletes every uninstalled portal whose purge time is at or before `at`; returns their member ids. */
@@ -151,6 +168,8 @@ export interface PortalStore {
   getUserTokens(memberId: string, userId: number): Promise<UserTokens | null>;
   /** Admins with live tokens, most recently updated first. */
   listLiveAdmins(memberId: string): Promise<UserTokens[]>;
+  /** Admins with stored tokens, live or dead, most recently updated first, at most `limit`. */
+  listStoredAdmins(memberId: string, limit: number): Promise<UserTokens[]>;
   /**
    * Key rotation: every stored token encrypted with a key other than the current one is decrypted
    * (with a previous key) and encrypted with the current key. Each value is replaced by a conditional

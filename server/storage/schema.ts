@@ -27,6 +27,10 @@ export interface PortalsTable {
   install_finished_at: number | null;
   /** Uninstalled with CLEAN: deleted after this time (epoch ms) unless reinstalled first. */
   purge_after: number | null;
+  /** An unconfirmed ONAPPUNINSTALL waiting to be checked again (epoch ms of the first); null when none. */
+  uninstall_reported_at: number | null;
+  /** 1 while every unconfirmed report asked to delete the data (CLEAN), 0 once one asked to keep it; null when none. */
+  uninstall_report_clean: number | null;
   created_at: number;
   updated_at: number;
 }

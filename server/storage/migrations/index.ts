@@ -6,6 +6,7 @@ import * as m0004 from './0004_scheduled_sends.js';
 import * as m0005 from './0005_portal_purge_after.js';
 import * as m0006 from './0006_send_lease_owners.js';
 import * as m0007 from './0007_send_pause.js';
+import * as m0008 from './0008_uninstall_reports.js';
 
 /**
  * Every migration, in order. Names are `NNNN_name`; Kysely applies them in name order and refuses
@@ -20,6 +21,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005_portal_purge_after': m0005,
   '0006_send_lease_owners': m0006,
   '0007_send_pause': m0007,
+  '0008_uninstall_reports': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -8,7 +8,7 @@ import { context } from './cipherContexts.js';
  * Portal records and the install state machine (new -> installed -> uninstalled -> new/installed, with
  * the purge of uninstalled portals' data); see portalStore.ts.
  */
-export type PortalRecords = Pick<PortalStore, 'upsertPortal' | 'getPortal' | 'listPortals' | 'markInstallFinished' | 'setApplicationToken' | 'markUninstalled' | 'cancelPurge' | 'restoreInstalled' | 'purgeUninstalled' | 'deletePortal'>;
+export type PortalRecords = Pick<PortalStore, 'upsertPortal' | 'getPortal' | 'listPortals' | 'markInstallFinished' | 'setApplicationToken' | 'markUninstalled' | 'reportUninstall' | 'clearUninstallReport' | 'listUninstallReports' | 'restoreInstalled' | 'purgeUninstalled' | 'deletePortal'>;
 
 export function checkMemberId(memberId: string): void {
   if (typeof memberId !== 'string' || memberId === '') throw new TypeError('memberId must be a non-empty string');
@@ -27,6 +27,7 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
       appStatus: row.app_status,
       installFinishedAt: row.install_finished_at === null ? null : Number(row.install_finished_at),
       purgeAfter: row.purge_after === null ? null : Number(row.purge_after),
+      uninstallReport: row.uninstall_reported_at === null ? null : { reportedAt: Number(row.uninstall_reported_at), clean: Number(row.uninstall_report_clean) === 1 },
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
     };
@@ -50,6 +51,8 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
           app_status: input.appStatus ?? null,
           install_finished_at: null,
           purge_after: null,
+          uninstall_reported_at: null,
+          uninstall_report_clean: null,
           created_at: timestamp,
           updated_at: timestamp,
         })
@@ -67,6 +70,9 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
               install_state: sql<InstallState>`case when ${wasUninstalled} then 'new' else portals.install_state end`,
               install_finished_at: sql<number | null>`case when ${wasUninstalled} then null else portals.install_finished_at end`,
               purge_after: sql<number | null>`null`,
+              // Bitrix24 vouched for this portal's install or opening just now: the app is there.
+              uninstall_reported_at: sql<number | null>`null`,
+              uninstall_report_clean: sql<number | null>`null`,
               application_token:
                 token === null
                   ? sql<string | null>`case when ${wasUninstalled} then null else portals.application_token end`
@@ -140,35 +146,60 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
     },
 
     async markUninstalled(memberId, { purgeAfter = null } = {}) {
-      return db.transaction().execute(async (trx) => {
-        const timestamp = now();
-        const result = await trx
-          .updateTable('portals')
-          .set({ install_state: 'uninstalled', purge_after: purgeAfter === null ? null : Math.trunc(purgeAfter), updated_at: timestamp })
-          .where('member_id', '=', memberId)
-          .where('install_state', '!=', 'uninstalled')
-          .executeTakeFirst();
-        if (result.numUpdatedRows === 0n) return false;
-        await trx.updateTable('portal_users').set({ token_state: 'dead', updated_at: timestamp }).where('member_id', '=', memberId).execute();
-        return true;
-      });
-    },
-
-    async cancelPurge(memberId) {
+      // Users' tokens are left as they are: Bitrix24 refuses them now anyway, and if this was a mistake
+      // (an admin reopens the app) the other admins' scheduled sends must still work.
       const result = await db
         .updateTable('portals')
-        .set({ purge_after: null, updated_at: now() })
+        .set({ install_state: 'uninstalled', purge_after: purgeAfter === null ? null : Math.trunc(purgeAfter), uninstall_reported_at: null, uninstall_report_clean: null, updated_at: now() })
         .where('member_id', '=', memberId)
-        .where('purge_after', 'is not', null)
+        .where('install_state', '!=', 'uninstalled')
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
+    },
+
+    async reportUninstall(memberId, { clean, at }) {
+      const timestamp = Math.trunc(at);
+      // The first report's time stays; one report asking to keep the data outweighs any asking to delete it.
+      const result = await db
+        .updateTable('portals')
+        .set({
+          uninstall_reported_at: sql<number>`coalesce(uninstall_reported_at, ${timestamp})`,
+          uninstall_report_clean: sql<number>`case when uninstall_reported_at is null then ${clean ? 1 : 0} when ${clean ? 1 : 0} = 0 then 0 else uninstall_report_clean end`,
+          updated_at: timestamp,
+        })
+        .where('member_id', '=', memberId)
+        .where('install_state', '!=', 'uninstalled')
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async clearUninstallReport(memberId) {
+      const result = await db
+        .updateTable('portals')
+        .set({ uninstall_reported_at: null, uninstall_report_clean: null, updated_at: now() })
+        .where('member_id', '=', memberId)
+        .where('uninstall_reported_at', 'is not', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async listUninstallReports(limit) {
+      const rows = await db
+        .selectFrom('portals')
+        .select(['member_id', 'uninstall_reported_at', 'uninstall_report_clean'])
+        .where('uninstall_reported_at', 'is not', null)
+        .where('install_state', '!=', 'uninstalled')
+        .orderBy('uninstall_reported_at', 'asc')
+        .limit(Math.max(1, Math.trunc(limit)))
+        .execute();
+      return rows.map((row) => ({ memberId: row.member_id, reportedAt: Number(row.uninstall_reported_at), clean: Number(row.uninstall_report_clean) === 1 }));
     },
 
     async restoreInstalled(memberId) {
       const timestamp = now();
       const result = await db
         .updateTable('portals')
-        .set({ install_state: 'installed', purge_after: null, install_finished_at: sql<number>`coalesce(install_finished_at, ${timestamp})`, updated_at: timestamp })
+        .set({ install_state: 'installed', purge_after: null, uninstall_reported_at: null, uninstall_report_clean: null, install_finished_at: sql<number>`coalesce(install_finished_at, ${timestamp})`, updated_at: timestamp })
         .where('member_id', '=', memberId)
         .where('install_state', '=', 'uninstalled')
         .executeTakeFirst();

@@ -26,7 +26,7 @@ export interface TokenRows {
   setTokensDead(executor: Kysely<DatabaseSchema>, memberId: string, userId: number): Promise<boolean>;
 }
 
-export type UserTokenStore = Pick<PortalStore, 'saveUserTokens' | 'getUserTokens' | 'listLiveAdmins' | 'markTokensDead'>;
+export type UserTokenStore = Pick<PortalStore, 'saveUserTokens' | 'getUserTokens' | 'listLiveAdmins' | 'listStoredAdmins' | 'markTokensDead'>;
 
 export function checkUserId(userId: number): void {
   if (!Number.isSafeInteger(userId) || userId <= 0) throw new TypeError('userId must be a positive integer');
@@ -152,6 +152,19 @@ export function createUserTokenStore(db: Kysely<DatabaseSchema>, rows: TokenRows
         .where('token_state', '=', 'live')
         .orderBy('updated_at', 'desc')
         .orderBy('user_id', 'asc')
+        .execute();
+      return rows.map(toUserTokens);
+    },
+
+    async listStoredAdmins(memberId, limit) {
+      const rows = await db
+        .selectFrom('portal_users')
+        .selectAll()
+        .where('member_id', '=', memberId)
+        .where('is_admin', '=', 1)
+        .orderBy('updated_at', 'desc')
+        .orderBy('user_id', 'asc')
+        .limit(Math.max(1, Math.trunc(limit)))
         .execute();
       return rows.map(toUserTokens);
     },
