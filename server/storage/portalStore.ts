@@ -66,6 +66,8 @@ export interface PortalOverview {
   installFinishedAt: number | null;
   createdAt: number;
   liveAdmins: number;
+  /** An ONAPPUNINSTALL Bitrix24 has not confirmed yet, since then (epoch ms); null when none. */
+  uninstallReportedAt: number | null;
 }
 
 export interface UpsertPortalInput {

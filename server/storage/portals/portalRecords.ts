@@ -103,9 +103,10 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
           'portals.app_status',
           'portals.install_finished_at',
           'portals.created_at',
+          'portals.uninstall_reported_at',
           eb.fn.count<number>('portal_users.user_id').as('live_admins'),
         ])
-        .groupBy(['portals.member_id', 'portals.domain', 'portals.install_state', 'portals.app_status', 'portals.install_finished_at', 'portals.created_at'])
+        .groupBy(['portals.member_id', 'portals.domain', 'portals.install_state', 'portals.app_status', 'portals.install_finished_at', 'portals.created_at', 'portals.uninstall_reported_at'])
         .orderBy('portals.created_at', 'asc')
         .execute();
       return rows.map((row) => ({
@@ -116,6 +117,7 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
         installFinishedAt: row.install_finished_at === null ? null : Number(row.install_finished_at),
         createdAt: Number(row.created_at),
         liveAdmins: Number(row.live_admins),
+        uninstallReportedAt: row.uninstall_reported_at === null ? null : Number(row.uninstall_reported_at),
       }));
     },
 
