@@ -57,7 +57,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(
     '/api',
     express.json({ limit: SEND_BODY_LIMIT }),
-    frameAuth({ store, logger, rest, now: parts.now, limiter, sleep, limitStore: parts.limits }),
+    frameAuth({ store, logger, rest, now: parts.now, limiter, sleep, limitStore: parts.limits, relocation: parts.relocation }),
     apiRateLimit({ limits: deps.apiRateLimits, store: parts.limits }),
     statusRoute({ config, store }),
   );

@@ -6,6 +6,7 @@ import { createSendStore, type SendStore } from './storage/sendStore.js';
 import type { Lifecycle } from './lifecycle.js';
 import { createOAuthClient, type OAuthClient } from './bitrix/oauthClient.js';
 import { createPortalGateway, type PortalGateway } from './bitrix/portalGateway.js';
+import { createPortalRelocation, type PortalRelocation } from './bitrix/portalRelocation.js';
 import { createSending, type SendOptions } from './send/wiring.js';
 import type { SendPipeline } from './send/sendPipeline.js';
 import type { Scheduler } from './send/scheduler.js';
@@ -62,6 +63,8 @@ export interface AppParts {
   oauth: OAuthClient | null;
   gateway: PortalGateway | null;
   verifier: OpeningVerifier | null;
+  /** Where a renamed portal answers now (the OAuth server's token check), for the gateway and the frame's sign-in; null without client credentials. */
+  relocation: PortalRelocation | null;
   openingBudget: OpeningBudget;
   /** Where every limit counts (decision 0014): Redis, PostgreSQL or this process. */
   limits: LimitStore;
@@ -99,7 +102,8 @@ export function composeParts(input: CompositionInput): AppParts {
   const verifier = oauth && config.b24 ? createOpeningVerifier({ oauth, clientId: config.b24.clientId, oauthUrl: config.oauthUrl, rest, now }) : null;
   const sleep = input.sends?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   // The gateway keeps no state of its own (tokens and their lock live in the store): the uninstall checks and the pushes share it.
-  const gateway = oauth ? instrumentGateway(createPortalGateway({ store, oauth, logger, now: input.now, fetch: input.fetch }), metrics.restCalls) : null;
+  const relocation = oauth ? createPortalRelocation({ store, oauth, logger, now: input.now, limitStore: limits }) : null;
+  const gateway = oauth ? instrumentGateway(createPortalGateway({ store, oauth, logger, now: input.now, fetch: input.fetch, relocation }), metrics.restCalls) : null;
   // One REST pace per portal (across processes: decision 0014) and one department tree cache per process, shared by token checks, uninstall checks, sends and the picker's reads.
   const limiter = instrumentLimiter(input.sends?.limiter ?? createPortalRateLimiter({ limit: input.sends?.rateLimit, sleep, store: limits }), metrics.restLimitWait);
   const uninstallReports = gateway
@@ -139,6 +143,7 @@ export function composeParts(input: CompositionInput): AppParts {
     oauth,
     gateway,
     verifier,
+    relocation,
     openingBudget,
     limits,
     uninstallReports,

@@ -21,9 +21,11 @@ forEachDatabase('frame API authentication', (getDb) => {
         { label: 'never-installed', users: 5 },
         { label: 'attacked', users: 20 },
         { label: 'busy', users: 20 },
+        { label: 'sprayed', users: 20 },
+        { label: 'renamed', users: 20 },
       ],
     });
-    for (const label of ['one', 'two', 'attacked', 'busy']) expect(await postInstall(stack.sim.portal(label))).toBe(200);
+    for (const label of ['one', 'two', 'attacked', 'busy', 'sprayed', 'renamed']) expect(await postInstall(stack.sim.portal(label))).toBe(200);
   });
 
   afterAll(async () => {
@@ -156,6 +158,62 @@ forEachDatabase('frame API authentication', (getDb) => {
     for (let i = 0; i < 80; i += 1) spread.push((await status(from(`203.0.113.${i + 1}`, { Authorization: `Bearer spread-${i}-${'w'.repeat(24)}`, [MEMBER_ID_HEADER]: portal.memberId }))).status);
     expect(spread).toContain(429); // the portal's share is used up...
     expect((await status(proven)).status).toBe(200); // ...but not for a token it has accepted before
+  });
+
+  it('garbage at 10 a second, each from another address of one IPv6 /64: a real admin’s fresh token is accepted every time, and the portal hears of the garbage a few times only', async () => {
+    const portal = stack.sim.portal('sprayed');
+    clock.advance(120_000);
+    const profileCalls = () => portal.requestLog.filter((entry) => entry.method === 'profile' && entry.error).length;
+    const before = profileCalls();
+    const real: number[] = [];
+    for (let second = 0; second < 20; second += 1) {
+      for (let i = 0; i < 10; i += 1) {
+        const n = second * 10 + i;
+        await status(from(`2001:db8:bad:7:${n.toString(16)}::${(n + 1).toString(16)}`, { Authorization: `Bearer rotating-${n}-${'r'.repeat(24)}`, [MEMBER_ID_HEADER]: portal.memberId }));
+      }
+      // Each time a new token (the frame renews it), from an address the admin never signed in from before.
+      real.push((await status(from(`2001:db8:600d:${second.toString(16)}::1`, as(portal, admin(portal).id)))).status);
+      clock.advance(1000);
+    }
+    expect(real).toEqual(Array.from({ length: 20 }, () => 200));
+    // 10 at once, then one per 2 s (a fixed window's edge may let a burst through twice).
+    expect(profileCalls() - before).toBeLessThanOrEqual(2 * (10 + 0.5 * 20));
+  });
+
+  it('garbage at 10 a second from ever new IPv4 addresses uses up the portal’s shared check budget, yet a real admin’s fresh token from their usual network is accepted every time', async () => {
+    const portal = stack.sim.portal('sprayed');
+    clock.advance(120_000);
+    const office = '198.51.100.77';
+    expect((await status(from(office, as(portal, admin(portal).id)))).status).toBe(200); // the admin worked from here before
+    clock.advance(120_000);
+    const garbage: number[] = [];
+    const real: number[] = [];
+    for (let second = 0; second < 20; second += 1) {
+      for (let i = 0; i < 10; i += 1) {
+        const n = second * 10 + i;
+        garbage.push((await status(from(`10.${n >> 8}.${n & 0xff}.9`, { Authorization: `Bearer botnet-${n}-${'b'.repeat(24)}`, [MEMBER_ID_HEADER]: portal.memberId }))).status);
+      }
+      real.push((await status(from(office, as(portal, admin(portal).id)))).status);
+      clock.advance(1000);
+    }
+    expect(garbage).toContain(429); // the portal's shared budget did run out...
+    expect(real).toEqual(Array.from({ length: 20 }, () => 200)); // ...but not for a network a token of the portal was accepted from
+  });
+
+  it('a renamed portal: a fresh frame token is accepted without an app-page opening, the new address coming from the OAuth server', async () => {
+    const portal = stack.sim.portal('renamed');
+    const before = stack.sim.oauth.refreshCount(portal.memberId);
+    await portal.rename();
+    const response = await status(as(portal, admin(portal).id));
+    expect(response.status).toBe(200);
+    expect((await stack.store.getPortal(portal.memberId))!.clientEndpoint).toBe(portal.clientEndpoint);
+    expect(stack.sim.oauth.refreshCount(portal.memberId)).toBe(before);
+    // A garbage token meanwhile is refused, and names no address.
+    await portal.rename();
+    const bogus = await status({ Authorization: `Bearer ${'m'.repeat(40)}`, [MEMBER_ID_HEADER]: portal.memberId });
+    expect([bogus.status, ((await bogus.json()) as { error: string }).error]).toEqual([401, 'BAD_TOKEN']);
+    expect((await stack.store.getPortal(portal.memberId))!.clientEndpoint).not.toBe(portal.clientEndpoint);
+    expect((await status(as(portal, admin(portal).id))).status).toBe(200);
   });
 
   it('a QUERY_LIMIT_EXCEEDED on the token check is waited out and retried; only a portal that stays saturated fails the request', async () => {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { BitrixError, callRest, type RestCallOptions } from '../bitrix/restClient.js';
+import { BitrixError, callRest, NOT_CONNECTED, PORTAL_MOVED, type RestCallOptions } from '../bitrix/restClient.js';
+import type { PortalRelocation } from '../bitrix/portalRelocation.js';
 import { describeBitrixError } from '../bitrix/errorCatalog.js';
 import type { Portal, PortalStore } from '../storage/portalStore.js';
 import type { Logger } from '../logger.js';
@@ -11,6 +12,7 @@ import type { PortalRateLimiter } from '../send/rateLimiter.js';
 import { retryWhileRateLimited } from '../bitrix/retryPolicy.js';
 import { createAllowance, refusingWindows, retryAfterSeconds, type BurstLimit } from '../limits/allowance.js';
 import { createMemoryLimitStore, type LimitStore } from '../limits/limitStore.js';
+import { networkKey } from '../http/networkKey.js';
 import { refuse } from './answer.js';
 
 /**
@@ -41,7 +43,10 @@ declare module 'express-serve-static-core' {
 export const CALLER_CACHE_TTL_MS = 60_000;
 /** How long a token Bitrix24 once accepted skips the verification budget when it is checked again. */
 export const PROVEN_TOKEN_TTL_MS = 60 * 60_000;
+/** How long a network from which a portal's token was accepted skips that portal's shared check budget. */
+export const PROVEN_NETWORK_TTL_MS = 24 * 60 * 60_000;
 const CALLER_CACHE_MAX = 10_000;
+const PROVEN_NETWORKS_MAX = 50_000;
 
 const BAD_TOKEN_MESSAGE = 'Bitrix24 did not recognise this authorization for this portal. Reopen the app from the left menu.';
 
@@ -55,8 +60,10 @@ export interface FrameAuthDeps {
   now?: () => number;
   /** The portal's shared REST pacing: token checks spend the portal's budget like any other call. */
   limiter?: PortalRateLimiter;
-  /** Token checks that reach Bitrix24 per portal, and refused ones per source address (DEFAULT_VERIFICATION_LIMITS). */
+  /** Token checks that reach Bitrix24 per portal, and refused ones per source network (DEFAULT_VERIFICATION_LIMITS). */
   verificationLimits?: VerificationLimits;
+  /** Where a renamed portal answers now (the OAuth server's token check); without it a renamed portal's sign-ins fail with PORTAL_MOVED until an opening follows it. */
+  relocation?: PortalRelocation | null;
   /** Waits before a check the portal refused for its rate limit is tried again (tests move a clock). */
   sleep?: (ms: number) => Promise<void>;
   /** Where the verification limits count (decision 0014: shared by every process); default this process's memory on `now`. */
@@ -64,24 +71,31 @@ export interface FrameAuthDeps {
 }
 
 export interface VerificationLimits {
-  /** Tokens Bitrix24 refused, per source address and portal: past it, that address's checks wait. */
-  refusedPerAddress: BurstLimit;
-  /** Every check that reaches the portal. */
+  /** Tokens Bitrix24 refused, per source network (IPv4 address, IPv6 /64) and portal: past it, that network's checks wait. */
+  refusedPerNetwork: BurstLimit;
+  /** Tokens Bitrix24 refused, per portal, from networks none of whose tokens it accepted lately: past it, only proven networks are checked. */
   perPortal: BurstLimit;
 }
 
 /**
- * Checking a token costs a REST call to the portal, and anyone can send tokens with a known member_id:
- * without a bound, garbage tokens would spend a portal's REST budget (and refused tokens are remembered
- * for a while, so repeating one costs nothing). An address whose tokens Bitrix24 keeps refusing is
- * slowed down before it can use up the portal's share that real users' sign-ins need; good tokens cost
- * an address nothing, so an office behind one NAT address signs in as freely as before. A token Bitrix24
- * accepted within the hour is checked again without waiting behind either bucket. If the limit store
- * cannot be reached, unproven tokens are not checked (429): garbage never spends the portal's budget
- * unbounded; proven and cached tokens pass as before.
+ * Checking a token costs a REST call to the portal, and anyone can send tokens with a known member_id
+ * from many addresses: without a bound, garbage tokens would spend a portal's REST budget (and refused
+ * tokens are remembered for a while, so repeating one costs nothing). Two budgets, each charged while a
+ * check runs (so a concurrent flood is bounded too) and refunded when the token is good or merely
+ * expired, so only refused tokens use them up:
+ * - per source network (an IPv4 address, an IPv6 /64: one subscriber can rotate through a whole /64)
+ *   and portal: a network whose tokens Bitrix24 keeps refusing waits; good tokens cost it nothing, so an
+ *   office behind one NAT address signs in as freely as before;
+ * - per portal, for networks from which none of the portal's tokens was accepted within a day: garbage
+ *   from many networks uses it up, but a network whose token Bitrix24 accepted (the office, the admin's
+ *   home) is "proven" and never waits for it, only for its own network budget. What is proven is kept
+ *   in this process (like the answers themselves, decision 0014).
+ * A token Bitrix24 accepted within the hour is checked again without waiting behind either. If the
+ * limit store cannot be reached, unproven tokens are not checked (429): garbage never spends the
+ * portal's budget unbounded; proven and cached tokens pass as before.
  */
 export const DEFAULT_VERIFICATION_LIMITS: VerificationLimits = {
-  refusedPerAddress: { burst: 10, perSecond: 0.5 },
+  refusedPerNetwork: { burst: 10, perSecond: 0.5 },
   perPortal: { burst: 30, perSecond: 1 },
 };
 
@@ -95,8 +109,34 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
   const cache = new LRUCache<string, CachedCaller>({ max: CALLER_CACHE_MAX, ttl: PROVEN_TOKEN_TTL_MS, ttlResolution: 0, perf: { now } });
   const limits = deps.verificationLimits ?? DEFAULT_VERIFICATION_LIMITS;
   const limitStore = deps.limitStore ?? createMemoryLimitStore(now);
-  const refusedPerAddress = createAllowance(limitStore, 'token-refused-address', refusingWindows(limits.refusedPerAddress), 'refuse');
+  const refusedPerNetwork = createAllowance(limitStore, 'token-refused-network', refusingWindows(limits.refusedPerNetwork), 'refuse');
   const perPortal = createAllowance(limitStore, 'token-portal', refusingWindows(limits.perPortal), 'refuse');
+  // `${memberId} ${network}` of networks a token of that portal was accepted from: they skip the portal's shared budget.
+  const provenNetworks = new LRUCache<string, true>({ max: PROVEN_NETWORKS_MAX, ttl: PROVEN_NETWORK_TTL_MS, ttlResolution: 0, perf: { now } });
+
+  /** `profile` with the token at the portal's address; a renamed portal is followed to where the OAuth server says it answers now. */
+  async function checkToken(memberId: string, portal: Portal, token: string): Promise<{ profile: z.infer<typeof profileAnswer>; portal: Portal }> {
+    const askProfile = async (endpoint: string) => {
+      const { result } = await retryWhileRateLimited(async () => {
+        await deps.limiter?.acquire(memberId);
+        return callRest(endpoint, 'profile', {}, token, deps.rest);
+      }, sleep);
+      return profileAnswer.parse(result);
+    };
+    try {
+      return { profile: await askProfile(portal.clientEndpoint), portal };
+    } catch (error) {
+      // The stored address redirects (or nothing answers there): nothing ran, and the request's own token,
+      // checked by the OAuth server, tells where the portal answers now. The request names no address.
+      const movedAway = error instanceof BitrixError && (error.code === PORTAL_MOVED || (error.code === 'NETWORK_ERROR' && error.description === NOT_CONNECTED));
+      if (!movedAway || !deps.relocation) throw error;
+      const found = await deps.relocation.find(memberId, portal.clientEndpoint, token, 'request');
+      if (found && 'refused' in found) throw new BitrixError(found.refused === 'expired_token' ? 'expired_token' : 'invalid_token', 'The OAuth server does not vouch for this token', 401, 'app.info');
+      if (!found) throw error;
+      const moved = await deps.store.getPortal(memberId);
+      return { profile: await askProfile(found.movedTo), portal: { ...(moved ?? portal), clientEndpoint: found.movedTo } };
+    }
+  }
 
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearer.exec(req.get('authorization') ?? '')?.[1];
@@ -119,35 +159,42 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
       return next();
     }
     const proven = cached !== undefined && !('refused' in cached);
+    const network = `${memberId} ${networkKey(req.ip ?? '')}`;
 
-    // An address is charged while its check runs (so a concurrent flood is bounded too) and refunded when the token is good.
-    let chargedAddress: (() => Promise<void>) | undefined;
+    // Charged while the check runs (so a concurrent flood is bounded too), refunded when the token is good or merely expired.
+    const charged: Array<() => Promise<void>> = [];
+    const refund = () => Promise.all(charged.map((giveBack) => giveBack()));
     if (!proven) {
-      const byAddress = await refusedPerAddress.take(`${memberId}:${req.ip ?? ''}`);
-      const byPortal = byAddress.taken ? await perPortal.take(memberId) : byAddress;
-      if (!byPortal.taken) {
-        if (byAddress.taken) await byAddress.giveBack();
-        const wait = retryAfterSeconds(byPortal.retryInMs);
+      let refused: number | null = null;
+      const byNetwork = await refusedPerNetwork.take(network);
+      if (!byNetwork.taken) refused = byNetwork.retryInMs;
+      else {
+        charged.push(byNetwork.giveBack);
+        // A proven network waits only for its own budget: garbage from elsewhere cannot keep it out.
+        const byPortal = provenNetworks.has(network) ? null : await perPortal.take(memberId);
+        if (byPortal?.taken) charged.push(byPortal.giveBack);
+        else if (byPortal) refused = byPortal.retryInMs;
+      }
+      if (refused !== null) {
+        await refund();
+        const wait = retryAfterSeconds(refused);
         res.setHeader('Retry-After', String(wait));
         return refuse(res, 429, { error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${wait} s and try again.` });
       }
-      chargedAddress = byAddress.taken ? byAddress.giveBack : undefined;
     }
     try {
-      const { result } = await retryWhileRateLimited(async () => {
-        await deps.limiter?.acquire(memberId);
-        return callRest(portal.clientEndpoint, 'profile', {}, token, deps.rest);
-      }, sleep);
-      const profile = profileAnswer.parse(result);
+      const checked = await checkToken(memberId, portal, token);
+      const { profile } = checked;
       cache.set(key, { userId: profile.ID, isAdmin: profile.ADMIN, until: now() + CALLER_CACHE_TTL_MS });
-      await chargedAddress?.();
-      req.caller = { memberId, userId: profile.ID, isAdmin: profile.ADMIN, portal, token };
+      provenNetworks.set(network, true);
+      await refund();
+      req.caller = { memberId, userId: profile.ID, isAdmin: profile.ADMIN, portal: checked.portal, token };
       return next();
     } catch (error) {
       if (error instanceof BitrixError) {
         if (error.code === 'expired_token') {
-          // A real token past its hour (the frame renews it): not garbage, so the address is not charged.
-          await chargedAddress?.();
+          // A real token past its hour (the frame renews it): not garbage, so nothing is charged.
+          await refund();
           return unauthorized(res, 'TOKEN_EXPIRED', 'The Bitrix24 session expired; the app renews it and tries again.');
         }
         if (['invalid_token', 'NO_AUTH_FOUND', 'WRONG_AUTH_TYPE'].includes(error.code)) {

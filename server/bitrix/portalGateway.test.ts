@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, startSimulator, type SimulatorImpl } from '../../simulator/index.js';
 import { createLogger } from '../logger.js';
@@ -99,15 +100,56 @@ forEachDatabase('portal gateway', (getDb) => {
     expect((error as TokensUnusableError).reason).toBe('no_admin');
   });
 
-  it('follows a renamed portal to the endpoint the OAuth server reports', async () => {
+  /** Requests the simulated OAuth server answered, by kind. */
+  const oauthRequests = (method: 'oauth/token' | 'app.info') => sim.oauth.requestLog.filter((entry) => entry.method === method).length;
+
+  it('follows a renamed portal to the endpoint the OAuth server reports, without a refresh grant; a push goes out once there', async () => {
     const [admin] = admins();
     await install(admin!.id);
     const oldEndpoint = portal().clientEndpoint;
+    const grantsBefore = oauthRequests('oauth/token');
     await portal().rename();
     expect(portal().clientEndpoint).not.toBe(oldEndpoint);
     const { result } = await gateway.callAsUser<{ ID: string }>(portal().memberId, admin!.id, 'profile');
     expect(Number(result.ID)).toBe(admin!.id);
     expect((await store.getPortal(portal().memberId))!.clientEndpoint).toBe(portal().clientEndpoint);
+
+    await portal().rename();
+    const text = `moved once ${randomUUID()}`;
+    await gateway.callAsUser(portal().memberId, admin!.id, 'pull.application.push.add', { USER_ID: [admin!.id], TEXT: text }, { repeatable: false });
+    expect(portal().pushes.filter((push) => push.text === text)).toHaveLength(1);
+    expect((await store.getPortal(portal().memberId))!.clientEndpoint).toBe(portal().clientEndpoint);
+    expect(oauthRequests('oauth/token') - grantsBefore).toBe(0);
+  });
+
+  it('20 concurrent calls that meet a rename all go out at the new address after one token check', async () => {
+    const [admin] = admins();
+    await install(admin!.id);
+    await portal().rename();
+    const checksBefore = oauthRequests('app.info');
+    const answers = await Promise.all(Array.from({ length: 20 }, () => gateway.callAsUser<{ ID: string }>(portal().memberId, admin!.id, 'profile')));
+    expect(answers.every(({ result }) => Number(result.ID) === admin!.id)).toBe(true);
+    expect(oauthRequests('app.info') - checksBefore).toBe(1);
+  });
+
+  it('a portal that answers 302 to everything: 10 pushes cost no refresh grant and two token checks at most, and fail as PORTAL_MOVED', async () => {
+    const [admin] = admins();
+    await install(admin!.id);
+    const grantsBefore = oauthRequests('oauth/token');
+    const checksBefore = oauthRequests('app.info');
+    const text = `redirected ${randomUUID()}`;
+    portal().injectFault({ count: 1000, httpStatus: 302, error: 'MOVED', description: 'Found' });
+    try {
+      for (let i = 0; i < 10; i += 1) {
+        const error = await gateway.callAsUser(portal().memberId, admin!.id, 'pull.application.push.add', { USER_ID: [admin!.id], TEXT: `${text} ${i}` }, { repeatable: false }).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: 'PORTAL_MOVED' });
+      }
+    } finally {
+      portal().clearFaults();
+    }
+    expect(oauthRequests('oauth/token') - grantsBefore).toBe(0);
+    expect(oauthRequests('app.info') - checksBefore).toBeLessThanOrEqual(2);
+    expect(portal().pushes.filter((push) => push.text.startsWith(text))).toHaveLength(0);
   });
 
   it('a call that may have run is made again only if it may run twice: a read is repeated, a push (repeatable: false) never', async () => {

@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js';
 import type { PortalStore, UserTokens } from '../storage/portalStore.js';
 import { OAuthError, type OAuthClient } from './oauthClient.js';
 import { BitrixError, callRest, NOT_CONNECTED, PORTAL_MOVED, type RestAnswer } from './restClient.js';
+import { createPortalRelocation, type PortalRelocation } from './portalRelocation.js';
 
 /**
  * The one way the backend talks to a portal with stored application authorization. It refreshes a
@@ -35,6 +36,8 @@ export interface PortalGatewayDeps {
   logger: Logger;
   now?: () => number;
   fetch?: typeof fetch;
+  /** Where a renamed portal answers now (shared with the frame's sign-in); default one of its own, counting in this process. */
+  relocation?: PortalRelocation | null;
 }
 
 export interface CallOptions {
@@ -60,6 +63,7 @@ export interface PortalGateway {
 export function createPortalGateway(deps: PortalGatewayDeps): PortalGateway {
   const { store, oauth, logger } = deps;
   const now = deps.now ?? Date.now;
+  const relocation = deps.relocation ?? createPortalRelocation({ store, oauth, logger, now: deps.now });
 
   /** Returns tokens newer than `stale` (refreshing them if nobody else has), under the lock. */
   async function renewed(memberId: string, userId: number, stale: UserTokens): Promise<UserTokens> {
@@ -84,22 +88,9 @@ export function createPortalGateway(deps: PortalGatewayDeps): PortalGateway {
         throw error;
       }
     });
-    if (movedEndpoint) await followEndpoint(memberId, movedEndpoint);
+    // The OAuth server's answer is the authority on the portal's address: a renamed portal is followed.
+    if (movedEndpoint) await relocation.follow(memberId, movedEndpoint);
     return tokens;
-  }
-
-  /** A renamed portal answers at a new address; the OAuth server's answer is the authority on it. */
-  async function followEndpoint(memberId: string, endpoints: { clientEndpoint: string; serverEndpoint: string }): Promise<void> {
-    const portal = await store.getPortal(memberId);
-    if (!portal || portal.clientEndpoint === endpoints.clientEndpoint) return;
-    await store.upsertPortal({
-      memberId,
-      domain: new URL(endpoints.clientEndpoint).host,
-      clientEndpoint: endpoints.clientEndpoint,
-      serverEndpoint: endpoints.serverEndpoint,
-      appName: portal.appName,
-    });
-    logger.info({ memberId, domain: new URL(endpoints.clientEndpoint).host }, 'portal moved to a new address');
   }
 
   async function endpointOf(memberId: string): Promise<string> {
@@ -112,17 +103,29 @@ export function createPortalGateway(deps: PortalGatewayDeps): PortalGateway {
     let tokens = await store.getUserTokens(memberId, userId);
     if (!tokens || tokens.tokenState === 'dead') throw new TokensUnusableError(memberId, userId, 'no_tokens');
     if (tokens.expiresAt <= now() + EXPIRY_MARGIN_MS) tokens = await renewed(memberId, userId, tokens);
+    const endpoint = await endpointOf(memberId);
+    const call = (at: string, accessToken: string) => callRest<T>(at, method, params, accessToken, { fetch: deps.fetch });
     try {
-      return await callRest<T>(await endpointOf(memberId), method, params, tokens.accessToken, { fetch: deps.fetch });
+      return await call(endpoint, tokens.accessToken);
     } catch (error) {
-      // A renamed portal no longer answers at the stored address (it redirects, or nothing answers): a
-      // refresh tells us the new one. A call that may have run is made again only if it may run twice.
-      const ranNothing = error instanceof BitrixError && (error.code === 'expired_token' || error.code === PORTAL_MOVED || (error.code === 'NETWORK_ERROR' && error.description === NOT_CONNECTED));
-      const mayRepeat = error instanceof BitrixError && error.code === 'NETWORK_ERROR' && options.repeatable !== false;
-      const stale = ranNothing || mayRepeat;
-      if (!stale) throw error;
-      const fresh = await renewed(memberId, userId, tokens);
-      return callRest<T>(await endpointOf(memberId), method, params, fresh.accessToken, { fetch: deps.fetch });
+      if (!(error instanceof BitrixError)) throw error;
+      let expired = error.code === 'expired_token';
+      const notConnected = error.code === 'NETWORK_ERROR' && error.description === NOT_CONNECTED;
+      if (error.code === PORTAL_MOVED || notConnected) {
+        // A renamed portal redirects (or nothing answers at its old address) and ran nothing, so the call
+        // may be made again, a push too, at the address the OAuth server's token check names. A redirect
+        // is not an expired token: no refresh, unless the token check says the token has expired.
+        const found = await relocation.find(memberId, endpoint, tokens.accessToken, 'stored');
+        if (found && 'movedTo' in found) return call(found.movedTo, tokens.accessToken);
+        expired = found !== null && 'refused' in found && found.refused === 'expired_token';
+      }
+      if (expired) {
+        const fresh = await renewed(memberId, userId, tokens);
+        return call(await endpointOf(memberId), fresh.accessToken);
+      }
+      // Once more at the same address: a call that never connected ran nothing; one that may have reached Bitrix24 only if it may run twice.
+      if (notConnected || (error.code === 'NETWORK_ERROR' && options.repeatable !== false)) return call(endpoint, tokens.accessToken);
+      throw error;
     }
   }
 

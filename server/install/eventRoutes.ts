@@ -74,7 +74,7 @@ async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: R
   let verified;
   const claims = { AUTH_ID: event.auth.access_token, REFRESH_ID: event.auth.refresh_token, AUTH_EXPIRES: event.auth.expires_in, member_id: memberId };
   try {
-    verified = await deps.openingBudget.verify(address, () => verifier.verify(claims, stored));
+    verified = await deps.openingBudget.verify(address, () => verifier.verify(claims, stored), { memberId, known: stored !== null });
   } catch (error) {
     if (error instanceof OpeningBudgetExceededError) {
       logger.warn({ memberId, event: event.event }, 'install event not verified: too many unverified openings');

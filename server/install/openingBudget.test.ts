@@ -20,9 +20,12 @@ forEachDatabase('opening verification budget', (getDb) => {
         { label: 'target', users: 12 },
         { label: 'known', users: 12 },
         { label: 'late', users: 12 },
+        ...Array.from({ length: 5 }, (_, i) => ({ label: `newcomer-${i}`, users: 12 })),
+        { label: 'steady', users: 12 },
       ],
     });
     expect(await postInstall(stack.sim.portal('known'))).toBe(200);
+    expect(await postInstall(stack.sim.portal('steady'))).toBe(200);
   });
 
   afterAll(async () => {
@@ -79,4 +82,44 @@ forEachDatabase('opening verification budget', (getDb) => {
     expect(events.every((event) => event.status === 401 || event.status === 429)).toBe(true);
     expect(grants() - before).toBeLessThanOrEqual(10);
   });
+
+  /** Work the OAuth server did for tokens it refused: what forged openings cost us. */
+  const refusedAtOAuth = () => stack.sim.oauth.requestLog.filter((entry) => (entry.method === 'oauth/token' || entry.method === 'app.info') && entry.httpStatus !== 200).length;
+
+  it('forged installs at 4 a second, each from another address of one IPv6 /64: genuine installs of other portals pass every time, and the OAuth server hears of the forgeries a few times only', async () => {
+    clock.advance(120_000);
+    const before = refusedAtOAuth();
+    const genuine: number[] = [];
+    for (let second = 0; second < 30; second += 1) {
+      const forgeries = Array.from({ length: 4 }, (_, i) => {
+        const n = second * 4 + i;
+        return postForm('/install', `2001:db8:bad:1:${((n * 7919) % 0x10000).toString(16)}:${n.toString(16)}::${(n + 1).toString(16)}`, { ...forged(4000 + n), member_id: `${'d'.repeat(28)}${String(n).padStart(4, '0')}` });
+      });
+      await Promise.all(forgeries);
+      // Every second an admin installs one of five new portals (unknown the first time, then known).
+      const portal = stack.sim.portal(`newcomer-${second % 5}`);
+      const opening = portal.openFrame(adminOf(portal).id, 'INSTALL');
+      genuine.push((await postForm('/install', `198.51.100.${40 + (second % 5)}`, opening.fields)).status);
+      clock.advance(1000);
+    }
+    expect(genuine).toEqual(Array.from({ length: 30 }, () => 200));
+    // 5 at once, then one per 10 s (a fixed window's edge may let a burst through twice).
+    expect(refusedAtOAuth() - before).toBeLessThanOrEqual(16);
+  });
+
+  it('forged openings for unknown portals from many IPv4 networks use up the overall budget, yet an admin of a known portal is never refused for it', async () => {
+    clock.advance(120_000);
+    const answers: number[] = [];
+    for (let i = 0; i < 120; i += 1) answers.push((await postForm('/install', `192.0.2.${i + 1}`, { ...forged(5000 + i), member_id: `${'c'.repeat(28)}${String(i).padStart(4, '0')}` })).status);
+    expect(answers.filter((status) => status === 429).length).toBeGreaterThanOrEqual(60);
+    const steady = stack.sim.portal('steady');
+    const admin = adminOf(steady);
+    // A reinstall of a portal we know: proven at the portal, not at the OAuth server.
+    expect((await postForm('/install', '198.51.100.50', steady.openFrame(admin.id, 'INSTALL').fields)).status).toBe(200);
+    // The app page keeps the opener's fresh tokens: the opening was verified, not skipped for want of budget.
+    const page = steady.openFrame(admin.id);
+    expect((await postForm('/', '198.51.100.51', page.fields)).status).toBe(200);
+    expect((await stack.store.getUserTokens(steady.memberId, admin.id))?.accessToken).toBe(page.fields.AUTH_ID);
+  });
 });
+

@@ -44,8 +44,9 @@ export function openingRoutes(deps: OpeningDependencies): Router {
     if (!verifier) return sendRefusal(req, res, 503, 'not_configured', { detail: 'B24_CLIENT_ID and B24_CLIENT_SECRET are not set.' });
     let opening: VerifiedOpening;
     try {
-      const known = await store.getPortal(form.data.member_id.toLowerCase());
-      opening = await deps.openingBudget.verify(req.ip ?? '', () => verifier.verify(form.data, known));
+      const memberId = form.data.member_id.toLowerCase();
+      const known = await store.getPortal(memberId);
+      opening = await deps.openingBudget.verify(req.ip ?? '', () => verifier.verify(form.data, known), { memberId, known: known !== null });
     } catch (error) {
       return refuseUnverified(req, res, logger, error, 'install');
     }
@@ -90,7 +91,7 @@ async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promi
   const { verifier } = deps;
   if (!verifier) return unverified;
   try {
-    const { grant, user, scopes } = await deps.openingBudget.verify(req.ip ?? '', () => verifier.verify(form.data, stored));
+    const { grant, user, scopes } = await deps.openingBudget.verify(req.ip ?? '', () => verifier.verify(form.data, stored), { memberId: stored.memberId, known: true });
     if (grant.memberId !== stored.memberId) return unverified;
     if (uninstalled && !user.isAdmin) return unverified;
     if (uninstalled && (await deps.store.restoreInstalled(grant.memberId))) {
