@@ -37,7 +37,7 @@ export interface StackOptions {
   apiRateLimits?: ApiRateLimits;
   /** How often the app looks for uninstalled portals whose grace period is over (tests shorten it). */
   purgeSweepMs?: number;
-  /** How often unconfirmed uninstall reports are checked again (default 10 minutes). */
+  /** How often the app looks for unconfirmed uninstall reports due a check (default every minute). */
   uninstallRecheckMs?: number;
   /** The scopes the app is registered with (default: all it needs). */
   appScopes?: string[];

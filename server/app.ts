@@ -49,7 +49,7 @@ export function createApp(deps: AppDependencies): Express {
   // Prometheus scrapes: served only to the holder of METRICS_TOKEN; without one the path is unknown (404).
   if (config.metricsToken) app.use(metricsRoute({ metrics: parts.metrics, token: config.metricsToken }));
   app.use(pages.assets);
-  app.use(openingRoutes({ config, logger, pages, store, verifier, openingBudget }));
+  app.use(openingRoutes({ config, logger, pages, store, verifier, openingBudget, uninstallReports }));
   app.use(eventRoutes({ config, logger, store, verifier, uninstallReports, openingBudget }));
 
   // The API's description holds no data: it is served before (and without) the frame's authorization.
@@ -57,7 +57,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(
     '/api',
     express.json({ limit: SEND_BODY_LIMIT }),
-    frameAuth({ store, logger, rest, now: parts.now, limiter, sleep, limitStore: parts.limits, relocation: parts.relocation }),
+    frameAuth({ store, logger, rest, now: parts.now, limiter, sleep, limitStore: parts.limits, relocation: parts.relocation, uninstallReports }),
     apiRateLimit({ limits: deps.apiRateLimits, store: parts.limits }),
     statusRoute({ config, store }),
   );

@@ -43,7 +43,7 @@ export interface CompositionInput {
   lifecycle?: Lifecycle;
   /** How often portals uninstalled with CLEAN are checked for the end of their grace period (default hourly). */
   purgeSweepMs?: number;
-  /** How often unconfirmed uninstall reports are checked again with Bitrix24 (default 10 minutes). */
+  /** How often each process looks for unconfirmed uninstall reports due a check with Bitrix24 (default every minute). */
   uninstallRecheckMs?: number;
   /** Verifications of openings nobody vouched for, per address and overall (DEFAULT_OPENING_BUDGET). */
   openingBudget?: OpeningBudgetLimits;

@@ -14,6 +14,7 @@ import { createAllowance, refusingWindows, retryAfterSeconds, type BurstLimit } 
 import { createMemoryLimitStore, type LimitStore } from '../limits/limitStore.js';
 import { networkKey } from '../http/networkKey.js';
 import { refuse } from './answer.js';
+import type { UninstallReports } from '../install/uninstallReports.js';
 
 /**
  * Every /api/ call from the frame proves its user with that user's own Bitrix24 token (header, not
@@ -64,6 +65,8 @@ export interface FrameAuthDeps {
   verificationLimits?: VerificationLimits;
   /** Where a renamed portal answers now (the OAuth server's token check); without it a renamed portal's sign-ins fail with PORTAL_MOVED until an opening follows it. */
   relocation?: PortalRelocation | null;
+  /** Told when the portal answers APPLICATION_NOT_FOUND: the app may have been removed without our hearing of it. */
+  uninstallReports?: Pick<UninstallReports, 'suspect'> | null;
   /** Waits before a check the portal refused for its rate limit is tried again (tests move a clock). */
   sleep?: (ms: number) => Promise<void>;
   /** Where the verification limits count (decision 0014: shared by every process); default this process's memory on `now`. */
@@ -201,6 +204,8 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
           cache.set(key, { refused: true, until: now() + CALLER_CACHE_TTL_MS }, { ttl: CALLER_CACHE_TTL_MS });
           return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
         }
+        // Only a real token of this app gets this answer, so the check it starts with the stored tokens is not garbage's to spend.
+        if (error.code === 'APPLICATION_NOT_FOUND') deps.uninstallReports?.suspect(memberId);
         const entry = describeBitrixError(error.code);
         return refuse(res, entry.httpStatus, { error: entry.apiCode, message: entry.message.en });
       }

@@ -11,6 +11,7 @@ import { ForgedOpeningError, type OpeningVerifier, type VerifiedOpening } from '
 import { portalFromGrant, tokensFromGrant } from './grantRecords.js';
 import { OpeningBudgetExceededError, type OpeningBudget } from './openingBudget.js';
 import { sendRefusal, type RefusalReason } from './refusalPage.js';
+import type { UninstallReports } from './uninstallReports.js';
 
 export interface OpeningDependencies {
   config: AppConfig;
@@ -21,6 +22,13 @@ export interface OpeningDependencies {
   verifier: OpeningVerifier | null;
   /** Bounds the OAuth grants that openings nobody has vouched for can spend. */
   openingBudget: OpeningBudget;
+  /** Told when the portal says the app is not installed there (APPLICATION_NOT_FOUND); null without client credentials. */
+  uninstallReports?: UninstallReports | null;
+}
+
+/** The portal's own word that the app is not installed there (decision 0010, fact 25). */
+function appRemoved(error: unknown): boolean {
+  return error instanceof BitrixError && error.code === 'APPLICATION_NOT_FOUND';
 }
 
 /** Bitrix24 form-POSTs a handful of short fields into the frame; anything larger is not Bitrix24. */
@@ -107,6 +115,11 @@ async function keepOpeningTokens(req: Request, deps: OpeningDependencies): Promi
     return { framers: [grant.clientEndpoint] };
   } catch (error) {
     logUnverified(deps.logger, error, 'app page');
+    if (appRemoved(error)) {
+      // The app was removed from this portal (an uninstall whose event we never heard): say so, and find out.
+      deps.uninstallReports?.suspect(stored.memberId);
+      return { refusal: 'not_installed' };
+    }
     return unverified;
   }
 }

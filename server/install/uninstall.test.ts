@@ -7,6 +7,7 @@ import { installFully as installThroughPortal, postOpening as post } from '../..
 import { createSendStore } from '../storage/sendStore.js';
 import { firstAdmin } from '../../test/support/directory.js';
 import { startStackOnClock } from '../../test/support/stacks.js';
+import { rest } from '../../simulator/testSupport.js';
 
 const DAY = 86_400_000;
 
@@ -34,6 +35,8 @@ forEachDatabase('uninstall', (getDb) => {
         { label: 'unreachable', users: 12 },
         { label: 'forgetful', users: 12 },
         { label: 'restored-admins', users: 12 },
+        { label: 'lost-event', users: 12 },
+        { label: 'lost-event-frame', users: 12 },
         { label: 'aged', users: 12 },
       ],
     });
@@ -217,13 +220,18 @@ forEachDatabase('uninstall', (getDb) => {
 
   it("reports accumulate: one asking to keep the data outweighs any asking to delete it", async () => {
     const portal = stack.sim.portal('forgetful');
-    expect(await stack.store.reportUninstall(portal.memberId, { clean: true, at: clock.now() })).toBe(true);
+    expect(await stack.store.reportUninstall(portal.memberId, { clean: true, at: clock.now(), nextCheckAt: clock.now() + 60_000 })).toBe(true);
     const first = (await stack.store.getPortal(portal.memberId))!.uninstallReport!;
     clock.advance(1_000);
-    await stack.store.reportUninstall(portal.memberId, { clean: false, at: clock.now() });
-    await stack.store.reportUninstall(portal.memberId, { clean: true, at: clock.now() });
+    await stack.store.reportUninstall(portal.memberId, { clean: false, at: clock.now(), nextCheckAt: clock.now() + 60_000 });
+    await stack.store.reportUninstall(portal.memberId, { clean: true, at: clock.now(), nextCheckAt: clock.now() + 60_000 });
     expect((await stack.store.getPortal(portal.memberId))!.uninstallReport).toEqual({ reportedAt: first.reportedAt, clean: false });
-    expect(await stack.store.listUninstallReports(10)).toContainEqual({ memberId: portal.memberId, reportedAt: first.reportedAt, clean: false });
+    const due = { memberId: portal.memberId, reportedAt: first.reportedAt, clean: false, nextCheckAt: first.reportedAt + 60_000 };
+    expect(await stack.store.listUninstallReports(first.reportedAt + 59_999, 10)).not.toContainEqual(due);
+    expect(await stack.store.listUninstallReports(first.reportedAt + 60_000, 10)).toContainEqual(due);
+    // Two processes that saw it due: one takes the check.
+    const claims = await Promise.all([1, 2].map(() => stack.store.claimUninstallRecheck(portal.memberId, due.nextCheckAt, due.nextCheckAt + 60_000)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
     expect(await stack.store.clearUninstallReport(portal.memberId)).toBe(true);
     expect(await stack.store.clearUninstallReport(portal.memberId)).toBe(false);
   });
@@ -236,6 +244,35 @@ forEachDatabase('uninstall', (getDb) => {
     expect((await post(portal.openFrame(other, 'DEFAULT'))).status).toBe(200);
     expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null });
     await expect(stack.parts.gateway!.callAsUser(portal.memberId, adminOf(portal).id, 'app.info')).resolves.toMatchObject({ result: expect.anything() });
+  });
+
+  it('an uninstall whose event was lost: a stale app page shows "not installed" (framable by the portal, in its language), and the removal is recorded', async () => {
+    const portal = stack.sim.portal('lost-event');
+    clock.advance(60_000);
+    const staleOpening = portal.openFrame(employeeOf(portal).id, 'DEFAULT'); // a tab left open before the removal
+    await rest(portal, 'event.unbind', { event: 'ONAPPUNINSTALL', handler: `${stack.appUrl}/events` }, portal.issueTokens(adminOf(portal).id).access_token);
+    await portal.uninstall({ clean: true }); // we never hear of it
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed' });
+    const inRussian = new URL(staleOpening.action);
+    inRussian.searchParams.set('LANG', 'ru'); // Bitrix24 names the portal's language in the handler URL
+    const page = await post({ ...staleOpening, action: inRussian.toString() });
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-security-policy')).toContain(new URL(portal.clientEndpoint).origin);
+    expect(await page.text()).toContain('Администратор портала может установить его (снова) из Маркета Битрикс24.');
+    // The portal's own word starts a check with the stored tokens; the removal is recorded, the data kept (no CLEAN was heard).
+    await expect.poll(async () => (await stack.store.getPortal(portal.memberId))?.installState, { timeout: 5_000 }).toBe('uninstalled');
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ purgeAfter: null });
+  });
+
+  it("an uninstall whose event was lost: a frame's API call is answered 410 APP_NOT_INSTALLED, and the removal is recorded", async () => {
+    const portal = stack.sim.portal('lost-event-frame');
+    clock.advance(60_000);
+    const frameToken = portal.issueTokens(employeeOf(portal).id).access_token;
+    await rest(portal, 'event.unbind', { event: 'ONAPPUNINSTALL', handler: `${stack.appUrl}/events` }, portal.issueTokens(adminOf(portal).id).access_token);
+    await portal.uninstall({ clean: false });
+    const status = await fetch(`${stack.appUrl}/api/status`, { headers: { Authorization: `Bearer ${frameToken}`, 'X-B24-Member-Id': portal.memberId } });
+    expect([status.status, ((await status.json()) as { error: string }).error]).toEqual([410, 'APP_NOT_INSTALLED']);
+    await expect.poll(async () => (await stack.store.getPortal(portal.memberId))?.installState, { timeout: 5_000 }).toBe('uninstalled');
   });
 
   it('181 days on, every stored refresh token expired: a forged CLEAN uninstall changes nothing; the real one later is still recognised', async () => {

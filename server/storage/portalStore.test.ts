@@ -141,7 +141,7 @@ forEachDatabase('portal store', (getDb) => {
       const overview = await store.listPortals();
       expect(overview.find((p) => p.memberId === unfinished)).toMatchObject({ installState: 'new', installFinishedAt: null, liveAdmins: 0 });
       expect(overview.find((p) => p.memberId === finished)).toMatchObject({ installState: 'installed', appStatus: 'T', liveAdmins: 1, uninstallReportedAt: null });
-      await store.reportUninstall(finished, { clean: true, at: 1_234 });
+      await store.reportUninstall(finished, { clean: true, at: 1_234, nextCheckAt: 61_234 });
       expect((await store.listPortals()).find((p) => p.memberId === finished)).toMatchObject({ installState: 'installed', uninstallReportedAt: 1_234 });
       expect(JSON.stringify(overview)).not.toContain(tokens.accessToken);
     });

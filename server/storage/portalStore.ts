@@ -58,6 +58,12 @@ export interface UninstallReport {
   clean: boolean;
 }
 
+export interface PendingUninstallReport extends UninstallReport {
+  memberId: string;
+  /** When it is next checked (epoch ms). */
+  nextCheckAt: number;
+}
+
 export interface PortalOverview {
   memberId: string;
   domain: string;
@@ -151,14 +157,19 @@ export interface PortalStore {
    */
   markUninstalled(memberId: string, options?: { purgeAfter?: number | null }): Promise<boolean>;
   /**
-   * Keeps an unconfirmed ONAPPUNINSTALL, received `at` (epoch ms), to check again: the first report's
-   * time stays, and `clean` only ever goes from true to false. False if absent or uninstalled.
+   * Keeps an unconfirmed ONAPPUNINSTALL, received `at` (epoch ms), to check again from `nextCheckAt`: the
+   * first report's times stay, and `clean` only ever goes from true to false. False if absent or uninstalled.
    */
-  reportUninstall(memberId: string, report: { clean: boolean; at: number }): Promise<boolean>;
-  /** The app was found installed after all: the pending report goes. False if there was none. */
+  reportUninstall(memberId: string, report: { clean: boolean; at: number; nextCheckAt: number }): Promise<boolean>;
+  /** The app was found installed after all, or the report is too old: it goes. False if there was none. */
   clearUninstallReport(memberId: string): Promise<boolean>;
-  /** Portals (not uninstalled) with a pending uninstall report, oldest report first, at most `limit`. */
-  listUninstallReports(limit: number): Promise<Array<UninstallReport & { memberId: string }>>;
+  /** Pending uninstall reports (of portals not uninstalled) due for a check by `dueBy`, the most overdue first, at most `limit`. */
+  listUninstallReports(dueBy: number, limit: number): Promise<PendingUninstallReport[]>;
+  /**
+   * Takes a due report's next check: moves its time from `seen` to `nextCheckAt` only if nobody else moved
+   * it first (one process checks it, whatever the number of processes). False when another did.
+   */
+  claimUninstallRecheck(memberId: string, seen: number, nextCheckAt: number): Promise<boolean>;
   /** `uninstalled` -> `installed` (the app evidently is), purge cancelled. False unless it was uninstalled. */
   restoreInstalled(memberId: string): Promise<boolean>;
   /** Deletes every uninstalled portal whose purge time is at or before `at`; returns their member ids. */

@@ -31,6 +31,8 @@ export interface PortalsTable {
   uninstall_reported_at: number | null;
   /** 1 while every unconfirmed report asked to delete the data (CLEAN), 0 once one asked to keep it; null when none. */
   uninstall_report_clean: number | null;
+  /** When a pending uninstall report is next checked with Bitrix24 (epoch ms); null when none. */
+  uninstall_next_check_at: number | null;
   created_at: number;
   updated_at: number;
 }

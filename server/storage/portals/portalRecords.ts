@@ -8,7 +8,7 @@ import { context } from './cipherContexts.js';
  * Portal records and the install state machine (new -> installed -> uninstalled -> new/installed, with
  * the purge of uninstalled portals' data); see portalStore.ts.
  */
-export type PortalRecords = Pick<PortalStore, 'upsertPortal' | 'getPortal' | 'listPortals' | 'markInstallFinished' | 'setApplicationToken' | 'markUninstalled' | 'reportUninstall' | 'clearUninstallReport' | 'listUninstallReports' | 'restoreInstalled' | 'purgeUninstalled' | 'deletePortal'>;
+export type PortalRecords = Pick<PortalStore, 'upsertPortal' | 'getPortal' | 'listPortals' | 'markInstallFinished' | 'setApplicationToken' | 'markUninstalled' | 'reportUninstall' | 'clearUninstallReport' | 'listUninstallReports' | 'claimUninstallRecheck' | 'restoreInstalled' | 'purgeUninstalled' | 'deletePortal'>;
 
 export function checkMemberId(memberId: string): void {
   if (typeof memberId !== 'string' || memberId === '') throw new TypeError('memberId must be a non-empty string');
@@ -53,6 +53,7 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
           purge_after: null,
           uninstall_reported_at: null,
           uninstall_report_clean: null,
+          uninstall_next_check_at: null,
           created_at: timestamp,
           updated_at: timestamp,
         })
@@ -73,6 +74,7 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
               // Bitrix24 vouched for this portal's install or opening just now: the app is there.
               uninstall_reported_at: sql<number | null>`null`,
               uninstall_report_clean: sql<number | null>`null`,
+              uninstall_next_check_at: sql<number | null>`null`,
               application_token:
                 token === null
                   ? sql<string | null>`case when ${wasUninstalled} then null else portals.application_token end`
@@ -152,14 +154,14 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
       // (an admin reopens the app) the other admins' scheduled sends must still work.
       const result = await db
         .updateTable('portals')
-        .set({ install_state: 'uninstalled', purge_after: purgeAfter === null ? null : Math.trunc(purgeAfter), uninstall_reported_at: null, uninstall_report_clean: null, updated_at: now() })
+        .set({ install_state: 'uninstalled', purge_after: purgeAfter === null ? null : Math.trunc(purgeAfter), uninstall_reported_at: null, uninstall_report_clean: null, uninstall_next_check_at: null, updated_at: now() })
         .where('member_id', '=', memberId)
         .where('install_state', '!=', 'uninstalled')
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
 
-    async reportUninstall(memberId, { clean, at }) {
+    async reportUninstall(memberId, { clean, at, nextCheckAt }) {
       const timestamp = Math.trunc(at);
       // The first report's time stays; one report asking to keep the data outweighs any asking to delete it.
       const result = await db
@@ -167,6 +169,7 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
         .set({
           uninstall_reported_at: sql<number>`coalesce(uninstall_reported_at, ${timestamp})`,
           uninstall_report_clean: sql<number>`case when uninstall_reported_at is null then ${clean ? 1 : 0} when ${clean ? 1 : 0} = 0 then 0 else uninstall_report_clean end`,
+          uninstall_next_check_at: sql<number>`coalesce(uninstall_next_check_at, ${Math.trunc(nextCheckAt)})`,
           updated_at: timestamp,
         })
         .where('member_id', '=', memberId)
@@ -178,30 +181,46 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
     async clearUninstallReport(memberId) {
       const result = await db
         .updateTable('portals')
-        .set({ uninstall_reported_at: null, uninstall_report_clean: null, updated_at: now() })
+        .set({ uninstall_reported_at: null, uninstall_report_clean: null, uninstall_next_check_at: null, updated_at: now() })
         .where('member_id', '=', memberId)
         .where('uninstall_reported_at', 'is not', null)
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
 
-    async listUninstallReports(limit) {
+    async listUninstallReports(dueBy, limit) {
       const rows = await db
         .selectFrom('portals')
-        .select(['member_id', 'uninstall_reported_at', 'uninstall_report_clean'])
+        .select(['member_id', 'uninstall_reported_at', 'uninstall_report_clean', 'uninstall_next_check_at'])
         .where('uninstall_reported_at', 'is not', null)
         .where('install_state', '!=', 'uninstalled')
-        .orderBy('uninstall_reported_at', 'asc')
+        .where('uninstall_next_check_at', '<=', Math.trunc(dueBy))
+        .orderBy('uninstall_next_check_at', 'asc')
         .limit(Math.max(1, Math.trunc(limit)))
         .execute();
-      return rows.map((row) => ({ memberId: row.member_id, reportedAt: Number(row.uninstall_reported_at), clean: Number(row.uninstall_report_clean) === 1 }));
+      return rows.map((row) => ({
+        memberId: row.member_id,
+        reportedAt: Number(row.uninstall_reported_at),
+        clean: Number(row.uninstall_report_clean) === 1,
+        nextCheckAt: Number(row.uninstall_next_check_at),
+      }));
+    },
+
+    async claimUninstallRecheck(memberId, seen, nextCheckAt) {
+      const result = await db
+        .updateTable('portals')
+        .set({ uninstall_next_check_at: Math.trunc(nextCheckAt) })
+        .where('member_id', '=', memberId)
+        .where('uninstall_next_check_at', '=', Math.trunc(seen))
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
 
     async restoreInstalled(memberId) {
       const timestamp = now();
       const result = await db
         .updateTable('portals')
-        .set({ install_state: 'installed', purge_after: null, uninstall_reported_at: null, uninstall_report_clean: null, install_finished_at: sql<number>`coalesce(install_finished_at, ${timestamp})`, updated_at: timestamp })
+        .set({ install_state: 'installed', purge_after: null, uninstall_reported_at: null, uninstall_report_clean: null, uninstall_next_check_at: null, install_finished_at: sql<number>`coalesce(install_finished_at, ${timestamp})`, updated_at: timestamp })
         .where('member_id', '=', memberId)
         .where('install_state', '=', 'uninstalled')
         .executeTakeFirst();

@@ -79,6 +79,7 @@ export function withReadCache(store: PortalStore, options: ReadCacheOptions = {}
     markUninstalled: (memberId, purge) => writing(memberId, () => store.markUninstalled(memberId, purge)),
     reportUninstall: (memberId, report) => writing(memberId, () => store.reportUninstall(memberId, report)),
     clearUninstallReport: (memberId) => writing(memberId, () => store.clearUninstallReport(memberId)),
+    claimUninstallRecheck: (memberId, seen, nextCheckAt) => writing(memberId, () => store.claimUninstallRecheck(memberId, seen, nextCheckAt)),
     restoreInstalled: (memberId) => writing(memberId, () => store.restoreInstalled(memberId)),
     deletePortal: (memberId) => writing(memberId, () => store.deletePortal(memberId)),
     saveUserTokens: (memberId, userId, input) => writing(memberId, () => store.saveUserTokens(memberId, userId, input)),
