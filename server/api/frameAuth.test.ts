@@ -95,6 +95,18 @@ forEachDatabase('frame API authentication', (getDb) => {
     expect(portal.counters().profile).toBe(2);
   });
 
+  it('one token, one check: 60 concurrent requests with the same new token make one profile call and no 429, from one address or many', async () => {
+    const portal = stack.sim.portal('two');
+    for (const addresses of [['198.51.100.7'], Array.from({ length: 60 }, (_, i) => `198.51.100.${i + 10}`)]) {
+      clock.advance(120_000);
+      const headers = as(portal, admin(portal).id);
+      portal.resetCounters();
+      const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => status(from(addresses[i % addresses.length]!, headers))));
+      expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 60 }, () => 200));
+      expect(portal.counters().profile).toBe(1);
+    }
+  });
+
   it('garbage tokens cannot spend a portal’s REST budget: a refused token is remembered, and checks per portal are bounded', async () => {
     const portal = stack.sim.portal('two');
     const bogus = { Authorization: `Bearer ${'z'.repeat(40)}`, [MEMBER_ID_HEADER]: portal.memberId };

@@ -116,6 +116,8 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
   const perPortal = createAllowance(limitStore, 'token-portal', refusingWindows(limits.perPortal), 'refuse');
   // `${memberId} ${network}` of networks a token of that portal was accepted from: they skip the portal's shared budget.
   const provenNetworks = new LRUCache<string, true>({ max: PROVEN_NETWORKS_MAX, ttl: PROVEN_NETWORK_TTL_MS, ttlResolution: 0, perf: { now } });
+  /** Verifications under way in this process, by the same key as the cache. */
+  const inFlight = new Map<string, Promise<Verification>>();
 
   /** `profile` with the token at the portal's address; a renamed portal is followed to where the OAuth server says it answers now. */
   async function checkToken(memberId: string, portal: Portal, token: string): Promise<{ profile: z.infer<typeof profileAnswer>; portal: Portal }> {
@@ -161,9 +163,39 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
       req.caller = { memberId, userId: cached.userId, isAdmin: cached.isAdmin, portal, token };
       return next();
     }
-    const proven = cached !== undefined && !('refused' in cached);
-    const network = `${memberId} ${networkKey(req.ip ?? '')}`;
+    // Requests with the same token share one verification in flight: a frame's first burst, or an
+    // integration's concurrent calls, cost one check and one charge, not one each.
+    let verification = inFlight.get(key);
+    if (!verification) {
+      const proven = cached !== undefined && !('refused' in cached);
+      verification = verify(key, memberId, portal, token, `${memberId} ${networkKey(req.ip ?? '')}`, proven).finally(() => inFlight.delete(key));
+      inFlight.set(key, verification);
+    }
+    const outcome = await verification;
+    switch (outcome.kind) {
+      case 'accepted':
+        req.caller = { memberId, userId: outcome.userId, isAdmin: outcome.isAdmin, portal: outcome.portal, token };
+        return next();
+      case 'busy':
+        res.setHeader('Retry-After', String(outcome.retryAfterSeconds));
+        return refuse(res, 429, { error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${outcome.retryAfterSeconds} s and try again.` });
+      case 'expired':
+        return unauthorized(res, 'TOKEN_EXPIRED', 'The Bitrix24 session expired; the app renews it and tries again.');
+      case 'refused':
+        return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
+      case 'bitrix': {
+        const entry = describeBitrixError(outcome.code);
+        return refuse(res, entry.httpStatus, { error: entry.apiCode, message: entry.message.en });
+      }
+      case 'unexpected_answer':
+        return refuse(res, 502, { error: 'PORTAL_ERROR', message: 'Bitrix24 gave an unexpected answer. Try again in a few minutes.' });
+      case 'failed':
+        return next(outcome.error);
+    }
+  };
 
+  /** One verification of a token not answered from the cache: the budgets, the check, what is remembered. */
+  async function verify(key: string, memberId: string, portal: Portal, token: string, network: string, proven: boolean): Promise<Verification> {
     // Charged while the check runs (so a concurrent flood is bounded too), refunded when the token is good or merely expired.
     const charged: Array<() => Promise<void>> = [];
     const refund = () => Promise.all(charged.map((giveBack) => giveBack()));
@@ -180,9 +212,7 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
       }
       if (refused !== null) {
         await refund();
-        const wait = retryAfterSeconds(refused);
-        res.setHeader('Retry-After', String(wait));
-        return refuse(res, 429, { error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${wait} s and try again.` });
+        return { kind: 'busy', retryAfterSeconds: retryAfterSeconds(refused) };
       }
     }
     try {
@@ -191,32 +221,40 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
       cache.set(key, { userId: profile.ID, isAdmin: profile.ADMIN, until: now() + CALLER_CACHE_TTL_MS });
       provenNetworks.set(network, true);
       await refund();
-      req.caller = { memberId, userId: profile.ID, isAdmin: profile.ADMIN, portal: checked.portal, token };
-      return next();
+      return { kind: 'accepted', userId: profile.ID, isAdmin: profile.ADMIN, portal: checked.portal };
     } catch (error) {
       if (error instanceof BitrixError) {
         if (error.code === 'expired_token') {
           // A real token past its hour (the frame renews it): not garbage, so nothing is charged.
           await refund();
-          return unauthorized(res, 'TOKEN_EXPIRED', 'The Bitrix24 session expired; the app renews it and tries again.');
+          return { kind: 'expired' };
         }
         if (['invalid_token', 'NO_AUTH_FOUND', 'WRONG_AUTH_TYPE'].includes(error.code)) {
           cache.set(key, { refused: true, until: now() + CALLER_CACHE_TTL_MS }, { ttl: CALLER_CACHE_TTL_MS });
-          return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
+          return { kind: 'refused' };
         }
         // Only a real token of this app gets this answer, so the check it starts with the stored tokens is not garbage's to spend.
         if (error.code === 'APPLICATION_NOT_FOUND') deps.uninstallReports?.suspect(memberId);
-        const entry = describeBitrixError(error.code);
-        return refuse(res, entry.httpStatus, { error: entry.apiCode, message: entry.message.en });
+        return { kind: 'bitrix', code: error.code };
       }
       if (error instanceof z.ZodError) {
         deps.logger.warn({ memberId }, 'profile answer without ID/ADMIN');
-        return refuse(res, 502, { error: 'PORTAL_ERROR', message: 'Bitrix24 gave an unexpected answer. Try again in a few minutes.' });
+        return { kind: 'unexpected_answer' };
       }
-      return next(error);
+      return { kind: 'failed', error };
     }
-  };
+  }
 }
+
+/** What one verification of a token concluded, shared by the requests that carried it at once. */
+type Verification =
+  | { kind: 'accepted'; userId: number; isAdmin: boolean; portal: Portal }
+  | { kind: 'busy'; retryAfterSeconds: number }
+  | { kind: 'expired' }
+  | { kind: 'refused' }
+  | { kind: 'bitrix'; code: string }
+  | { kind: 'unexpected_answer' }
+  | { kind: 'failed'; error: unknown };
 
 /** Only administrators send; Bitrix24 itself refuses others with ACCESS_ERROR, so we refuse first. */
 export const requireAdmin: RequestHandler = (req, res, next) => {
