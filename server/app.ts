@@ -13,6 +13,9 @@ import { sendRoutes } from './api/sendRoutes.js';
 import { openApiRoute } from './api/openapi.js';
 import type { ErrorAnswer } from '../contract/errors.js';
 import type { AppDatabase } from './storage/database.js';
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGES, isDatabaseUnavailable } from './storage/databaseErrors.js';
+import type { LimitStore } from './limits/limitStore.js';
+import { requestLanguage } from './api/requestLanguage.js';
 import { SEND_BODY_LIMIT } from './send/messageSchema.js';
 import { audienceRoutes } from './api/audienceRoutes.js';
 import { metricsRoute } from './metrics/metricsRoute.js';
@@ -42,9 +45,9 @@ export function createApp(deps: AppDependencies): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const ready = await databaseReachable(database);
+    const readiness = await probeReadiness(database, parts.limits);
     res.setHeader('Cache-Control', 'no-store');
-    res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'unavailable', message: 'The database cannot be reached' });
+    res.status(readiness.status === 'unavailable' ? 503 : 200).json(readiness);
   });
   // Prometheus scrapes: served only to the holder of METRICS_TOKEN; without one the path is unknown (404).
   if (config.metricsToken) app.use(metricsRoute({ metrics: parts.metrics, token: config.metricsToken }));
@@ -73,18 +76,38 @@ export function createApp(deps: AppDependencies): Express {
   return app;
 }
 
-/** A trivial query within a few seconds: what a load balancer's readiness probe needs to know. */
-async function databaseReachable(database: AppDatabase): Promise<boolean> {
+/** How long the readiness probe waits for the database and the limit store. */
+const READINESS_BUDGET_MS = 3_000;
+
+type Readiness =
+  | { status: 'ready' }
+  | { status: 'degraded' | 'unavailable'; message: string; checks: { database: 'ok' | 'unreachable'; limits: 'ok' | 'unreachable' } };
+
+/**
+ * What a load balancer's readiness probe needs to know, within a few seconds: the database answers a
+ * trivial query (else 503: this process cannot serve). The shared limit store (Redis) is reported but
+ * does not make the process unready (200 `degraded`): every process shares it, so all would leave the
+ * load balancer at once, while without it each process keeps its limits alone (decision 0014).
+ */
+async function probeReadiness(database: AppDatabase, limits: LimitStore): Promise<Readiness> {
+  const [databaseOk, limitsOk] = await Promise.all([
+    within(READINESS_BUDGET_MS, sql`select 1 as ok`.execute(database.db).then(() => true)),
+    within(READINESS_BUDGET_MS, limits.reachable()),
+  ]);
+  if (databaseOk && limitsOk) return { status: 'ready' };
+  const checks = { database: databaseOk ? 'ok' : 'unreachable', limits: limitsOk ? 'ok' : 'unreachable' } as const;
+  if (!databaseOk) return { status: 'unavailable', message: 'The database cannot be reached', checks };
+  return { status: 'degraded', message: `The shared limit store (${limits.kind}) cannot be reached: each process keeps its limits alone until it is back`, checks };
+}
+
+/** Whether `probe` resolves true within `ms` (a rejection or the deadline: false). */
+async function within(ms: number, probe: Promise<boolean>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), 3_000);
+  const deadline = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
   });
-  const probe = sql`select 1 as ok`.execute(database.db).then(
-    () => true,
-    () => false,
-  );
   try {
-    return await Promise.race([probe, timeout]);
+    return await Promise.race([probe.catch(() => false), deadline]);
   } finally {
     clearTimeout(timer);
   }
@@ -92,6 +115,17 @@ async function databaseReachable(database: AppDatabase): Promise<boolean> {
 
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    if (isDatabaseUnavailable(error)) {
+      // An outage, not a bug: one line per request, without the stack.
+      logger.warn({ err: { message: (error as Error).message }, reqId: req.id }, 'request failed: the database cannot be reached');
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      res.status(503).json({ error: 'DATABASE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGES[requestLanguage(req)] } satisfies ErrorAnswer);
+      return;
+    }
     const status = httpStatusOf(error);
     if (status >= 500) {
       logger.error({ err: error, reqId: req.id }, 'request failed');

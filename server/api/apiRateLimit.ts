@@ -24,8 +24,8 @@ export const DEFAULT_API_RATE_LIMITS: ApiRateLimits = {
 export function apiRateLimit(options: { limits?: ApiRateLimits; now?: () => number; store?: LimitStore } = {}): RequestHandler {
   const limits = options.limits ?? DEFAULT_API_RATE_LIMITS;
   const store = options.store ?? createMemoryLimitStore(options.now);
-  const users = createAllowance(store, 'api-user', refusingWindows(limits.user), 'local');
-  const portals = createAllowance(store, 'api-portal', refusingWindows(limits.portal), 'local');
+  const users = createAllowance(store, 'api-user', refusingWindows(limits.user));
+  const portals = createAllowance(store, 'api-portal', refusingWindows(limits.portal));
   return async (req, res, next) => {
     const caller = req.caller;
     if (!caller) return next();

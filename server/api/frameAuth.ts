@@ -93,9 +93,8 @@ export interface VerificationLimits {
  *   from many networks uses it up, but a network whose token Bitrix24 accepted (the office, the admin's
  *   home) is "proven" and never waits for it, only for its own network budget. What is proven is kept
  *   in this process (like the answers themselves, decision 0014).
- * A token Bitrix24 accepted within the hour is checked again without waiting behind either. If the
- * limit store cannot be reached, unproven tokens are not checked (429): garbage never spends the
- * portal's budget unbounded; proven and cached tokens pass as before.
+ * A token Bitrix24 accepted within the hour is checked again without waiting behind either. While the
+ * limit store cannot be reached each process keeps these budgets alone (decision 0014).
  */
 export const DEFAULT_VERIFICATION_LIMITS: VerificationLimits = {
   refusedPerNetwork: { burst: 10, perSecond: 0.5 },
@@ -112,8 +111,8 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
   const cache = new LRUCache<string, CachedCaller>({ max: CALLER_CACHE_MAX, ttl: PROVEN_TOKEN_TTL_MS, ttlResolution: 0, perf: { now } });
   const limits = deps.verificationLimits ?? DEFAULT_VERIFICATION_LIMITS;
   const limitStore = deps.limitStore ?? createMemoryLimitStore(now);
-  const refusedPerNetwork = createAllowance(limitStore, 'token-refused-network', refusingWindows(limits.refusedPerNetwork), 'refuse');
-  const perPortal = createAllowance(limitStore, 'token-portal', refusingWindows(limits.perPortal), 'refuse');
+  const refusedPerNetwork = createAllowance(limitStore, 'token-refused-network', refusingWindows(limits.refusedPerNetwork));
+  const perPortal = createAllowance(limitStore, 'token-portal', refusingWindows(limits.perPortal));
   // `${memberId} ${network}` of networks a token of that portal was accepted from: they skip the portal's shared budget.
   const provenNetworks = new LRUCache<string, true>({ max: PROVEN_NETWORKS_MAX, ttl: PROVEN_NETWORK_TTL_MS, ttlResolution: 0, perf: { now } });
   /** Verifications under way in this process, by the same key as the cache. */

@@ -53,7 +53,7 @@ export interface PortalRelocationDeps {
 export function createPortalRelocation(deps: PortalRelocationDeps): PortalRelocation {
   const { store, oauth, logger } = deps;
   // Without the shared store, each process keeps its own count: still bounded.
-  const lookups = createAllowance(deps.limitStore ?? createMemoryLimitStore(deps.now), 'portal-relocation', refusingWindows(deps.limit ?? RELOCATION_LOOKUPS), 'local');
+  const lookups = createAllowance(deps.limitStore ?? createMemoryLimitStore(deps.now), 'portal-relocation', refusingWindows(deps.limit ?? RELOCATION_LOOKUPS));
   // Concurrent calls that met the same redirect wait for one lookup rather than each spending one.
   const inFlight = new Map<string, Promise<Relocation>>();
 

@@ -16,8 +16,7 @@ import { networkKey } from '../http/networkKey.js';
  * A verification is charged when it starts (a concurrent flood is bounded too) and refunded when it
  * succeeds, or when the OAuth server could not be reached (nobody's fault): genuine openings never use
  * up the budget, garbage does, quickly. The counts live in the limit store (decision 0014), shared by
- * every process; if it cannot be reached, verifications are refused (nothing unauthenticated spends our
- * credentials' standing while the bound cannot be kept).
+ * every process; while it cannot be reached each process keeps the bounds alone (decision 0014).
  */
 
 export interface OpeningBudgetLimits {
@@ -60,9 +59,9 @@ const ALL_UNKNOWN = 'unknown-portals';
 export function createOpeningBudget(options: { limits?: OpeningBudgetLimits; now?: () => number; store?: LimitStore } = {}): OpeningBudget {
   const limits = options.limits ?? DEFAULT_OPENING_BUDGET;
   const store = options.store ?? createMemoryLimitStore(options.now);
-  const perNetwork = createAllowance(store, 'opening-network', refusingWindows(limits.perNetwork), 'refuse');
-  const perPortal = createAllowance(store, 'opening-portal', refusingWindows(limits.perPortal), 'refuse');
-  const unknownPortals = createAllowance(store, 'opening-unknown', refusingWindows(limits.unknownPortals), 'refuse');
+  const perNetwork = createAllowance(store, 'opening-network', refusingWindows(limits.perNetwork));
+  const perPortal = createAllowance(store, 'opening-portal', refusingWindows(limits.perPortal));
+  const unknownPortals = createAllowance(store, 'opening-unknown', refusingWindows(limits.unknownPortals));
   return {
     async verify(address, verify, claimed) {
       const budgets: Array<[Allowance, string]> = [[perNetwork, networkKey(address)]];

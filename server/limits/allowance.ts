@@ -1,4 +1,4 @@
-import type { LimitStore, Take, WhenUnreachable, WindowSpec } from './limitStore.js';
+import type { LimitStore, Take, WindowSpec } from './limitStore.js';
 
 /**
  * A limit given as a burst and a rate (the way Bitrix24 states its own: 50, then 2 a second), kept as two
@@ -22,9 +22,9 @@ export interface Allowance {
   take(key: string): Promise<Take>;
 }
 
-export function createAllowance(store: LimitStore, name: string, windows: AllowanceWindows, whenUnreachable: WhenUnreachable): Allowance {
-  const steady = store.counter(`${name}:steady`, windows.steady, whenUnreachable);
-  const reserve = windows.reserve && store.counter(`${name}:reserve`, windows.reserve, whenUnreachable);
+export function createAllowance(store: LimitStore, name: string, windows: AllowanceWindows): Allowance {
+  const steady = store.counter(`${name}:steady`, windows.steady);
+  const reserve = windows.reserve && store.counter(`${name}:reserve`, windows.reserve);
   return {
     async take(key) {
       const fromSteady = await steady.take(key);

@@ -6,7 +6,7 @@ import { openDatabase, type AppDatabase } from '../storage/database.js';
 import { forEachDatabase } from '../../test/support/databases.js';
 import { describeWithRedis, TEST_REDIS_URL } from '../../test/support/redis.js';
 import { createAllowance, refusingWindows } from './allowance.js';
-import { createLimitStore, createMemoryLimitStore, UNREACHABLE_RETRY_MS, type LimitStore, type Take } from './limitStore.js';
+import { createLimitStore, createMemoryLimitStore, type LimitStore, type Take } from './limitStore.js';
 
 /**
  * The limit stores: which one the configuration picks, and that two stores on the same PostgreSQL or
@@ -23,7 +23,7 @@ function sharedCounting(stores: () => [LimitStore, LimitStore]) {
   it('two stores (two processes) share one window per key: five takes in all, then both refuse until it ends', async () => {
     const [first, second] = stores();
     const name = `test-${randomUUID()}`;
-    const counters = [first.counter(name, WINDOW, 'refuse'), second.counter(name, WINDOW, 'refuse')];
+    const counters = [first.counter(name, WINDOW), second.counter(name, WINDOW)];
     const takes: Take[] = [];
     for (let i = 0; i < 8; i += 1) takes.push(await counters[i % 2]!.take('portal-a'));
     expect(taken(takes)).toBe(5);
@@ -37,8 +37,8 @@ function sharedCounting(stores: () => [LimitStore, LimitStore]) {
   it('a point given back in its window can be taken again, by the other process too', async () => {
     const [first, second] = stores();
     const name = `test-${randomUUID()}`;
-    const mine = first.counter(name, WINDOW, 'refuse');
-    const theirs = second.counter(name, WINDOW, 'refuse');
+    const mine = first.counter(name, WINDOW);
+    const theirs = second.counter(name, WINDOW);
     const takes: Take[] = [];
     for (let i = 0; i < 5; i += 1) takes.push(await mine.take('address'));
     expect((await theirs.take('address')).taken).toBe(false);
@@ -52,7 +52,7 @@ function sharedCounting(stores: () => [LimitStore, LimitStore]) {
     const [first, second] = stores();
     const name = `test-${randomUUID()}`;
     const windows = refusingWindows({ burst: 12, perSecond: 0.05 });
-    const allowances = [createAllowance(first, name, windows, 'refuse'), createAllowance(second, name, windows, 'refuse')];
+    const allowances = [createAllowance(first, name, windows), createAllowance(second, name, windows)];
     const takes: Take[] = [];
     for (let i = 0; i < 20; i += 1) takes.push(await allowances[i % 2]!.take('overall'));
     expect(taken(takes)).toBe(12);
@@ -85,7 +85,7 @@ describe('limit store choice', () => {
 
   it('the memory store follows the clock it is given', async () => {
     let clock = 1_000_000;
-    const counter = createMemoryLimitStore(() => clock).counter('clocked', { points: 1, seconds: 10 }, 'local');
+    const counter = createMemoryLimitStore(() => clock).counter('clocked', { points: 1, seconds: 10 });
     expect((await counter.take('k')).taken).toBe(true);
     expect(await counter.take('k')).toEqual({ taken: false, retryInMs: 10_000 });
     clock += 4_000;
@@ -111,17 +111,14 @@ forEachDatabase(
 
     sharedCounting(() => stores);
 
-    it('unreachable (its pool closed): a refusing limit refuses, a local one counts in the process', async () => {
+    it('unreachable (its pool closed): a limit counts in the process (issue 18)', async () => {
       const gone = await openDatabase(getDb().url);
       const store = createLimitStore({ config: { redisUrl: null }, database: gone, logger });
-      const name = `test-${randomUUID()}`;
-      const refusing = store.counter(name, WINDOW, 'refuse');
-      const local = store.counter(name, WINDOW, 'local');
-      expect((await refusing.take('k')).taken).toBe(true);
+      const counter = store.counter(`test-${randomUUID()}`, WINDOW);
+      expect((await counter.take('k')).taken).toBe(true);
       await gone.close();
-      expect(await refusing.take('k')).toEqual({ taken: false, retryInMs: UNREACHABLE_RETRY_MS });
       const takes: Take[] = [];
-      for (let i = 0; i < 7; i += 1) takes.push(await local.take('k'));
+      for (let i = 0; i < 7; i += 1) takes.push(await counter.take('k'));
       expect(taken(takes)).toBe(5);
     });
   },
@@ -143,15 +140,14 @@ describeWithRedis('limit store on Redis', () => {
 
   sharedCounting(() => stores);
 
-  it('unreachable: a refusing limit refuses, a local one counts in the process', async () => {
+  it('unreachable: a limit counts in the process (issue 18)', async () => {
     const store = createLimitStore({ config: { redisUrl: `redis://127.0.0.1:${await closedPort()}` }, database: sqlite, logger });
     try {
-      const name = `test-${randomUUID()}`;
-      expect(await store.counter(name, WINDOW, 'refuse').take('k')).toEqual({ taken: false, retryInMs: UNREACHABLE_RETRY_MS });
-      const local = store.counter(name, WINDOW, 'local');
+      const counter = store.counter(`test-${randomUUID()}`, WINDOW);
       const takes: Take[] = [];
-      for (let i = 0; i < 7; i += 1) takes.push(await local.take('k'));
+      for (let i = 0; i < 7; i += 1) takes.push(await counter.take('k'));
       expect(taken(takes)).toBe(5);
+      expect(await store.reachable()).toBe(false);
     } finally {
       await store.close();
     }

@@ -25,7 +25,7 @@ export interface PortalRateLimiter {
 export function createPortalRateLimiter(options: { limit?: RateLimit; now?: () => number; sleep: (ms: number) => Promise<void>; store?: LimitStore }): PortalRateLimiter {
   const limit = options.limit ?? DEFAULT_RATE_LIMIT;
   const store = options.store ?? createMemoryLimitStore(options.now);
-  const slots = createAllowance(store, 'rest', pacingWindows({ burst: limit.burst, perSecond: limit.drainPerSecond }), 'local');
+  const slots = createAllowance(store, 'rest', pacingWindows({ burst: limit.burst, perSecond: limit.drainPerSecond }));
   return {
     async acquire(memberId) {
       for (;;) {

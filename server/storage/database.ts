@@ -7,6 +7,9 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } f
 import type { Logger } from '../logger.js';
 import type { DatabaseSchema } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
+import { boundedPool } from './boundedPool.js';
+
+export { isDatabaseUnavailable, isTransientDatabaseError } from './databaseErrors.js';
 
 /**
  * Opening the database and migrating it.
@@ -53,7 +56,44 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** SQLite: how long a write waits for a lock held by another connection (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** PostgreSQL: how long a connection may take to open, and a query to wait for a pooled one (default POSTGRES_TIMEOUTS). */
+  connectionTimeoutMs?: number;
+  /** PostgreSQL: how long a statement waits for its answer before its connection is dropped (default POSTGRES_TIMEOUTS). */
+  queryTimeoutMs?: number;
+  /** PostgreSQL: how long a statement waiting for an advisory lock waits for its answer (default POSTGRES_TIMEOUTS). */
+  lockWaitTimeoutMs?: number;
+  /** PostgreSQL's own `statement_timeout` for every session (default POSTGRES_TIMEOUTS). */
+  statementTimeoutMs?: number;
+  /** PostgreSQL's own `idle_in_transaction_session_timeout` for every session (default POSTGRES_TIMEOUTS). */
+  idleInTransactionTimeoutMs?: number;
+  /** Delay before the first TCP keepalive probe of an idle connection (default POSTGRES_TIMEOUTS). */
+  keepAliveDelayMs?: number;
 }
+
+/**
+ * How long PostgreSQL may keep the app waiting (issue 18: a partition must not hang requests for the
+ * kernel's ~15 minutes). The app's statements take milliseconds; the bounds are for a database that
+ * is gone or stuck:
+ * - `statementTimeoutMs` 5 s: the server cancels a statement that runs longer (SQLSTATE 57014), so a
+ *   slow but alive server answers with an error and its connection stays usable;
+ * - `queryTimeoutMs` 7 s: the app stops waiting for an answer 2 s after the server would have given
+ *   up; no answer by then means the connection is dead, and it is dropped (server/storage/boundedPool.ts);
+ * - `lockWaitTimeoutMs` 45 s for the advisory lock statements, which wait by design (the token lock
+ *   waits up to 30 s, raising statement_timeout for its transaction; migrations run without bounds);
+ * - `connectionTimeoutMs` 5 s to open a connection or get a pooled one;
+ * - `idleInTransactionTimeoutMs` 60 s: the server ends a session left in a transaction (holding its
+ *   locks) by a client that vanished; the longest the app idles in one is the token refresh (≤ 15 s);
+ * - `keepAliveDelayMs` 10 s: TCP keepalive on, first probe after 10 s of silence (Node then probes
+ *   every second, 10 times), so a dead idle connection is found in ~20 s instead of 2 hours.
+ */
+export const POSTGRES_TIMEOUTS = {
+  connectionTimeoutMs: 5_000,
+  queryTimeoutMs: 7_000,
+  lockWaitTimeoutMs: 45_000,
+  statementTimeoutMs: 5_000,
+  idleInTransactionTimeoutMs: 60_000,
+  keepAliveDelayMs: 10_000,
+} as const;
 
 export class DatabaseUrlError extends Error {
   constructor(message: string) {
@@ -104,33 +144,32 @@ export function describePostgresUrl(url: string): string {
 }
 
 async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<AppDatabase> {
-  const pool = new pg.Pool({
+  const timeouts = { ...POSTGRES_TIMEOUTS, ...definedOnly(opts) };
+  const connection: pg.PoolConfig = {
     connectionString: url,
     // At least 2: migrateToLatest holds one connection for its lock while the migrator uses another.
     max: Math.max(2, opts.poolSize ?? 10),
     application_name: 'b24-push',
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: timeouts.connectionTimeoutMs,
+    idleTimeoutMillis: 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: timeouts.keepAliveDelayMs,
     // Epoch milliseconds are int8: read them as JS numbers (exact up to 2^53), not strings.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === PG_INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     },
+  };
+  const pool = new pg.Pool({
+    ...connection,
+    statement_timeout: timeouts.statementTimeoutMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
   });
-  // A connection can die at any time (failover, restart, pg_terminate_backend, a network blip). pg emits
-  // 'error' on its client then, and an 'error' nobody listens to ends the process. The pool listens only
-  // while a client is idle; every client gets a listener of its own for the time it is checked out. The
-  // query on it fails (the caller retries or gives up cleanly) and the pool drops the client.
-  pool.on('connect', (client) => {
-    client.on('error', (error) => {
-      opts.logger?.warn({ err: connectionErrorFields(error) }, 'PostgreSQL connection lost');
-    });
-  });
-  // The pool re-emits an idle client's error on itself (already logged by the client's own listener).
-  pool.on('error', () => undefined);
+  survivingLostConnections(pool, opts.logger);
   try {
     const client = await pool.connect();
     try {
-      await client.query('select 1');
+      await client.query({ text: 'select 1', query_timeout: timeouts.queryTimeoutMs } as pg.QueryConfig);
     } finally {
       client.release();
     }
@@ -145,20 +184,59 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<App
     },
   };
   // Kysely takes every connection through connect(): the wait for one is measured there.
-  const timedPool = {
-    async connect() {
-      const asked = performance.now();
-      const client = await pool.connect();
-      waits.poolWait?.((performance.now() - asked) / 1000);
-      return client;
-    },
-    end: () => pool.end(),
+  const dialect = new PostgresDialect({ pool: boundedPool(pool, timeouts, (seconds) => waits.poolWait?.(seconds)) });
+  // Kysely ends the pool only if it ever used it: a database opened and closed unused (migrations run on
+  // a pool of their own) would keep its first connection, and the process, alive until the idle timeout.
+  const endUnused = async () => {
+    if (!pool.ended) await pool.end();
   };
-  return wrap(new PostgresDialect({ pool: timedPool }), 'postgres', opts, { at: describePostgresUrl(url) }, waits);
+  const appDb = wrap(dialect, 'postgres', opts, { at: describePostgresUrl(url) }, waits, endUnused);
+  // Migrations may run long (a new index on a large table) and wait for another process's: they get a
+  // pool of their own without the statement bounds.
+  maintenancePools.set(appDb, () => {
+    const maintenance = new pg.Pool({ ...connection, max: 2 });
+    survivingLostConnections(maintenance, opts.logger);
+    return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: maintenance }) });
+  });
+  return appDb;
 }
 
+/**
+ * A connection can die at any time (failover, restart, pg_terminate_backend, a network blip). pg emits
+ * 'error' on its client then, and an 'error' nobody listens to ends the process. The pool listens only
+ * while a client is idle; every client gets a listener of its own for the time it is checked out. The
+ * query on it fails (the caller retries or gives up cleanly) and the pool drops the client.
+ */
+function survivingLostConnections(pool: pg.Pool, logger: Logger | undefined): void {
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      logger?.warn({ err: connectionErrorFields(error) }, 'PostgreSQL connection lost');
+    });
+  });
+  // The pool re-emits an idle client's error on itself (already logged by the client's own listener).
+  pool.on('error', () => undefined);
+}
+
+/** The options that were given (an explicit `undefined` keeps the default). */
+function definedOnly(opts: OpenDatabaseOptions): Partial<Record<keyof typeof POSTGRES_TIMEOUTS, number>> {
+  return Object.fromEntries(Object.keys(POSTGRES_TIMEOUTS).flatMap((key) => {
+    const value = opts[key as keyof typeof POSTGRES_TIMEOUTS];
+    return value === undefined ? [] : [[key, value]];
+  }));
+}
+
+/** For migrateToLatest: a PostgreSQL database's pool without the statement bounds, opened on demand. */
+const maintenancePools = new WeakMap<AppDatabase, () => Kysely<DatabaseSchema>>();
+
 /** The opened database: Kysely over the dialect, counting the statements it executes. */
-function wrap(dialect: Dialect, kind: DatabaseKind, opts: OpenDatabaseOptions, where: Record<string, string>, pool: PoolWaits | null = null): AppDatabase {
+function wrap(
+  dialect: Dialect,
+  kind: DatabaseKind,
+  opts: OpenDatabaseOptions,
+  where: Record<string, string>,
+  pool: PoolWaits | null = null,
+  afterDestroy: () => Promise<void> = async () => undefined,
+): AppDatabase {
   const statements = { executed: 0, roundTrips: 0 };
   // SQLite runs in this process on one connection under a mutex: a transaction's statements run back to
   // back with nothing else in between, so a transaction is one round trip there. On PostgreSQL every
@@ -195,6 +273,7 @@ function wrap(dialect: Dialect, kind: DatabaseKind, opts: OpenDatabaseOptions, w
       if (closed) return;
       closed = true;
       await db.destroy(); // closes the SQLite connection or ends the pool
+      await afterDestroy();
     },
   };
 }
@@ -203,23 +282,6 @@ function wrap(dialect: Dialect, kind: DatabaseKind, opts: OpenDatabaseOptions, w
 function connectionErrorFields(error: Error): { message: string; code?: string } {
   const code = (error as { code?: unknown }).code;
   return { message: error.message, ...(typeof code === 'string' ? { code } : {}) };
-}
-
-/** SQLSTATEs after which the same statement may well succeed on another connection, or a moment later. */
-const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '40001', '40P01']);
-const TRANSIENT_NODE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'SQLITE_BUSY', 'SQLITE_LOCKED']);
-const TRANSIENT_MESSAGES = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Connection terminated due to connection timeout/i;
-
-/**
- * Whether a database error is about the connection (lost, refused, timed out, shut down by the server)
- * or a conflict that retrying resolves (serialization failure, deadlock, SQLite busy), rather than about
- * the statement: such a statement may be tried again on a fresh connection.
- */
-export function isTransientDatabaseError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code))) return true;
-  return TRANSIENT_MESSAGES.test(error.message);
 }
 
 /**
@@ -253,35 +315,48 @@ export class MigrationError extends Error {
  * lock around the migrations themselves, but creates its bookkeeping tables before taking it, which
  * only its catch-and-recheck protects; the outer lock makes the whole sequence serial.
  * On SQLite (one process by design) Kysely's lock table is enough.
+ *
+ * On PostgreSQL the migrations run on a pool of their own, opened for them and closed after, without the
+ * statement bounds of POSTGRES_TIMEOUTS: a migration may take long, and so may the wait for another
+ * process's.
  */
 export async function migrateToLatest(appDb: AppDatabase, opts: { logger?: Logger } = {}): Promise<MigrationOutcome> {
   const logger = opts.logger ?? appDb.logger;
-  const outcome =
-    appDb.kind === 'postgres'
-      ? await appDb.db.connection().execute(async (connection) => {
-          const row = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(connection);
-          const schema = row.rows[0]?.schema ?? null;
-          if (!schema) {
-            throw new MigrationError(
-              'PostgreSQL has no current schema: the schema named by search_path (DATABASE_URL options=-c search_path=...) does not exist',
-            );
-          }
-          const key = advisoryLockKey('b24-push:migrations', schema);
-          await sql`select pg_advisory_lock(${key}::bigint)`.execute(connection);
-          try {
-            return await runMigrator(appDb, schema);
-          } finally {
-            await sql`select pg_advisory_unlock(${key}::bigint)`.execute(connection);
-          }
-        })
-      : await runMigrator(appDb, undefined);
+  let outcome: MigrationOutcome;
+  if (appDb.kind === 'postgres') {
+    const maintenance = maintenancePools.get(appDb)?.();
+    try {
+      outcome = await migratePostgres(maintenance ?? appDb.db);
+    } finally {
+      await maintenance?.destroy();
+    }
+  } else {
+    outcome = await runMigrator(appDb.db, undefined);
+  }
   if (outcome.applied.length > 0) logger?.info({ applied: outcome.applied }, 'database migrated');
   return outcome;
 }
 
-async function runMigrator(appDb: AppDatabase, schema: string | undefined): Promise<MigrationOutcome> {
+function migratePostgres(db: Kysely<DatabaseSchema>): Promise<MigrationOutcome> {
+  return db.connection().execute(async (connection) => {
+    const row = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(connection);
+    const schema = row.rows[0]?.schema ?? null;
+    if (!schema) {
+      throw new MigrationError('PostgreSQL has no current schema: the schema named by search_path (DATABASE_URL options=-c search_path=...) does not exist');
+    }
+    const key = advisoryLockKey('b24-push:migrations', schema);
+    await sql`select pg_advisory_lock(${key}::bigint)`.execute(connection);
+    try {
+      return await runMigrator(db, schema);
+    } finally {
+      await sql`select pg_advisory_unlock(${key}::bigint)`.execute(connection);
+    }
+  });
+}
+
+async function runMigrator(db: Kysely<DatabaseSchema>, schema: string | undefined): Promise<MigrationOutcome> {
   const migrator = new Migrator({
-    db: appDb.db,
+    db,
     provider: migrationProvider,
     // On PostgreSQL, name the schema: Kysely's "does the table exist" check otherwise looks at every
     // schema of the database and would be fooled by another schema's migration table.

@@ -85,7 +85,8 @@ export function createTokenLock(appDb: AppDatabase, rows: TokenRows, lockTimeout
           }
           try {
             return await db.transaction().execute(async (trx) => {
-              await sql`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(trx);
+              // The session's statement_timeout (database.ts, POSTGRES_TIMEOUTS) is shorter than this wait: raised for this transaction.
+              await sql`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true), set_config('statement_timeout', ${`${lockTimeoutMs + 5_000}ms`}, true)`.execute(trx);
               await sql`select pg_advisory_xact_lock(${advisoryLockKey('b24-push:user-tokens', memberId, String(userId))}::bigint)`.execute(trx);
               // Committed even when fn failed: a saved pair must survive a later error in fn.
               return runLocked(trx, memberId, userId, fn);
