@@ -39,9 +39,10 @@ import { answer, refuse } from './answer.js';
  *   records the send as `scheduled` (201, the view carries `sendAt` in epoch ms and `sendAtIso`) and the
  *   scheduler starts it when due, re-checking that its sender is still an administrator (else `failed`,
  *   SENDER_NOT_ADMIN);
- * - `POST /api/sends/:id/cancel` (admins, this portal) -> 200 `{send}` now `cancelled`; 404 for an unknown
- *   or another portal's send; 409 NOT_CANCELLABLE `{message, send}` once it started, finished or was
- *   already cancelled.
+ * - `POST /api/sends/:id/cancel` (admins, this portal) -> 200 `{send}` now `cancelled`: a scheduled send
+ *   that has not started, or a send Bitrix24 paused (OPERATION_TIME_LIMIT; what was pushed stays
+ *   reported, `pendingCount` is then who never got it); 404 for an unknown or another portal's send; 409
+ *   NOT_CANCELLABLE `{message, send}` while it is being sent, once it finished or was already cancelled.
  * "accepted" is all Bitrix24 tells us: it never reports delivery.
  * The bodies, the query and every answer are the API contract's (contract/sends.ts).
  */
@@ -187,14 +188,18 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     const send = SEND_ID.test(id) ? await deps.sendStore.getSend(memberId, id) : null;
     if (!send) return refuse(res, 404, { error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
     res.setHeader('Cache-Control', 'no-store');
-    if (!(await deps.sendStore.cancelScheduledSend(memberId, id))) {
+    // A scheduled send that has not started, or one Bitrix24 paused (nothing in flight): each is one conditional update.
+    const cancelled = (await deps.sendStore.cancelScheduledSend(memberId, id)) || (await deps.sendStore.cancelPausedSend(memberId, id));
+    if (!cancelled) {
       const current = (await deps.sendStore.getSend(memberId, id)) ?? send;
       const message =
-        current.status === 'cancelled' ? 'This send was already cancelled.' : 'This send has already started or finished; only a scheduled send that has not started can be cancelled.';
+        current.status === 'cancelled'
+          ? 'This send was already cancelled.'
+          : 'This send has already started or finished; only a scheduled send that has not started, or one Bitrix24 has paused, can be cancelled.';
       return answer(res, notCancellableAnswerSchema, { error: 'NOT_CANCELLABLE', message, send: await view(current, requestLanguage(req)) }, 409);
     }
-    const cancelled = (await deps.sendStore.getSend(memberId, id)) ?? send;
-    answer(res, oneSendAnswerSchema, { send: await view(cancelled, requestLanguage(req)) });
+    const after = (await deps.sendStore.getSend(memberId, id)) ?? send;
+    answer(res, oneSendAnswerSchema, { send: await view(after, requestLanguage(req)) });
   });
 
   return router;

@@ -147,6 +147,12 @@ export const BITRIX_ERRORS: Readonly<Record<string, ErrorEntry>> = {
     ru: 'Портал переехал на новый адрес. Откройте приложение из левого меню заново, и приложение начнёт использовать новый адрес.',
     de: 'Ihr Portal ist unter eine neue Adresse umgezogen. Öffnen Sie die App erneut über das linke Menü; die App verwendet dann die neue Adresse.',
   }),
+  // Our own code: the portal sent an answer (or listed more rows) far beyond any real one; it was not read (issue 18).
+  ANSWER_TOO_LARGE: entry('PORTAL_ANSWER_TOO_LARGE', 502, false, {
+    en: 'Bitrix24 sent an answer far larger than any real one, so the app stopped reading it. Try again later; if it keeps happening, report it to the app’s vendor.',
+    ru: 'Битрикс24 прислал ответ намного больше любого настоящего, поэтому приложение прекратило его читать. Повторите попытку позже; если это повторяется, сообщите разработчику приложения.',
+    de: 'Bitrix24 hat eine Antwort gesendet, die weit größer ist als jede echte, daher hat die App aufgehört, sie zu lesen. Versuchen Sie es später erneut; wenn es wieder passiert, melden Sie es dem Anbieter der App.',
+  }),
   PORTAL_DELETED: entry('PORTAL_CLOSED', 410, false, {
     en: 'The portal is deleted or its public part is closed, so Bitrix24 cannot be reached.',
     ru: 'Портал удалён или его публичная часть закрыта, поэтому Битрикс24 недоступен.',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AnswerTooLargeError, readBoundedJson } from './boundedJson.js';
 
 /**
  * The configured Bitrix24 OAuth server: the trust anchor. A portal's endpoint, member_id and user come
@@ -129,7 +130,14 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     } catch (error) {
       throw new OAuthError('unavailable', `The Bitrix24 OAuth server could not be reached (${(error as Error).name})`, 0);
     }
-    const payload: unknown = await response.json().catch(() => null);
+    let payload: unknown;
+    try {
+      payload = await readBoundedJson(response);
+    } catch (error) {
+      // Far larger than any token answer: not read to its end, and not an answer we can use.
+      if (error instanceof AnswerTooLargeError) throw new OAuthError('bad_answer', `The Bitrix24 OAuth server sent an oversized answer (${error.message})`, response.status);
+      throw error;
+    }
     const failure = errorAnswer.safeParse(payload);
     if (failure.success) {
       throw new OAuthError(failure.data.error, failure.data.error_description ?? failure.data.error, response.status);

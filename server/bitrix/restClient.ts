@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AnswerTooLargeError, readBoundedJson, type AnswerLimits } from './boundedJson.js';
 
 /**
  * Calls one REST method on a portal. The endpoint always comes from storage (and, before that, from the
@@ -7,7 +8,7 @@ import { z } from 'zod';
 
 export class BitrixError extends Error {
   constructor(
-    /** Bitrix24's `error` field (e.g. expired_token, ACCESS_ERROR), or NETWORK_ERROR / BAD_ANSWER for transport problems. */
+    /** Bitrix24's `error` field (e.g. expired_token, ACCESS_ERROR), or NETWORK_ERROR / BAD_ANSWER / ANSWER_TOO_LARGE for transport problems. */
     readonly code: string,
     readonly description: string,
     readonly httpStatus: number,
@@ -22,6 +23,12 @@ export class BitrixError extends Error {
 
 /** The portal answered with a redirect (it was renamed): nothing ran there. */
 export const PORTAL_MOVED = 'PORTAL_MOVED';
+
+/**
+ * The answer was larger than any real one (./boundedJson.ts): it was not read to its end. The method
+ * ran, so for a push its outcome is unknown.
+ */
+export const ANSWER_TOO_LARGE = 'ANSWER_TOO_LARGE';
 
 /**
  * The description of a NETWORK_ERROR whose connection was never made (refused, no such host, connect
@@ -61,6 +68,8 @@ export interface RestAnswer<T> {
 export interface RestCallOptions {
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** How large an answer may be (default ./boundedJson.ts's limits). */
+  answerLimits?: AnswerLimits;
 }
 
 const METHOD_NAME = /^[a-z][a-z0-9_.]*$/i;
@@ -93,7 +102,13 @@ export async function callRest<T = unknown>(
     await response.body?.cancel();
     throw new BitrixError(PORTAL_MOVED, `HTTP ${response.status}`, response.status, method);
   }
-  const payload: unknown = await response.json().catch(() => null);
+  let payload: unknown;
+  try {
+    payload = await readBoundedJson(response, options.answerLimits);
+  } catch (error) {
+    if (error instanceof AnswerTooLargeError) throw new BitrixError(ANSWER_TOO_LARGE, error.message, response.status, method);
+    throw error;
+  }
   const failure = errorAnswer.safeParse(payload);
   if (failure.success) {
     const resetAt = failure.data.time?.operating_reset_at;

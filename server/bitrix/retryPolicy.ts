@@ -8,8 +8,8 @@ import { BitrixError } from './restClient.js';
  *   and tries again (the send pipeline's attempts).
  * - OPERATION_TIME_LIMIT (429): the method used its operating-time budget (480 s in 10 minutes) and is
  *   blocked for the portal until `time.operating_reset_at`. Refused before it runs; minutes away, so a
- *   send pauses until then (`DEFAULT_PAUSE_MS` when the answer does not say) and a read in a request
- *   is not waited for.
+ *   send pauses until then (`DEFAULT_PAUSE_MS` when the answer does not say, never more than
+ *   `MAX_PAUSE_MS`: `pauseEnd`) and a read in a request is not waited for.
  * Anything that may have run is never repeated for a push (the send pipeline's classification).
  */
 export const RATE_LIMIT_RETRY_WAITS_MS: readonly number[] = [600, 1_200];
@@ -17,6 +17,22 @@ export const QUERY_LIMIT_EXCEEDED = 'QUERY_LIMIT_EXCEEDED';
 export const OPERATION_TIME_LIMIT = 'OPERATION_TIME_LIMIT';
 /** How long a send pauses when Bitrix24 blocks a method without saying until when: half its 10-minute window. */
 export const DEFAULT_PAUSE_MS = 5 * 60_000;
+/**
+ * The longest a send pauses for one block, whatever the answer says (issue 18: a reset in the year
+ * 33658 paused a send for good). The budget counts the last 10 minutes ("480 seconds within a 10-minute
+ * period", bitrix24/b24restdocs limits.md), so what blocks a method now leaves the window within 10
+ * minutes; one more minute covers a portal clock ahead of ours. A method still blocked then pauses the
+ * send again.
+ */
+export const MAX_PAUSE_MS = 11 * 60_000;
+/** The shortest pause: a reset already past (or a clock behind ours) must not make the send spin. */
+export const MIN_PAUSE_MS = 1_000;
+
+/** When a send Bitrix24 paused may go on: when it said (`resetAt`, epoch ms), else after the default pause; always 1 s to 11 minutes from `now`. */
+export function pauseEnd(resetAt: number | null, now: number): number {
+  const said = resetAt !== null && Number.isFinite(resetAt) ? resetAt : now + DEFAULT_PAUSE_MS;
+  return Math.min(now + MAX_PAUSE_MS, Math.max(now + MIN_PAUSE_MS, said));
+}
 
 export function isRateLimitRefusal(error: unknown): boolean {
   return error instanceof BitrixError && error.code === QUERY_LIMIT_EXCEEDED;

@@ -3,7 +3,7 @@ import type { Metrics } from './metrics.js';
 
 /**
  * The send store, counting what its changes mean: sends reaching a final status (`finishSend`, a
- * cancelled schedule), chunk outcomes (`finishChunks`, `failPendingChunks`, `markSendingChunksUncertain`,
+ * cancelled schedule or paused send), chunk outcomes (`finishChunks`, `failPendingChunks`, `markSendingChunksUncertain`,
  * `releaseChunks`), and how late each scheduled send was claimed (`claimDueScheduledSends`: its `now`
  * minus the send's time). Counted when the store says the change was made; everything else passes through.
  */
@@ -18,6 +18,11 @@ export function instrumentSendStore(store: SendStore, metrics: Pick<Metrics, 'se
     },
     async cancelScheduledSend(memberId, id) {
       const cancelled = await store.cancelScheduledSend(memberId, id);
+      if (cancelled) sendsFinished.inc({ status: 'cancelled' });
+      return cancelled;
+    },
+    async cancelPausedSend(memberId, id) {
+      const cancelled = await store.cancelPausedSend(memberId, id);
       if (cancelled) sendsFinished.inc({ status: 'cancelled' });
       return cancelled;
     },

@@ -1,4 +1,4 @@
-import { BitrixError, NOT_CONNECTED } from '../bitrix/restClient.js';
+import { ANSWER_TOO_LARGE, BitrixError, NOT_CONNECTED } from '../bitrix/restClient.js';
 import { isOperatingTimeBlock, isRateLimitRefusal } from '../bitrix/retryPolicy.js';
 import { AudienceError } from '../audience/audienceErrors.js';
 import { TokensUnusableError } from '../bitrix/portalGateway.js';
@@ -12,8 +12,8 @@ import { DATABASE_UNAVAILABLE, OUTCOME_UNKNOWN } from './sendErrors.js';
  * and a send's final status from its chunks.
  */
 
-/** Answers from inside the method where acceptance is unknown. */
-const MAYBE_ACCEPTED = new Set(['INTERNAL_SERVER_ERROR', 'ERROR_UNEXPECTED_ANSWER', 'BAD_ANSWER', OUTCOME_UNKNOWN]);
+/** Answers from inside the method where acceptance is unknown (an oversized answer was not read: it may have said `true`). */
+const MAYBE_ACCEPTED = new Set(['INTERNAL_SERVER_ERROR', 'ERROR_UNEXPECTED_ANSWER', 'BAD_ANSWER', ANSWER_TOO_LARGE, OUTCOME_UNKNOWN]);
 
 export type CallOutcome =
   | { kind: 'accepted' }

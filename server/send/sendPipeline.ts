@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { BitrixError } from '../bitrix/restClient.js';
-import { DEFAULT_PAUSE_MS, isOperatingTimeBlock, isRateLimitRefusal, retrying } from '../bitrix/retryPolicy.js';
+import { isOperatingTimeBlock, isRateLimitRefusal, pauseEnd, retrying } from '../bitrix/retryPolicy.js';
 import { BATCH_LIMIT, runBatch, type CallRest } from '../bitrix/batch.js';
 import type { PortalGateway } from '../bitrix/portalGateway.js';
 import type { ChunkRecord, ChunkTotals, Lease, SendRecord, SendStatus, SendStore } from '../storage/sendStore.js';
@@ -331,9 +331,9 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
     return reload(send);
   }
 
-  /** When a send Bitrix24 paused may go on: when Bitrix24 said, else after the default pause (never in the past). */
+  /** When a send Bitrix24 paused may go on: when Bitrix24 said, else after the default pause; never in the past, never beyond MAX_PAUSE_MS. */
   function pauseUntil(resetAt: number | null): number {
-    return Math.max(now() + 1_000, resetAt ?? now() + DEFAULT_PAUSE_MS);
+    return pauseEnd(resetAt, now());
   }
 
   /**

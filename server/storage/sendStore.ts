@@ -20,7 +20,9 @@ import type { SendDb } from './sends/sendRows.js';
  *   connection can be recognised by its maker;
  * - `claimInterruptedSends`: a send whose lease ran out (or was given up) is taken over by exactly one
  *   process;
- * - `renewLease` / `releaseLease`: only the lease's owner (`lease_owner`) renews or gives it up.
+ * - `renewLease` / `releaseLease`: only the lease's owner (`lease_owner`) renews or gives it up;
+ * - `cancelPausedSend`: only a send nobody holds and with no chunk mid-call; once cancelled, the
+ *   conditions above keep every process from claiming its chunks or taking it over.
  */
 
 export type SendStatus = 'queued' | 'scheduled' | 'sending' | 'sent' | 'partly_failed' | 'failed' | 'cancelled';
@@ -199,6 +201,13 @@ export interface SendStore {
   claimDueScheduledSends(now: number, lease: Lease, limit?: number): Promise<SendRecord[]>;
   /** `scheduled -> cancelled` for this portal's send; false when it is not (or no longer) scheduled. */
   cancelScheduledSend(memberId: string, id: string): Promise<boolean>;
+  /**
+   * A send Bitrix24 paused (`paused_until` set, no process holding it, no chunk mid-call) ->
+   * `cancelled`, its pause and lease cleared; false otherwise (running, resumed, finished). Its chunks
+   * stay as they are: `pending` ones were never pushed and never will be (nobody resumes a cancelled
+   * send), `accepted` and `uncertain` ones are reported as before.
+   */
+  cancelPausedSend(memberId: string, id: string): Promise<boolean>;
   /**
    * Retention (sends/retention.ts): deletes at most `limit` sends in a final status that finished before
    * `cutoff` (epoch ms), with their chunks, in one transaction; unfinished sends are never deleted.

@@ -7,9 +7,12 @@ import { toSend, type SendDb } from './sendRows.js';
 /**
  * The queue: recording a send, starting it under a lease, renewing, giving up or pausing the lease,
  * taking over interrupted sends and claiming due scheduled ones (each by exactly one process), finishing
- * and cancelling.
+ * and cancelling (a scheduled send, or one Bitrix24 paused).
  */
-export type SendQueue = Pick<SendStore, 'createSend' | 'startSending' | 'finishSend' | 'renewLease' | 'releaseLease' | 'pauseSend' | 'claimDueScheduledSends' | 'cancelScheduledSend' | 'claimInterruptedSends'>;
+export type SendQueue = Pick<
+  SendStore,
+  'createSend' | 'startSending' | 'finishSend' | 'renewLease' | 'releaseLease' | 'pauseSend' | 'claimDueScheduledSends' | 'cancelScheduledSend' | 'cancelPausedSend' | 'claimInterruptedSends'
+>;
 
 export function createSendQueue(db: SendDb, kind: DatabaseKind, now: () => number, history: Pick<SendStore, 'getSendByKey' | 'listChunks'>): SendQueue {
   /** On PostgreSQL a claim passes over rows another process is claiming right now instead of waiting for them. */
@@ -171,6 +174,26 @@ export function createSendQueue(db: SendDb, kind: DatabaseKind, now: () => numbe
         .where('member_id', '=', memberId)
         .where('id', '=', id)
         .where('status', '=', 'scheduled')
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async cancelPausedSend(memberId, id) {
+      const timestamp = now();
+      // One conditional statement: paused (nobody holds it: a process resuming it first would have
+      // taken the lease and cleared paused_until) and no chunk mid-call. Once it is `cancelled` with no
+      // lease owner, no process can claim a chunk of it or take it over.
+      const result = await db
+        .updateTable('sends')
+        .set({ status: 'cancelled', finished_at: timestamp, lease_until: null, lease_owner: null, paused_until: null, updated_at: timestamp })
+        .where('member_id', '=', memberId)
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'sending'])
+        .where('paused_until', 'is not', null)
+        .where('lease_owner', 'is', null)
+        .where((eb) =>
+          eb.not(eb.exists(eb.selectFrom('send_chunks').select('send_chunks.chunk_index').whereRef('send_chunks.send_id', '=', 'sends.id').where('send_chunks.status', '=', 'sending'))),
+        )
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
