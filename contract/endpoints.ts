@@ -114,7 +114,8 @@ export const endpoints: readonly Endpoint[] = [
       // A send that failed as a whole is answered with the error table's status (400, 401, 402, 403, 410, 422, 502, 503), carrying the send.
       400: {
         description:
-          'The body is not valid (TEXT_EMPTY, TEXT_TOO_LONG, TEXT_INVALID, AVATAR_INVALID, IDEMPOTENCY_KEY_INVALID, AUDIENCE_INVALID, SEND_AT_INVALID, UNKNOWN_FIELD, VALIDATION_FAILED), naming `field`; or the send failed as a whole.',
+          'The body is not valid (TEXT_EMPTY, TEXT_TOO_LONG, TEXT_INVALID, AVATAR_INVALID, IDEMPOTENCY_KEY_INVALID, AUDIENCE_INVALID, SEND_AT_INVALID, UNKNOWN_FIELD, VALIDATION_FAILED), naming `field`; ' +
+          'TEXT_TOO_LONG_FOR_IPHONE (with `iphoneText`, the text `shortenForIphone: true` would send) or AVATAR_TOO_LONG_FOR_IPHONE; or the send failed as a whole.',
         schema: sendRefusalSchema,
       },
       401: { description: 'As for every endpoint; or the send failed as a whole (REOPEN_APP: the sender’s stored authorization is missing).', schema: sendRefusalSchema },
@@ -153,13 +154,13 @@ export const endpoints: readonly Endpoint[] = [
     method: 'post',
     path: '/sends/{id}/cancel',
     operationId: 'cancelSend',
-    summary: 'Cancel a scheduled send that has not started',
+    summary: 'Cancel a scheduled send that has not started, or a send Bitrix24 paused',
     access: 'admin',
     params: sendIdParams,
     answers: {
       200: { description: 'The send, now cancelled.', schema: oneSendAnswerSchema },
       404: { description: 'SEND_NOT_FOUND: no such send on this portal.', schema: errorAnswerSchema },
-      409: { description: 'NOT_CANCELLABLE: it started, finished or was already cancelled.', schema: notCancellableAnswerSchema },
+      409: { description: 'NOT_CANCELLABLE: it is being sent, finished or was already cancelled.', schema: notCancellableAnswerSchema },
       ...refusals('admin'),
     },
   },

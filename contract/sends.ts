@@ -13,7 +13,12 @@ import { storableText } from './text.js';
  * (decision 0010, fact 19); we trim first, so whitespace-only is refused too. The limit is 1,000 characters
  * (Unicode code points): the phone shows a notification body of a few lines, and 1,000 characters stay
  * within Android's 4,096-byte payload even in a 4-byte script (emoji), so only iOS can cut a text we
- * accept — and the payload fit tells the sender when it will.
+ * accept. The core cuts an iPhone payload over 2,048 bytes byte by byte, and a cut inside a character
+ * (Cyrillic, accents, emoji) reaches no iPhone at all (decision 0010, fact 27), so the app never hands
+ * Bitrix24 such a text: `POST /api/sends` refuses it (400 TEXT_TOO_LONG_FOR_IPHONE, with `iphoneText`)
+ * unless `shortenForIphone: true` asks the server to send it shortened for everyone, at a grapheme
+ * boundary with "…", and record that text as the send's. `POST /api/message/check` shows the text an
+ * iPhone will show (`fit.ios.shown`). A text that fits is never changed.
  * AVATAR: Bitrix24 does not validate it and the phone loads it from the public internet, so only an
  * absolute https URL is accepted.
  * Neither may hold a NUL or an unpaired surrogate (./text.ts): it could not be stored or sent as typed.
@@ -83,12 +88,19 @@ const deviceFitSchema = z.object({ fits: z.boolean(), limit: z.number().int().de
 export const payloadFitSchema = z
   .object({
     bytes: z.number().int().describe('Bytes of the device payload: app name + text + avatar URL as the core escapes them, + overhead.'),
-    ios: deviceFitSchema,
+    ios: deviceFitSchema.extend({
+      shown: z
+        .string()
+        .nullable()
+        .describe(
+          'What an iPhone shows: the text when it fits; otherwise the text shortened at a grapheme boundary with "…" that the server sends with `shortenForIphone: true`; null when the app name and the image leave no room for any text.',
+        ),
+    }),
     android: deviceFitSchema,
   })
-  .describe("Whether the push fits the phones' payload caps (iOS cuts a longer one, Android drops it).");
+  .describe("Whether the push fits the phones' payload caps (iOS cuts a longer one byte by byte and may then get nothing; Android cuts whole characters).");
 export type PayloadFit = z.infer<typeof payloadFitSchema>;
-export type DeviceFit = PayloadFit['ios'];
+export type DeviceFit = PayloadFit['android'];
 
 export const messageCheckAnswerSchema = z.object({ fit: payloadFitSchema });
 export type MessageCheckAnswer = z.infer<typeof messageCheckAnswerSchema>;
@@ -103,6 +115,10 @@ export function sendRequestSchema<A extends z.ZodType>(audience: A) {
       audience: audience.optional(),
       testToSelf: z.boolean({ error: 'testToSelf must be true or false.' }).optional(),
       sendAt: sendAtField.optional(),
+      shortenForIphone: z
+        .boolean({ error: 'shortenForIphone must be true or false.' })
+        .optional()
+        .describe('A text too long for iPhones is sent (and recorded) shortened for everyone, as `fit.ios.shown`; without it such a text is refused (TEXT_TOO_LONG_FOR_IPHONE).'),
     })
     .refine((body) => body.testToSelf === true || body.audience !== undefined, {
       path: ['audience'],
@@ -168,23 +184,36 @@ export const sendViewSchema = z
   .describe('A send as the history and the composer show it.');
 export type SendView = z.infer<typeof sendViewSchema>;
 
+const textShortenedField = z.boolean().describe('The text was shortened for iPhones (`shortenForIphone`): `send.text` is what was sent.');
+
 /** `POST /api/sends` (201 new, 200 replay or finished, 202 still running: follow `GET /api/sends/{id}`). */
-export const sendAnswerSchema = z.object({ send: sendViewSchema, fit: payloadFitSchema });
+export const sendAnswerSchema = z.object({ send: sendViewSchema, fit: payloadFitSchema, textShortened: textShortenedField });
 export type SendAnswer = z.infer<typeof sendAnswerSchema>;
 
 /** `POST /api/sends` when the send failed as a whole: the error table's status, its code and message, and the send. */
-export const sendFailedAnswerSchema = errorAnswerSchema.extend({ send: sendViewSchema, fit: payloadFitSchema }).describe('A send that failed as a whole.');
+export const sendFailedAnswerSchema = errorAnswerSchema
+  .extend({ send: sendViewSchema, fit: payloadFitSchema, textShortened: textShortenedField })
+  .describe('A send that failed as a whole.');
 export type SendFailedAnswer = z.infer<typeof sendFailedAnswerSchema>;
 
-/** What `POST /api/sends` answers when it does not send: a failed send, or a plain refusal. */
-export const sendRefusalSchema = z.union([sendFailedAnswerSchema, errorAnswerSchema]);
+/** `POST /api/sends` 400 TEXT_TOO_LONG_FOR_IPHONE (or AVATAR_TOO_LONG_FOR_IPHONE): nothing was recorded or sent. */
+export const iphoneBudgetRefusalSchema = errorAnswerSchema
+  .extend({
+    iphoneText: z.string().nullable().describe('The text the server would send with `shortenForIphone: true`; null when the image URL leaves no room for any text.'),
+    fit: payloadFitSchema,
+  })
+  .describe("A text over the iPhone payload cap, refused because the request did not ask to shorten it.");
+export type IphoneBudgetRefusal = z.infer<typeof iphoneBudgetRefusalSchema>;
+
+/** What `POST /api/sends` answers when it does not send: a failed send, a text too long for iPhones, or a plain refusal. */
+export const sendRefusalSchema = z.union([sendFailedAnswerSchema, iphoneBudgetRefusalSchema, errorAnswerSchema]);
 export type SendRefusal = z.infer<typeof sendRefusalSchema>;
 
 /** `GET /api/sends/{id}`, `POST /api/sends/{id}/cancel`. */
 export const oneSendAnswerSchema = z.object({ send: sendViewSchema });
 export type OneSendAnswer = z.infer<typeof oneSendAnswerSchema>;
 
-/** `POST /api/sends/{id}/cancel` once the send started, finished or was already cancelled (409 NOT_CANCELLABLE). */
+/** `POST /api/sends/{id}/cancel` while the send is being sent, once it finished or was already cancelled (409 NOT_CANCELLABLE). */
 export const notCancellableAnswerSchema = errorAnswerSchema.extend({ send: sendViewSchema }).describe('The send as it is now, which cannot be cancelled.');
 export type NotCancellableAnswer = z.infer<typeof notCancellableAnswerSchema>;
 

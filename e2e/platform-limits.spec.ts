@@ -50,3 +50,27 @@ test('a send that meets a 503 on its token check and a 429 on its push lands exa
   await expect(row.getByTestId('history-paused')).toHaveCount(0);
   expect(portal().pushes.filter((push) => push.text === text)).toHaveLength(1);
 });
+
+test('a send Bitrix24 paused can be cancelled from History: nobody gets it, even after the method is released', async ({ page }) => {
+  const admin = firstAdmin(portal());
+  await page.goto(portal().shellUrl({ userId: admin.id }));
+  await page.getByTestId('portal-menu-app').click();
+  const frame = appFrame(page);
+  await expect(frame.getByRole('tab', { name: 'New push' })).toBeVisible({ timeout: 20_000 });
+
+  const releasedAt = Date.now() + 8_000;
+  portal().blockMethod('pull.application.push.add', releasedAt);
+  const text = `Paused then cancelled ${Date.now()}`;
+  await frame.getByLabel('Message').fill(text);
+  await frame.getByRole('button', { name: 'Send test to me' }).click();
+  await frame.getByRole('tab', { name: 'History' }).click();
+  const row = frame.getByTestId('history-row').filter({ hasText: text });
+  await expect(row.getByTestId('history-paused')).toContainText('Paused by Bitrix24 until', { timeout: 15_000 });
+  await row.getByRole('button', { name: 'Cancel' }).click();
+  await expect(row).toHaveAttribute('data-status', 'cancelled', { timeout: 15_000 });
+  await expect(row.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
+
+  // Past the release and a few resume ticks: still nobody got it.
+  await page.waitForTimeout(Math.max(0, releasedAt - Date.now()) + 12_000);
+  expect(portal().pushes.filter((push) => push.text === text)).toHaveLength(0);
+});

@@ -115,6 +115,12 @@ export interface PushRecord {
   avatar: string;
   /** Who sent it (the token's user). */
   senderId: number;
+  /**
+   * What each device shows of `text` by the core's payload rules (./pushDevices.ts): the iPhone's body
+   * (cut to 2,048 bytes, null when the cut split a character and nothing arrived), Android's text (cut by
+   * characters at 4,096 bytes).
+   */
+  devices: { ios: string | null; android: string | null };
 }
 
 export interface DeliveredEvent {

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Audience } from '../../contract/audience.js';
 import {
   SEND_ID,
+  iphoneBudgetRefusalSchema,
   messageCheckAnswerSchema,
   messageCheckSchema,
   notCancellableAnswerSchema,
@@ -12,6 +13,7 @@ import {
   sendFailedAnswerSchema,
   sendHistoryAnswerSchema,
   sendHistoryQuerySchema,
+  type PayloadFit,
   type SendErrorView,
   type SendView,
 } from '../../contract/sends.js';
@@ -19,7 +21,7 @@ import type { Language } from '../bitrix/errorCatalog.js';
 import { FINAL_SEND_STATUSES, type ChunkTotals, type SendRecord, type SendStore } from '../storage/sendStore.js';
 import { payloadFit, scheduleProblem, validationFailure } from '../send/messageSchema.js';
 import { IdempotencyConflictError, type SendPipeline } from '../send/sendPipeline.js';
-import { describeSendError } from '../send/sendErrors.js';
+import { AVATAR_TOO_LONG_FOR_IPHONE, TEXT_TOO_LONG_FOR_IPHONE, describeSendError } from '../send/sendErrors.js';
 import { requireAdmin } from './frameAuth.js';
 import { requestLanguage } from './requestLanguage.js';
 import { methodsOnly } from '../http/methodNotAllowed.js';
@@ -30,10 +32,13 @@ import { answer, refuse } from './answer.js';
  * history shows what was sent to whom):
  * - `POST /api/sends` {idempotencyKey, text, avatar?, audience?, testToSelf?} -> 201 (new), 200 (replay
  *   of a finished send), 202 (still running after `answerWithinMs`; poll `GET /api/sends/:id`), or the
- *   error table's status with `{error, message, send, fit}` when the send failed as a whole;
+ *   error table's status with `{error, message, send, fit}` when the send failed as a whole; every one
+ *   carries `textShortened`. A push over the iPhone payload cap is refused (400 TEXT_TOO_LONG_FOR_IPHONE
+ *   `{iphoneText, fit}`, nothing recorded) unless `shortenForIphone: true`: then `fit.ios.shown` is sent
+ *   and recorded as the send's text (contract/sends.ts; decision 0010, fact 27);
  * - `GET /api/sends?limit=&before=` -> `{sends, nextBefore}`, newest first, this portal only;
  * - `GET /api/sends/:id` -> `{send}` (404 for another portal's);
- * - `POST /api/message/check` {text, avatar?} -> `{fit}`;
+ * - `POST /api/message/check` {text, avatar?} -> `{fit}` (`fit.ios.shown`: what an iPhone will show);
  * - with `sendAt` (ISO 8601 with an explicit offset or Z, 1 minute to 1 calendar year ahead; a naive
  *   local time, a test to oneself or a time out of range is a 400 naming `sendAt`) `POST /api/sends`
  *   records the send as `scheduled` (201, the view carries `sendAt` in epoch ms and `sendAtIso`) and the
@@ -96,6 +101,13 @@ function badRequest(res: Response, error: z.ZodError): void {
   refuse(res, 400, validationFailure(error));
 }
 
+/** A push over the iPhone cap that the request did not ask to shorten (or that no shortening can fit): 400, translated. */
+function refuseIphoneBudget(res: Response, fit: PayloadFit, language: Language): void {
+  const code = fit.ios.shown === null ? AVATAR_TOO_LONG_FOR_IPHONE : TEXT_TOO_LONG_FOR_IPHONE;
+  const body = { error: code, message: describeSendError(code).message[language], field: fit.ios.shown === null ? 'avatar' : 'text', iphoneText: fit.ios.shown, fit };
+  answer(res, iphoneBudgetRefusalSchema, body, 400);
+}
+
 export function sendRoutes(deps: SendRoutesDeps): Router {
   const router = Router();
   const answerWithinMs = deps.answerWithinMs ?? 20_000;
@@ -127,14 +139,19 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
       const problem = scheduleProblem(sendAt, now());
       if (problem) return refuse(res, 400, { error: 'SEND_AT_INVALID', message: problem, field: 'sendAt' });
     }
-    const fit = payloadFit(caller.portal.appName, body.text, body.avatar);
+    // The core would cut it byte by byte, and a cut inside a character reaches no iPhone: never hand it such a text.
+    const asked = payloadFit(caller.portal.appName, body.text, body.avatar);
+    if (!asked.ios.fits && (body.shortenForIphone !== true || asked.ios.shown === null)) return refuseIphoneBudget(res, asked, requestLanguage(req));
+    const text = asked.ios.shown ?? body.text;
+    const textShortened = text !== body.text;
+    const fit = textShortened ? payloadFit(caller.portal.appName, text, body.avatar) : asked;
     let submission;
     try {
       submission = await deps.pipeline.submit({
         memberId: caller.memberId,
         senderId: caller.userId,
         idempotencyKey: body.idempotencyKey,
-        text: body.text,
+        text,
         avatar: body.avatar ?? null,
         audience: body.audience,
         testToSelf: body.testToSelf ?? false,
@@ -152,7 +169,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     });
     const finished = await Promise.race([submission.done, bound]).finally(() => clearTimeout(timer));
     const send = finished ?? (await deps.sendStore.getSend(caller.memberId, submission.send.id)) ?? submission.send;
-    const outcome = { send: await view(send, requestLanguage(req)), fit };
+    const outcome = { send: await view(send, requestLanguage(req)), fit, textShortened };
     res.setHeader('Cache-Control', 'no-store');
     if (!submission.created) res.setHeader('Idempotent-Replayed', 'true');
     if (send.status === 'scheduled') return answer(res, sendAnswerSchema, outcome, submission.created ? 201 : 200);

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ANDROID_PAYLOAD_BYTES, IOS_PAYLOAD_BYTES, PAYLOAD_OVERHEAD_BYTES, TEXT_MAX_CHARS, messageCheckSchema, latestSendAt, payloadBytes, payloadFit, scheduleProblem, sendRequestSchema, validationFailure } from './messageSchema.js';
+import {
+  ANDROID_PAYLOAD_BYTES,
+  IOS_PAYLOAD_BYTES,
+  PAYLOAD_OVERHEAD_BYTES,
+  SHORTENED_MARK,
+  TEXT_MAX_CHARS,
+  iphoneText,
+  messageCheckSchema,
+  latestSendAt,
+  payloadBytes,
+  payloadFit,
+  scheduleProblem,
+  sendRequestSchema,
+  validationFailure,
+} from './messageSchema.js';
 
 const send = sendRequestSchema(z.strictObject({ users: z.array(z.number()) }));
 const key = '7d0c4a52-43c5-4c36-8f5a-0a4f4b2f9d11';
@@ -59,5 +73,57 @@ describe('message validation', () => {
     expect(scheduleProblem(now + 59_999, now)).toContain('at least one minute');
     expect(scheduleProblem(latestSendAt(now), now)).toBeNull();
     expect(scheduleProblem(latestSendAt(now) + 1, now)).toContain('within a year');
+  });
+});
+
+describe('the text an iPhone shows (iphoneText, fit.ios.shown)', () => {
+  const room = (appName: string, avatar = '') => IOS_PAYLOAD_BYTES - PAYLOAD_OVERHEAD_BYTES - payloadBytes(appName) - payloadBytes(avatar);
+  const fitsIphone = (appName: string, text: string, avatar?: string) => payloadFit(appName, text, avatar).ios.fits;
+
+  it('a text that fits is never changed, and is what fit.ios.shown says', () => {
+    const text = 'я'.repeat(Math.floor(room('Team Push') / 2));
+    expect(fitsIphone('Team Push', text)).toBe(true);
+    expect(iphoneText('Team Push', text)).toBe(text);
+    expect(payloadFit('Team Push', text).ios.shown).toBe(text);
+  });
+
+  it('a Cyrillic text over the budget: the longest prefix that fits with "…", whole letters only', () => {
+    const words = Array.from({ length: 200 }, (_, i) => `слово${i}`).join(' ');
+    expect(fitsIphone('Team Push', words)).toBe(false);
+    const shown = iphoneText('Team Push', words)!;
+    expect(shown.endsWith(SHORTENED_MARK)).toBe(true);
+    const kept = shown.slice(0, -SHORTENED_MARK.length);
+    expect(words.startsWith(kept)).toBe(true);
+    expect(kept).toBe(kept.trimEnd());
+    expect(fitsIphone('Team Push', shown)).toBe(true);
+    // Up to the next letter would not fit: it is the largest prefix (spaces before "…" are dropped).
+    let next = kept.length + 1;
+    while (words[next - 1] === ' ') next += 1;
+    expect(fitsIphone('Team Push', `${words.slice(0, next)}${SHORTENED_MARK}`)).toBe(false);
+    expect(payloadFit('Team Push', words).ios.shown).toBe(shown);
+  });
+
+  it('never splits a grapheme: an emoji with a skin tone or a family, a letter with its combining accent', () => {
+    for (const grapheme of ['👍🏽', '👨‍👩‍👧‍👦', 'e\u0301', '🇩🇪']) {
+      const text = grapheme.repeat(700);
+      expect(fitsIphone('App', text)).toBe(false);
+      const shown = iphoneText('App', text)!;
+      const kept = shown.slice(0, -SHORTENED_MARK.length);
+      expect(kept.length % grapheme.length, grapheme).toBe(0);
+      expect(kept.length).toBeGreaterThan(0);
+      expect(fitsIphone('App', shown), grapheme).toBe(true);
+      expect(fitsIphone('App', grapheme.repeat(kept.length / grapheme.length + 1) + SHORTENED_MARK), grapheme).toBe(false);
+    }
+  });
+
+  it('counts escapes as the core does, and gives null when the name and the image leave no room for any text', () => {
+    const quoted = '"'.repeat(600);
+    const shown = iphoneText('App', quoted)!;
+    expect(payloadBytes(shown)).toBeLessThanOrEqual(room('App'));
+    expect(shown.length - 1).toBe(Math.floor((room('App') - 3) / 6));
+    const avatar = `https://img.example/?${'&'.repeat(280)}`;
+    expect(room('App', avatar)).toBeLessThan(payloadBytes(`a${SHORTENED_MARK}`));
+    expect(iphoneText('App', 'Hello', avatar)).toBeNull();
+    expect(payloadFit('App', 'Hello', avatar).ios).toMatchObject({ fits: false, shown: null });
   });
 });

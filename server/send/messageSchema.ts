@@ -16,15 +16,24 @@ export { messageCheckSchema, sendRequestSchema } from '../../contract/sends.js';
 /** Largest JSON body the send API reads (text and audience of explicit users fit many times over). */
 export const SEND_BODY_LIMIT = '64kb';
 
-/** Device payload caps (decision 0010, fact 16): iOS cuts byte-wise at 2048, Android at 4096. */
+/**
+ * Device payload caps (decision 0010, facts 16 and 27): iOS cuts byte-wise at 2048 (and a cut inside a
+ * character reaches no iPhone at all), Android by whole characters at 4096.
+ */
 export const IOS_PAYLOAD_BYTES = 2048;
 export const ANDROID_PAYLOAD_BYTES = 4096;
 /**
- * Bytes the push service adds around title, body and image: the client id, JSON keys and punctuation.
- * Not published by Bitrix24 (UNCONFIRMED); 200 bytes is a generous allowance for a ~40-character
- * client id plus the `aps`/`alert`/`title`/`body` envelope, so "fits" errs on the side of a warning.
+ * Bytes the core adds around title, body and image in an iPhone payload (decision 0010, fact 27):
+ * `{"aps":{"alert":{"body":"","title":""},"mutable-content":1,"badge":N,"sound":"silence.aif"},
+ * "params":"[]","group":"<client id>","avatarUrl":"","extra":{"server_time":"<date('c')>",
+ * "server_time_unix":<microtime>},"target":"<md5>"}` is 270 bytes with a five-digit badge and the
+ * longest float, plus the client id (Bitrix24's are ~30 characters; 64 allowed for): 334. 350 leaves a
+ * little for what the core may add that we have not seen (UNCONFIRMED for the cloud), so "fits" errs on
+ * the side of shortening.
  */
-export const PAYLOAD_OVERHEAD_BYTES = 200;
+export const PAYLOAD_OVERHEAD_BYTES = 350;
+/** What a text shortened for iPhones ends with. */
+export const SHORTENED_MARK = '…';
 
 /** How soon at the earliest a send may be scheduled; at the latest it is a calendar year ahead (latestSendAt). */
 export const SCHEDULE_MIN_AHEAD_MS = 60_000;
@@ -62,14 +71,41 @@ export function payloadBytes(value: string): number {
   return bytes;
 }
 
-/** Whether the push fits the phones' payload caps, so the UI can warn before a text is cut. */
+/**
+ * Whether the push fits the phones' payload caps, and what an iPhone shows of it: the text itself when
+ * it fits, else the text the app sends in its place when asked to shorten it (`iphoneText`).
+ */
 export function payloadFit(appName: string, text: string, avatar?: string | null): PayloadFit {
   const bytes = payloadBytes(appName) + payloadBytes(text) + payloadBytes(avatar ?? '') + PAYLOAD_OVERHEAD_BYTES;
+  const fits = bytes <= IOS_PAYLOAD_BYTES;
   return {
     bytes,
-    ios: { fits: bytes <= IOS_PAYLOAD_BYTES, limit: IOS_PAYLOAD_BYTES },
+    ios: { fits, limit: IOS_PAYLOAD_BYTES, shown: fits ? text : iphoneText(appName, text, avatar) },
     android: { fits: bytes <= ANDROID_PAYLOAD_BYTES, limit: ANDROID_PAYLOAD_BYTES },
   };
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * The text as an iPhone will show it whole: unchanged when the push fits; otherwise the longest prefix
+ * that ends on a grapheme boundary (a letter with its accents, an emoji with its modifiers) and, with
+ * SHORTENED_MARK after it, keeps the push within IOS_PAYLOAD_BYTES by our estimate. Null when the app's
+ * name and the image leave no room for even one character: no text can go to iPhones then.
+ */
+export function iphoneText(appName: string, text: string, avatar?: string | null): string | null {
+  const room = IOS_PAYLOAD_BYTES - PAYLOAD_OVERHEAD_BYTES - payloadBytes(appName) - payloadBytes(avatar ?? '');
+  if (payloadBytes(text) <= room) return text;
+  const budget = room - payloadBytes(SHORTENED_MARK);
+  let used = 0;
+  let end = 0;
+  for (const { segment, index } of graphemes.segment(text)) {
+    used += payloadBytes(segment);
+    if (used > budget) break;
+    end = index + segment.length;
+  }
+  const kept = text.slice(0, end).trimEnd();
+  return kept === '' ? null : kept + SHORTENED_MARK;
 }
 
 /** A 400 answer naming the field: `{error, message, field}` (the contract's ErrorAnswer). */
@@ -82,6 +118,7 @@ const FIELD_CODES: Record<string, { tooLong?: string; other: string }> = {
   audience: { other: 'AUDIENCE_INVALID' },
   testToSelf: { other: 'VALIDATION_FAILED' },
   sendAt: { other: 'SEND_AT_INVALID' },
+  shortenForIphone: { other: 'VALIDATION_FAILED' },
 };
 
 /** The first problem of a failed parse as a stable code, a readable message and the field's name. */

@@ -14,6 +14,12 @@ export const OUTCOME_UNKNOWN = 'PUSH_OUTCOME_UNKNOWN';
 export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 /** A scheduled send's sender was no longer an administrator when its time came. */
 export const SENDER_NOT_ADMIN = 'SENDER_NOT_ADMIN';
+/**
+ * `POST /api/sends` refusals (400, never stored): the push is over the iPhone payload cap and the request
+ * did not ask to shorten it (decision 0010, fact 27); or the app name and the image leave no room for text.
+ */
+export const TEXT_TOO_LONG_FOR_IPHONE = 'TEXT_TOO_LONG_FOR_IPHONE';
+export const AVATAR_TOO_LONG_FOR_IPHONE = 'AVATAR_TOO_LONG_FOR_IPHONE';
 
 export const SEND_ERRORS: Readonly<Record<string, ErrorEntry>> = {
   [OUTCOME_UNKNOWN]: entry('OUTCOME_UNKNOWN', 502, false, {
@@ -60,6 +66,16 @@ export const SEND_ERRORS: Readonly<Record<string, ErrorEntry>> = {
     en: 'Our database could not be reached while sending, so the rest of this message was not sent to Bitrix24. Nobody got it twice; those it did not reach can be sent it again.',
     ru: 'Во время отправки наша база данных была недоступна, поэтому остаток сообщения не передан в Битрикс24. Никто не получил его дважды; тем, до кого оно не дошло, его можно отправить снова.',
     de: 'Unsere Datenbank war während des Sendens nicht erreichbar, daher wurde der Rest dieser Nachricht nicht an Bitrix24 übergeben. Niemand hat sie doppelt erhalten; wer sie nicht bekam, kann sie erneut gesendet bekommen.',
+  }),
+  [TEXT_TOO_LONG_FOR_IPHONE]: entry(TEXT_TOO_LONG_FOR_IPHONE, 400, false, {
+    en: 'This text is too long for iPhones: Bitrix24 would cut it, and an iPhone gets nothing at all when the cut falls inside a letter. Shorten the text, or send it shortened for everyone (as the preview shows it). Nothing was sent.',
+    ru: 'Этот текст слишком длинный для iPhone: Битрикс24 обрежет его, а если разрез придётся на середину буквы, на iPhone не придёт ничего. Сократите текст или отправьте его сокращённым для всех (как показано в предпросмотре). Ничего не отправлено.',
+    de: 'Dieser Text ist für iPhones zu lang: Bitrix24 würde ihn kürzen, und fällt der Schnitt mitten in einen Buchstaben, kommt auf einem iPhone gar nichts an. Kürzen Sie den Text oder senden Sie ihn für alle gekürzt (wie in der Vorschau). Es wurde nichts gesendet.',
+  }),
+  [AVATAR_TOO_LONG_FOR_IPHONE]: entry(AVATAR_TOO_LONG_FOR_IPHONE, 400, false, {
+    en: 'The image URL is so long that no text fits beside it on an iPhone. Use a shorter image URL. Nothing was sent.',
+    ru: 'Адрес изображения так длинен, что рядом с ним на iPhone не помещается никакой текст. Укажите более короткий адрес изображения. Ничего не отправлено.',
+    de: 'Die Bild-URL ist so lang, dass auf einem iPhone kein Text mehr daneben passt. Verwenden Sie eine kürzere Bild-URL. Es wurde nichts gesendet.',
   }),
   INTERNAL_ERROR: entry('INTERNAL_ERROR', 502, false, {
     en: 'Something went wrong on our side while sending. Nothing more will be sent for this message.',

@@ -1,4 +1,5 @@
 import { getCi, phpEmpty, phpInt, type Params } from '../phpParams.js';
+import { deviceTexts, type DeviceTexts } from '../pushDevices.js';
 import { RestError } from '../restAnswer.js';
 import type { MethodTable } from './types.js';
 
@@ -28,9 +29,10 @@ export const pushMethods: MethodTable = {
   /**
    * Checks in the portal's order (decision 0010, fact 19); the scope was already checked before the method ran.
    * `true` means accepted: who really gets a push (existing, active, push enabled) is decided later, on
-   * the phone side. The device shows title = the app's registered name, body = TEXT; on a real phone
-   * the payload is cut to 2048 bytes (iOS) / 4096 (Android) and newlines become spaces. The simulator
-   * keeps the text exactly as sent.
+   * the phone side. The device shows title = the app's registered name, body = TEXT. The simulator
+   * keeps the text exactly as sent, and beside it what an iPhone and an Android phone show of it by the
+   * core's payload rules (../pushDevices.ts: an iPhone cuts bytes at 2,048 and gets nothing when the cut
+   * splits a character; Android cuts whole characters at 4,096).
    */
   'pull.application.push.add': {
     scopes: ['pull'],
@@ -44,16 +46,14 @@ export const pushMethods: MethodTable = {
       const title = ctx.portal.appName;
       if (phpEmpty(title)) throw new RestError(400, 'EMPTY_APP_NAME', 'For send push-notification application name can\'t be empty');
       const avatar = getCi(params, 'AVATAR');
+      const message = { title, text: typeof text === 'string' ? text : String(text), avatar: typeof avatar === 'string' ? avatar : '' };
+      // The same for every recipient: what differs per user (the 32-character target hash) never changes a payload's length.
+      let devices: DeviceTexts | undefined;
       for (const userId of userIds) {
         const user = ctx.portal.directory.user(userId);
         if (!user || !user.active || !user.pushEnabled) continue;
-        ctx.portal.recordPush({
-          userId,
-          title,
-          text: typeof text === 'string' ? text : String(text),
-          avatar: typeof avatar === 'string' ? avatar : '',
-          senderId: ctx.auth.userId,
-        });
+        devices ??= deviceTexts({ ...message, clientId: ctx.portal.app.clientId, userId, memberId: ctx.portal.memberId, now: ctx.portal.clock.now() });
+        ctx.portal.recordPush({ userId, ...message, senderId: ctx.auth.userId, devices });
       }
       return { result: true };
     },

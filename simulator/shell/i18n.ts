@@ -50,6 +50,7 @@ const en = {
   phoneNoPushes: 'No notifications',
   phonePushDisabled: 'Push notifications are off on this device: nothing arrives here.',
   phoneAllUsers: 'All users',
+  phoneNothingArrived: 'nothing arrived',
   appLoading: 'Loading the application...',
 } as const;
 
@@ -100,6 +101,7 @@ const ru: ShellStrings = {
   phoneNoPushes: 'Уведомлений нет',
   phonePushDisabled: 'Push-уведомления на этом устройстве выключены: сюда ничего не приходит.',
   phoneAllUsers: 'Все пользователи',
+  phoneNothingArrived: 'ничего не пришло',
   appLoading: 'Загрузка приложения...',
 };
 
@@ -148,6 +150,7 @@ const de: ShellStrings = {
   phoneNoPushes: 'Keine Benachrichtigungen',
   phonePushDisabled: 'Push-Benachrichtigungen sind auf diesem Gerät aus: hier kommt nichts an.',
   phoneAllUsers: 'Alle Nutzer',
+  phoneNothingArrived: 'nichts angekommen',
   appLoading: 'Anwendung wird geladen...',
 };
 

@@ -4,7 +4,7 @@ import { $, el, isLocalUrl } from './shell/dom.js';
 
 /**
  * @typedef {{ seq: number, at: number, userId: number, title: string, text: string, avatar: string, senderId: number,
- *   recipientName: string, delivered: boolean }} PushView
+ *   devices: { ios: string | null, android: string | null }, recipientName: string, delivered: boolean }} PushView
  */
 
 const boot = JSON.parse(/** @type {HTMLElement} */ (document.getElementById('sim-boot')).textContent || '{}');
@@ -54,7 +54,26 @@ function pushItem(p) {
       ]),
       ...(userId === null ? [el('div', { class: 'push-to', 'data-testid': 'push-recipient', text: `→ ${p.recipientName} (#${p.userId})` })] : []),
       el('div', { class: 'push-text', 'data-testid': 'push-text', 'data-text': p.text, text }),
+      deviceLine('ios', 'iPhone', p.devices.ios, p.text),
+      deviceLine('android', 'Android', p.devices.android, p.text),
     ]),
+  ]);
+}
+
+/**
+ * What one kind of phone shows of the push by the core's payload rules (simulator/pushDevices.ts); `null`
+ * is a push that never arrived on that kind of phone.
+ * @param {'ios' | 'android'} device @param {string} name @param {string | null} shown @param {string} sent
+ */
+function deviceLine(device, name, shown, sent) {
+  return el('div', {
+    class: 'push-to push-device',
+    'data-testid': `push-${device}`,
+    'data-arrived': String(shown !== null),
+    'data-whole': String(shown === sent),
+  }, [
+    el('span', { text: `${name}: ` }),
+    el('span', { 'data-testid': `push-${device}-text`, 'data-text': shown ?? '', text: shown === null ? t.phoneNothingArrived : shown.replace(/\r?\n/g, ' ') }),
   ]);
 }
 

@@ -1,7 +1,7 @@
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 import { AVATAR_MAX_CHARS, TEXT_MAX_CHARS } from '../../lib/contract';
 import { useI18n } from '../../lib/i18n';
-import { useMessageFit } from './api';
+import type { MessageFit } from './api';
 
 /** The contract's limits: the server decides, this only warns early. */
 export function avatarProblem(avatar: string): 'notHttps' | 'tooLong' | null {
@@ -16,18 +16,33 @@ export function avatarProblem(avatar: string): 'notHttps' | 'tooLong' | null {
   }
 }
 
-/** "Message" with a live counter and device-cap warnings; "Avatar URL" with a thumbnail and validation. */
-export function MessageFields({ text, avatar, onText, onAvatar }: { text: string; avatar: string; onText: (text: string) => void; onAvatar: (avatar: string) => void }) {
+/**
+ * "Message" with a live counter (characters, and bytes on the phone); "Avatar URL" with a thumbnail and
+ * validation. `children`: what goes under the text (the choice for a text too long for iPhones).
+ */
+export function MessageFields({
+  text,
+  avatar,
+  fit,
+  onText,
+  onAvatar,
+  children,
+}: {
+  text: string;
+  avatar: string;
+  fit: MessageFit;
+  onText: (text: string) => void;
+  onAvatar: (avatar: string) => void;
+  children?: ReactNode;
+}) {
   const { t } = useI18n();
   const textId = useId();
   const counterId = useId();
   const avatarId = useId();
   const avatarHintId = useId();
-  const fit = useMessageFit(text, avatar);
   const length = [...text.trim()].length;
   const tooLong = length > TEXT_MAX_CHARS;
   const problem = avatarProblem(avatar);
-  const cutOn = fit.data ? [!fit.data.ios.fits && 'iOS', !fit.data.android.fits && 'Android'].filter(Boolean) : [];
 
   return (
     <fieldset className="card message">
@@ -36,13 +51,9 @@ export function MessageFields({ text, avatar, onText, onAvatar }: { text: string
       <textarea id={textId} value={text} rows={5} aria-describedby={counterId} aria-invalid={tooLong || undefined} onChange={(event) => onText(event.target.value)} />
       <p id={counterId} className={tooLong ? 'counter counter--over' : 'counter'} data-testid="text-counter">
         {t('composer.counter', { count: length, max: TEXT_MAX_CHARS })}
-        {fit.data && ` · ${t('composer.bytes', { bytes: fit.data.bytes })}`}
+        {fit.latest && ` · ${t('composer.bytes', { bytes: fit.latest.bytes })}`}
       </p>
-      {cutOn.length > 0 && (
-        <p className="warning" data-testid="fit-warning">
-          {t('composer.willBeCut', { devices: cutOn.join(', ') })}
-        </p>
-      )}
+      {children}
 
       <label htmlFor={avatarId}>{t('composer.avatar')}</label>
       <div className="avatar-field">

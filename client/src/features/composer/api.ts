@@ -1,6 +1,7 @@
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { keepPreviousData, queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi, type Api } from '../../lib/api';
-import type { MessageCheckAnswer, MessageCheckRequest, SendAnswer, SendRequest } from '../../lib/contract';
+import type { MessageCheckAnswer, MessageCheckRequest, PayloadFit, SendAnswer, SendRequest } from '../../lib/contract';
 import { useDebounced } from '../../lib/useDebounced';
 import type { Audience } from '../../entities/audience/selection';
 import { sendKeys, sendQueries } from '../../entities/send/api';
@@ -9,9 +10,11 @@ import { FINAL_STATUSES, type SendView } from '../../entities/send/model';
 /**
  * The body of POST sends (the contract's SendRequest): a test to oneself, or an audience, maybe
  * scheduled. `audience` is null while nothing is picked: the server refuses it (AUDIENCE_INVALID) and
- * the composer shows its message.
+ * the composer shows its message. `shortenForIphone` only when the admin chose to send a text too long
+ * for iPhones shortened for everyone.
  */
-export type SendInput = Pick<SendRequest, 'idempotencyKey' | 'text' | 'avatar'> & ({ testToSelf: true } | { audience: Audience | null; sendAt?: SendRequest['sendAt'] });
+export type SendInput = Pick<SendRequest, 'idempotencyKey' | 'text' | 'avatar' | 'shortenForIphone'> &
+  ({ testToSelf: true } | { audience: Audience | null; sendAt?: SendRequest['sendAt'] });
 
 export const messageKeys = {
   all: ['message'] as const,
@@ -52,9 +55,21 @@ export function useSendProgress(send: SendView | undefined) {
   });
 }
 
-/** How the text fits the phones' payload caps (debounced as the admin types). */
-export function useMessageFit(text: string, avatar: string) {
+export interface MessageFit {
+  /** The last answer, maybe for a text the admin has changed since (counters that should not flicker). */
+  latest: PayloadFit | undefined;
+  /** The answer for the text and avatar as they are now; undefined while it is being asked for. */
+  current: PayloadFit | undefined;
+}
+
+/** How the text fits the phones' payload caps and what an iPhone shows of it (debounced as the admin types). */
+export function useMessageFit(text: string, avatar: string): MessageFit {
   const api = useApi();
-  const settled = useDebounced({ text: text.trim(), avatar: avatar.trim() }, 300);
-  return useQuery({ ...messageQueries.fit(api, settled.text, settled.avatar), select: (answer) => answer.fit });
+  const wanted = useMemo(() => ({ text: text.trim(), avatar: avatar.trim() }), [text, avatar]);
+  const settled = useDebounced(wanted, 300);
+  const query = useQuery({ ...messageQueries.fit(api, settled.text, settled.avatar), select: (answer) => answer.fit, placeholderData: keepPreviousData });
+  // An empty text is not weighed (the server refuses it as empty): nothing from an earlier text may linger.
+  if (wanted.text === '' || wanted.text === '0') return { latest: undefined, current: undefined };
+  const upToDate = !query.isPlaceholderData && settled.text === wanted.text && settled.avatar === wanted.avatar;
+  return { latest: query.data, current: upToDate ? query.data : undefined };
 }

@@ -18,7 +18,7 @@ function audienceSummary(send: SendView, t: Translate): string {
   return parts.join(', ');
 }
 
-/** Past and scheduled sends of this portal, newest first; cancel a scheduled one, or send one again. */
+/** Past and scheduled sends of this portal, newest first; cancel a scheduled or paused one, or send one again. */
 export function History({ onSendAgain }: { onSendAgain: (send: SendView) => void }) {
   const { t, language } = useI18n();
   const history = useHistory();
@@ -72,7 +72,7 @@ export function History({ onSendAgain }: { onSendAgain: (send: SendView) => void
                   {send.error && <p className="field-error">{send.error.message}</p>}
                 </td>
                 <td className="history__actions">
-                  {send.status === 'scheduled' && (
+                  {(send.status === 'scheduled' || (send.pausedUntil !== null && (send.status === 'sending' || send.status === 'queued'))) && (
                     <button type="button" className="button button--secondary" disabled={cancel.isPending} onClick={() => cancel.mutate(send.id)}>
                       {t('history.cancel')}
                     </button>
