@@ -106,9 +106,16 @@ export function composeParts(input: CompositionInput): AppParts {
   const gateway = oauth ? instrumentGateway(createPortalGateway({ store, oauth, logger, now: input.now, fetch: input.fetch, relocation }), metrics.restCalls) : null;
   // One REST pace per portal (across processes: decision 0014) and one department tree cache per process, shared by token checks, uninstall checks, sends and the picker's reads.
   const limiter = instrumentLimiter(input.sends?.limiter ?? createPortalRateLimiter({ limit: input.sends?.rateLimit, sleep, store: limits }), metrics.restLimitWait);
+  const purgeSweeper = startPurgeSweeper({ store, logger, now: input.now, everyMs: input.purgeSweepMs });
+  input.lifecycle?.onDrain(() => purgeSweeper.stop());
+
+  const treeCache = createDepartmentTreeCache({ now });
+  const audience = sendAudience(treeCache);
+  const { sendStore, pipeline, scheduler } = createSending({ config, database, store, logger, audience, gateway, sendStore: instrumentSendStore(createSendStore(database, { now: input.now }), metrics), now: input.now, fetch: input.fetch, options: { ...input.sends, limiter } });
   const uninstallReports = gateway
     ? startUninstallReports({
         store,
+        sends: sendStore,
         logger,
         checker: createUninstallChecker({ store, gateway, limiter, rest, now, sleep }),
         purgeAfterMs: config.uninstallPurgeAfterMs,
@@ -117,12 +124,6 @@ export function composeParts(input: CompositionInput): AppParts {
       })
     : null;
   if (uninstallReports) input.lifecycle?.onDrain(() => uninstallReports.stop());
-  const purgeSweeper = startPurgeSweeper({ store, logger, now: input.now, everyMs: input.purgeSweepMs });
-  input.lifecycle?.onDrain(() => purgeSweeper.stop());
-
-  const treeCache = createDepartmentTreeCache({ now });
-  const audience = sendAudience(treeCache);
-  const { sendStore, pipeline, scheduler } = createSending({ config, database, store, logger, audience, gateway, sendStore: instrumentSendStore(createSendStore(database, { now: input.now }), metrics), now: input.now, fetch: input.fetch, options: { ...input.sends, limiter } });
   // Finished sends older than SEND_RETENTION_DAYS are deleted (decision 0013).
   const retentionSweeper = startRetentionSweeper({ sendStore, logger, retentionMs: config.sendRetentionMs, now: input.now });
   input.lifecycle?.onDrain(() => retentionSweeper.stop());

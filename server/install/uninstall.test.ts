@@ -35,6 +35,7 @@ forEachDatabase('uninstall', (getDb) => {
         { label: 'unreachable', users: 12 },
         { label: 'forgetful', users: 12 },
         { label: 'restored-admins', users: 12 },
+        { label: 'scheduled', users: 12 },
         { label: 'lost-event', users: 12 },
         { label: 'lost-event-frame', users: 12 },
         { label: 'aged', users: 12 },
@@ -244,6 +245,23 @@ forEachDatabase('uninstall', (getDb) => {
     expect((await post(portal.openFrame(other, 'DEFAULT'))).status).toBe(200);
     expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'installed', purgeAfter: null });
     await expect(stack.parts.gateway!.callAsUser(portal.memberId, adminOf(portal).id, 'app.info')).resolves.toMatchObject({ result: expect.anything() });
+  });
+
+  it('a recorded removal cancels the portal\'s scheduled sends with the reason, and a due one of an uninstalled portal is never claimed', async () => {
+    const portal = stack.sim.portal('scheduled');
+    const sends = createSendStore(stack.database);
+    const schedule = async (sendAt: number) =>
+      (await sends.createSend({ id: crypto.randomUUID(), memberId: portal.memberId, senderId: adminOf(portal).id, idempotencyKey: crypto.randomUUID(), requestHash: 'h', text: 'Later', avatar: null, audience: { users: [2] }, testToSelf: false, leaseUntil: clock.now(), sendAt })).send;
+    const later = await schedule(clock.now() + DAY);
+    clock.advance(60_000);
+    await portal.uninstall({ clean: false });
+    expect(await stack.store.getPortal(portal.memberId)).toMatchObject({ installState: 'uninstalled' });
+    expect(await sends.getSend(portal.memberId, later.id)).toMatchObject({ status: 'cancelled', errorCode: 'APP_UNINSTALLED' });
+    // One scheduled while the removal was being recorded elsewhere: due, but never claimed.
+    const raced = await schedule(clock.now() + 60_000);
+    clock.advance(120_000);
+    expect((await sends.claimDueScheduledSends(clock.now(), { owner: 'test', until: clock.now() + 15_000 })).map((send) => send.id)).not.toContain(raced.id);
+    expect(await sends.getSend(portal.memberId, raced.id)).toMatchObject({ status: 'scheduled' });
   });
 
   it('an uninstall whose event was lost: a stale app page shows "not installed" (framable by the portal, in its language), and the removal is recorded', async () => {

@@ -2,6 +2,8 @@ import type { Logger } from '../logger.js';
 import type { PortalStore } from '../storage/portalStore.js';
 import { startPeriodicJob } from '../periodicJob.js';
 import type { UninstallChecker, UninstallEvidence } from './uninstallCheck.js';
+import type { SendStore } from '../storage/sendStore.js';
+import { APP_UNINSTALLED } from '../send/sendErrors.js';
 
 /**
  * What the app does with an ONAPPUNINSTALL (decision 0015). The event is kept as a report on the portal
@@ -55,6 +57,8 @@ export interface UninstallReports {
 
 export interface UninstallReportDeps {
   store: PortalStore;
+  /** A recorded removal cancels the portal's scheduled sends, with the reason. */
+  sends: Pick<SendStore, 'cancelScheduledSendsOfPortal'>;
   checker: UninstallChecker;
   logger: Logger;
   /** UNINSTALL_PURGE_DAYS in ms: how long a CLEAN uninstall keeps the data. */
@@ -77,7 +81,8 @@ export function startUninstallReports(deps: UninstallReportDeps): UninstallRepor
     const clean = report?.clean === true;
     const purgeAfter = clean ? now() + deps.purgeAfterMs : null;
     if (await store.markUninstalled(memberId, { purgeAfter })) {
-      logger.info({ memberId, purgeAfter }, clean ? 'uninstall confirmed by Bitrix24; data deleted after the grace period unless reinstalled' : 'uninstall confirmed by Bitrix24; data kept');
+      const cancelled = await deps.sends.cancelScheduledSendsOfPortal(memberId, APP_UNINSTALLED);
+      logger.info({ memberId, purgeAfter, cancelledScheduledSends: cancelled }, clean ? 'uninstall confirmed by Bitrix24; data deleted after the grace period unless reinstalled' : 'uninstall confirmed by Bitrix24; data kept');
     }
     return 'recorded';
   }

@@ -21,6 +21,11 @@ export function instrumentSendStore(store: SendStore, metrics: Pick<Metrics, 'se
       if (cancelled) sendsFinished.inc({ status: 'cancelled' });
       return cancelled;
     },
+    async cancelScheduledSendsOfPortal(memberId, errorCode) {
+      const cancelled = await store.cancelScheduledSendsOfPortal(memberId, errorCode);
+      if (cancelled > 0) sendsFinished.inc({ status: 'cancelled' }, cancelled);
+      return cancelled;
+    },
     async cancelPausedSend(memberId, id) {
       const cancelled = await store.cancelPausedSend(memberId, id);
       if (cancelled) sendsFinished.inc({ status: 'cancelled' });

@@ -14,9 +14,11 @@ export const OUTCOME_UNKNOWN = 'PUSH_OUTCOME_UNKNOWN';
 export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 /** A scheduled send's sender was no longer an administrator when its time came. */
 export const SENDER_NOT_ADMIN = 'SENDER_NOT_ADMIN';
+/** A scheduled send cancelled because the app was removed from its portal (decision 0015). */
+export const APP_UNINSTALLED = 'APP_UNINSTALLED';
 /**
  * `POST /api/sends` refusals (400, never stored): the push is over the iPhone payload cap and the request
- * did not ask to shorten it (decision 0010, fact 27); or the app name and the image leave no room for text.
+ * did not ask to shorten it (decision 0010, fact 28); or the app name and the image leave no room for text.
  */
 export const TEXT_TOO_LONG_FOR_IPHONE = 'TEXT_TOO_LONG_FOR_IPHONE';
 export const AVATAR_TOO_LONG_FOR_IPHONE = 'AVATAR_TOO_LONG_FOR_IPHONE';
@@ -46,6 +48,11 @@ export const SEND_ERRORS: Readonly<Record<string, ErrorEntry>> = {
     en: 'This scheduled push was not sent: the administrator who scheduled it is no longer a portal administrator. An administrator can send it again from the history.',
     ru: 'Запланированное уведомление не отправлено: администратор, который его запланировал, больше не администратор портала. Администратор может отправить его снова из истории.',
     de: 'Dieser geplante Push wurde nicht gesendet: Der Administrator, der ihn geplant hat, ist kein Portal-Administrator mehr. Ein Administrator kann ihn aus dem Verlauf erneut senden.',
+  }),
+  [APP_UNINSTALLED]: entry(APP_UNINSTALLED, 410, false, {
+    en: 'This scheduled push was cancelled: the app was removed from this portal. After installing it again, an administrator can send it again from the history.',
+    ru: 'Запланированное уведомление отменено: приложение удалено с этого портала. После повторной установки администратор может отправить его снова из истории.',
+    de: 'Dieser geplante Push wurde abgebrochen: Die App wurde von diesem Portal entfernt. Nach einer erneuten Installation kann ein Administrator ihn aus dem Verlauf erneut senden.',
   }),
   NO_STORED_AUTH: entry('REOPEN_APP', 401, false, {
     en: 'The app has no saved Bitrix24 authorization of yours to send with. Open the app from the left menu once, then send again.',

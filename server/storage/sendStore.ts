@@ -196,11 +196,13 @@ export interface SendStore {
   claimInterruptedSends(lease: Lease, options?: { ignoreLeases?: boolean; limit?: number }): Promise<SendRecord[]>;
   /**
    * Scheduled sends whose time has come (`send_at <= now`), oldest first, each moved to `queued` with a
-   * lease by a conditional update: one process wins each.
+   * lease by a conditional update: one process wins each. Never one of a portal held as uninstalled.
    */
   claimDueScheduledSends(now: number, lease: Lease, limit?: number): Promise<SendRecord[]>;
   /** `scheduled -> cancelled` for this portal's send; false when it is not (or no longer) scheduled. */
   cancelScheduledSend(memberId: string, id: string): Promise<boolean>;
+  /** Every scheduled send of the portal -> `cancelled` with `errorCode` as the reason (the app was removed); how many. */
+  cancelScheduledSendsOfPortal(memberId: string, errorCode: string): Promise<number>;
   /**
    * A send Bitrix24 paused (`paused_until` set, no process holding it, no chunk mid-call) ->
    * `cancelled`, its pause and lease cleared; false otherwise (running, resumed, finished). Its chunks

@@ -11,7 +11,7 @@ import { toSend, type SendDb } from './sendRows.js';
  */
 export type SendQueue = Pick<
   SendStore,
-  'createSend' | 'startSending' | 'finishSend' | 'renewLease' | 'releaseLease' | 'pauseSend' | 'claimDueScheduledSends' | 'cancelScheduledSend' | 'cancelPausedSend' | 'claimInterruptedSends'
+  'createSend' | 'startSending' | 'finishSend' | 'renewLease' | 'releaseLease' | 'pauseSend' | 'claimDueScheduledSends' | 'cancelScheduledSend' | 'cancelPausedSend' | 'cancelScheduledSendsOfPortal' | 'claimInterruptedSends'
 >;
 
 export function createSendQueue(db: SendDb, kind: DatabaseKind, now: () => number, history: Pick<SendStore, 'getSendByKey' | 'listChunks'>): SendQueue {
@@ -158,7 +158,18 @@ export function createSendQueue(db: SendDb, kind: DatabaseKind, now: () => numbe
         .updateTable('sends')
         .set({ status: 'queued', lease_until: lease.until, lease_owner: lease.owner, updated_at: now() })
         .where('id', 'in', (eb) =>
-          lockedForClaim(eb.selectFrom('sends').select('id').where('status', '=', 'scheduled').where('send_at', '<=', at).orderBy('send_at').orderBy('id').limit(limit)),
+          lockedForClaim(
+            eb
+              .selectFrom('sends')
+              .select('id')
+              .where('status', '=', 'scheduled')
+              .where('send_at', '<=', at)
+              // A portal the app was removed from sends nothing (its scheduled sends are cancelled as the removal is recorded).
+              .where((inner) => inner.not(inner.exists(inner.selectFrom('portals').select('portals.member_id').whereRef('portals.member_id', '=', 'sends.member_id').where('portals.install_state', '=', 'uninstalled'))))
+              .orderBy('send_at')
+              .orderBy('id')
+              .limit(limit),
+          ),
         )
         .where('status', '=', 'scheduled')
         .returningAll()
@@ -176,6 +187,17 @@ export function createSendQueue(db: SendDb, kind: DatabaseKind, now: () => numbe
         .where('status', '=', 'scheduled')
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
+    },
+
+    async cancelScheduledSendsOfPortal(memberId, errorCode) {
+      const timestamp = now();
+      const result = await db
+        .updateTable('sends')
+        .set({ status: 'cancelled', error_code: errorCode, finished_at: timestamp, updated_at: timestamp })
+        .where('member_id', '=', memberId)
+        .where('status', '=', 'scheduled')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     async cancelPausedSend(memberId, id) {
