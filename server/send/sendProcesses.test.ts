@@ -267,7 +267,8 @@ forEachDatabase(
         expect(exit, app.output()).not.toBeNull();
         // The grace (2 s here, 25 s by default) plus the 5 s close deadline, and some slack for a busy machine.
         expect(exit!.at - signalledAt).toBeLessThan(35_000);
-        expect(app.output()).toContain('the database did not close in time');
+        // What freed it: the close deadline, or PostgreSQL's statement_timeout (5 s, decision 0002) cutting the blocked write first.
+        expect(app.output()).toMatch(/the database did not close in time|"code":"57014"/);
       });
     });
 
