@@ -17,6 +17,7 @@ import { createSqliteTestDatabase, type DisposableTestDatabase } from '../../tes
 import { fixtureClientPages } from '../../test/support/fixturePages.js';
 import { describeWithRedis, TEST_REDIS_URL } from '../../test/support/redis.js';
 import { startTcpProxy, type TcpProxy } from '../../test/support/tcpProxy.js';
+import { eventually } from '../../test/support/eventually.js';
 
 /**
  * Issue 18: Redis behind a network that loses every packet (test/support/tcpProxy.ts in front of the
@@ -29,15 +30,6 @@ const logger = createLogger({ level: 'silent' });
 const REDIS = { commandTimeoutMs: 300, connectTimeoutMs: 500, reconnectMaxDelayMs: 200 };
 /** Each verification must be answered well within this while the store is known to be down (measured, generous). */
 const QUICK_MS = 500;
-
-async function eventually(what: string, check: () => Promise<boolean>, withinMs = 5_000): Promise<void> {
-  const until = Date.now() + withinMs;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what}: not within ${withinMs} ms`);
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();

@@ -17,6 +17,7 @@ import { createTokenCipher, generateEncryptionKey } from '../security/tokenCiphe
 import { createPostgresTestDatabase, forEachDatabase, TEST_DATABASE_URL } from '../../test/support/databases.js';
 import { fixtureClientPages } from '../../test/support/fixturePages.js';
 import { startTcpProxy, type TcpProxy } from '../../test/support/tcpProxy.js';
+import { eventually } from '../../test/support/eventually.js';
 
 /**
  * Issue 18: PostgreSQL behind a network that loses every packet (a partition, a failover), made with a
@@ -62,15 +63,6 @@ function throughProxy(url: string, proxy: TcpProxy): string {
 }
 
 const read = (appDb: AppDatabase) => sql<{ one: number }>`select 1 as one`.execute(appDb.db);
-
-async function eventually(what: string, check: () => Promise<boolean>, withinMs = 5_000): Promise<void> {
-  const until = Date.now() + withinMs;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what}: not within ${withinMs} ms`);
-}
 
 forEachDatabase(
   'PostgreSQL behind a partition',
