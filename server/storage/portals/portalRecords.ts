@@ -10,6 +10,9 @@ import { context } from './cipherContexts.js';
  */
 export type PortalRecords = Pick<PortalStore, 'upsertPortal' | 'getPortal' | 'listPortals' | 'markInstallFinished' | 'setApplicationToken' | 'markUninstalled' | 'reportUninstall' | 'clearUninstallReport' | 'listUninstallReports' | 'claimUninstallRecheck' | 'restoreInstalled' | 'purgeUninstalled' | 'deletePortal'>;
 
+/** A portal without a pending uninstall report (decision 0015). */
+const NO_UNINSTALL_REPORT = { uninstall_reported_at: null, uninstall_report_clean: null, uninstall_next_check_at: null } as const;
+
 export function checkMemberId(memberId: string): void {
   if (typeof memberId !== 'string' || memberId === '') throw new TypeError('memberId must be a non-empty string');
 }
@@ -51,9 +54,7 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
           app_status: input.appStatus ?? null,
           install_finished_at: null,
           purge_after: null,
-          uninstall_reported_at: null,
-          uninstall_report_clean: null,
-          uninstall_next_check_at: null,
+          ...NO_UNINSTALL_REPORT,
           created_at: timestamp,
           updated_at: timestamp,
         })
@@ -72,9 +73,7 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
               install_finished_at: sql<number | null>`case when ${wasUninstalled} then null else portals.install_finished_at end`,
               purge_after: sql<number | null>`null`,
               // Bitrix24 vouched for this portal's install or opening just now: the app is there.
-              uninstall_reported_at: sql<number | null>`null`,
-              uninstall_report_clean: sql<number | null>`null`,
-              uninstall_next_check_at: sql<number | null>`null`,
+              ...NO_UNINSTALL_REPORT,
               application_token:
                 token === null
                   ? sql<string | null>`case when ${wasUninstalled} then null else portals.application_token end`
@@ -154,7 +153,7 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
       // (an admin reopens the app) the other admins' scheduled sends must still work.
       const result = await db
         .updateTable('portals')
-        .set({ install_state: 'uninstalled', purge_after: purgeAfter === null ? null : Math.trunc(purgeAfter), uninstall_reported_at: null, uninstall_report_clean: null, uninstall_next_check_at: null, updated_at: now() })
+        .set({ install_state: 'uninstalled', purge_after: purgeAfter === null ? null : Math.trunc(purgeAfter), ...NO_UNINSTALL_REPORT, updated_at: now() })
         .where('member_id', '=', memberId)
         .where('install_state', '!=', 'uninstalled')
         .executeTakeFirst();
@@ -181,7 +180,7 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
     async clearUninstallReport(memberId) {
       const result = await db
         .updateTable('portals')
-        .set({ uninstall_reported_at: null, uninstall_report_clean: null, uninstall_next_check_at: null, updated_at: now() })
+        .set({ ...NO_UNINSTALL_REPORT, updated_at: now() })
         .where('member_id', '=', memberId)
         .where('uninstall_reported_at', 'is not', null)
         .executeTakeFirst();
@@ -220,7 +219,7 @@ export function createPortalRecords(db: Kysely<DatabaseSchema>, cipher: TokenCip
       const timestamp = now();
       const result = await db
         .updateTable('portals')
-        .set({ install_state: 'installed', purge_after: null, uninstall_reported_at: null, uninstall_report_clean: null, uninstall_next_check_at: null, install_finished_at: sql<number>`coalesce(install_finished_at, ${timestamp})`, updated_at: timestamp })
+        .set({ install_state: 'installed', purge_after: null, ...NO_UNINSTALL_REPORT, install_finished_at: sql<number>`coalesce(install_finished_at, ${timestamp})`, updated_at: timestamp })
         .where('member_id', '=', memberId)
         .where('install_state', '=', 'uninstalled')
         .executeTakeFirst();
