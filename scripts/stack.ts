@@ -43,6 +43,10 @@ export interface StackOptions {
   appScopes?: string[];
   /** The shape of the simulated OAuth server's app.info answer (default 'nested'). */
   oauthAppInfoShape?: 'flat' | 'nested' | 'minimal';
+  /** How many simulated OAuth servers run (default 1); B24_OAUTH_URL lists them all unless `environment` says otherwise. */
+  oauthServerCount?: number;
+  /** What the simulated refresh answers say in `scope`: 'app' (default) or the granted list. */
+  oauthRefreshScope?: 'app' | 'list';
   /** More of the app's environment (e.g. METRICS_TOKEN), read with the rest by loadConfig. */
   environment?: Record<string, string>;
 }
@@ -76,6 +80,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     clock: options.clock,
     accessTokenTtl: options.accessTokenTtl,
     oauthAppInfoShape: options.oauthAppInfoShape,
+    oauthServerCount: options.oauthServerCount,
+    oauthRefreshScope: options.oauthRefreshScope,
     app: {
       clientId: TEST_CLIENT_ID,
       clientSecret: TEST_CLIENT_SECRET,
@@ -93,7 +99,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PUBLIC_URL: appUrl,
     B24_CLIENT_ID: TEST_CLIENT_ID,
     B24_CLIENT_SECRET: TEST_CLIENT_SECRET,
-    B24_OAUTH_URL: sim.oauth.url,
+    B24_OAUTH_URL: sim.oauthServers.map((server) => server.url).join(','),
     B24_APP_NAME: appName,
     DATABASE_URL: options.databaseUrl ?? 'sqlite::memory:',
     NODE_ENV: 'test',

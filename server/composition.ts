@@ -93,13 +93,13 @@ export function composeParts(input: CompositionInput): AppParts {
   // Every part that feeds a metric is wrapped here, once (server/metrics/instrument*.ts).
   const metrics = createMetrics({ database, processMetrics: config.metricsToken !== null });
   const oauth: OAuthClient | null = config.b24
-    ? instrumentOAuth(createOAuthClient({ oauthUrl: config.oauthUrl, clientId: config.b24.clientId, clientSecret: config.b24.clientSecret, fetch: input.fetch, now: input.now }), metrics.tokenRefreshes)
+    ? instrumentOAuth(createOAuthClient({ oauthUrl: config.oauthUrls, clientId: config.b24.clientId, clientSecret: config.b24.clientSecret, fetch: input.fetch, now: input.now }), metrics.tokenRefreshes)
     : null;
   const rest = { fetch: input.fetch };
   const now = input.now ?? Date.now;
   const limits = createLimitStore({ config, database, logger, now: input.now });
   const openingBudget = createOpeningBudget({ limits: input.openingBudget, store: limits });
-  const verifier = oauth && config.b24 ? createOpeningVerifier({ oauth, clientId: config.b24.clientId, oauthUrl: config.oauthUrl, rest, now }) : null;
+  const verifier = oauth && config.b24 ? createOpeningVerifier({ oauth, clientId: config.b24.clientId, rest, now }) : null;
   const sleep = input.sends?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   // The gateway keeps no state of its own (tokens and their lock live in the store): the uninstall checks and the pushes share it.
   const relocation = oauth ? createPortalRelocation({ store, oauth, logger, now: input.now, limitStore: limits }) : null;

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       publicUrl: 'http://localhost:3000',
       b24: null,
       oauthUrl: 'https://oauth.bitrix.info',
+      oauthUrls: ['https://oauth.bitrix.info'],
       appName: 'Team Push',
       databaseUrl: 'sqlite:./data/app.sqlite',
       dataDir: './data',
@@ -27,6 +28,33 @@ describe('loadConfig', () => {
       sendRetentionMs: 400 * 86_400_000,
       metricsToken: null,
     });
+  });
+
+  it('takes one OAuth server or several, comma-separated, the first being the default', () => {
+    expect(loadConfig({ B24_OAUTH_URL: 'https://oauth.bitrix24.tech/' })).toMatchObject({ oauthUrl: 'https://oauth.bitrix24.tech', oauthUrls: ['https://oauth.bitrix24.tech'] });
+    expect(loadConfig({ B24_OAUTH_URL: ' https://oauth.bitrix.info , https://oauth.bitrix24.tech/,https://oauth.bitrix.info/, ' })).toMatchObject({
+      oauthUrl: 'https://oauth.bitrix.info',
+      oauthUrls: ['https://oauth.bitrix.info', 'https://oauth.bitrix24.tech'],
+    });
+    // Plain http only for localhost, as for PUBLIC_URL (the simulator's servers in tests).
+    expect(loadConfig({ B24_OAUTH_URL: 'http://127.0.0.1:9000,http://localhost:9001' }).oauthUrls).toEqual(['http://127.0.0.1:9000', 'http://localhost:9001']);
+  });
+
+  it('refuses a bad OAuth server item by its place, without echoing it', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['https://oauth.bitrix.info,http://oauth.bitrix24.tech', /B24_OAUTH_URL must use https \(plain http is allowed only for localhost\) \(item 2 of 2\)/],
+      ['https://oauth.bitrix.info,oauth.bitrix24.tech', /B24_OAUTH_URL must be an absolute URL \(item 2 of 2\)/],
+      ['https://user:hunter2@oauth.bitrix24.tech,https://oauth.bitrix.info', /B24_OAUTH_URL must not carry credentials, a query or a fragment \(item 1 of 2\)/],
+      ['https://oauth.bitrix.info/rest/', /B24_OAUTH_URL takes the server's base URL, without \/rest\//],
+      [' , ,', /B24_OAUTH_URL must name at least one OAuth server URL/],
+      [Array.from({ length: 9 }, (_, i) => `https://oauth${i}.example`).join(','), /at most 8 OAuth servers/],
+    ];
+    for (const [value, message] of cases) {
+      const error = failure({ B24_OAUTH_URL: value });
+      expect(error.variable, value).toBe('B24_OAUTH_URL');
+      expect(error.message, value).toMatch(message);
+      expect(error.message).not.toContain('hunter2');
+    }
   });
 
   it('takes a metrics token of at least 32 printable characters', () => {
@@ -81,6 +109,7 @@ describe('loadConfig', () => {
       publicUrl: 'https://push.example.com/b24',
       b24: { clientId: 'local.abc123.456', clientSecret: 'S3cr3tS3cr3t' },
       oauthUrl: 'http://127.0.0.1:9000',
+      oauthUrls: ['http://127.0.0.1:9000'],
       appName: 'Office news',
       databaseUrl: 'postgres://app@db:5432/push',
       logLevel: 'warn',

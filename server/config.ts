@@ -22,6 +22,36 @@ const httpUrl = (variable: string) =>
     })
     .transform((url) => url.origin + url.pathname.replace(/\/+$/, ''));
 
+/** At most this many OAuth servers (Bitrix24 runs one per region: two today). */
+const MAX_OAUTH_SERVERS = 8;
+
+/**
+ * B24_OAUTH_URL: one OAuth server or several, comma-separated, the first being the default; each is a base
+ * URL under the same rules as PUBLIC_URL (https, plain http only for localhost), without the `/rest/` a
+ * portal's `server_endpoint` ends with. A portal uses the one its `server_endpoint` names, else the first
+ * (server/bitrix/oauthServers.ts). A bad item is named by its place, not echoed (it may hold a password).
+ */
+const oauthServerList = z
+  .string()
+  .transform((value, ctx) => {
+    const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+    const refuse = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    if (items.length === 0) return refuse('B24_OAUTH_URL must name at least one OAuth server URL');
+    if (items.length > MAX_OAUTH_SERVERS) return refuse(`B24_OAUTH_URL may list at most ${MAX_OAUTH_SERVERS} OAuth servers`);
+    const urls: string[] = [];
+    for (const [index, item] of items.entries()) {
+      const where = items.length > 1 ? ` (item ${index + 1} of ${items.length})` : '';
+      const parsed = httpUrl('B24_OAUTH_URL').safeParse(item);
+      if (!parsed.success) return refuse(`${parsed.error.issues[0]?.message ?? 'B24_OAUTH_URL is invalid'}${where}`);
+      if (/\/rest$/i.test(parsed.data)) return refuse(`B24_OAUTH_URL takes the server's base URL, without /rest/${where}`);
+      if (!urls.includes(parsed.data)) urls.push(parsed.data);
+    }
+    return urls;
+  });
+
 const DATABASE_URL_PATTERN = /^(sqlite:.+|postgres(ql)?:\/\/.+)$/;
 
 const environmentSchema = z
@@ -44,7 +74,7 @@ const environmentSchema = z
       .min(8, 'B24_CLIENT_SECRET looks too short to be an application key')
       .max(256, 'B24_CLIENT_SECRET is too long')
       .optional(),
-    B24_OAUTH_URL: httpUrl('B24_OAUTH_URL').default('https://oauth.bitrix.info'),
+    B24_OAUTH_URL: oauthServerList.default(['https://oauth.bitrix.info']),
     B24_APP_NAME: z
       .string()
       .trim()
@@ -131,7 +161,10 @@ export interface AppConfig {
   publicUrl: string;
   /** Null until the app is registered: install and sending then answer with a clear "not configured". */
   b24: { clientId: string; clientSecret: string } | null;
+  /** The default Bitrix24 OAuth server: the first of `oauthUrls`. */
   oauthUrl: string;
+  /** Every configured OAuth server (B24_OAUTH_URL), the default first; a portal's server_endpoint picks among them. */
+  oauthUrls: string[];
   appName: string;
   databaseUrl: string;
   dataDir: string;
@@ -219,7 +252,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     b24: e.B24_CLIENT_ID && e.B24_CLIENT_SECRET ? { clientId: e.B24_CLIENT_ID, clientSecret: e.B24_CLIENT_SECRET } : null,
-    oauthUrl: e.B24_OAUTH_URL,
+    oauthUrl: e.B24_OAUTH_URL[0] ?? 'https://oauth.bitrix.info',
+    oauthUrls: e.B24_OAUTH_URL,
     appName: e.B24_APP_NAME,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,

@@ -253,6 +253,12 @@ export interface PortalOptions extends DirectoryOptions {
   framePost?: 'full' | 'core';
   /** Operating-time budget per method (limits.md: 480 s in 10 minutes; each call costs 20 ms here unless told). */
   operatingBudget?: Partial<OperatingBudget>;
+  /**
+   * Which of the simulator's OAuth servers is this portal's (an index into `Simulator.oauthServers`,
+   * below `SimulatorOptions.oauthServerCount`): its tokens live there, and its frame POST, events and
+   * OAuth answers name it in SERVER_ENDPOINT / server_endpoint. Default 0.
+   */
+  oauthServer?: number;
 }
 
 export interface SimulatorOptions {
@@ -274,10 +280,26 @@ export interface SimulatorOptions {
    * starter reads it; 'minimal' gives only the app fields, client_id and member_id. Default 'nested'.
    */
   oauthAppInfoShape?: 'flat' | 'nested' | 'minimal';
+  /**
+   * How many OAuth servers run, each on its own port with its own tokens, as Bitrix24 runs one per region
+   * (`oauth.bitrix.info`, `oauth.bitrix24.tech`). A server knows only its own portals' tokens: any other
+   * token is `invalid_token` at its app.info and `invalid_grant` at its /oauth/token/ (UNCONFIRMED what a
+   * real server answers for another region's portal). Default 1.
+   */
+  oauthServerCount?: number;
+  /**
+   * What a refresh answer's `scope` says: 'app' (default), as the docs showed until 2026-08 and the team's
+   * captures show, or 'list', the granted scopes comma-separated, as the current docs' sample shows
+   * (`bitrix24/b24restdocs` `settings/oauth/auto-renewal.md`).
+   */
+  oauthRefreshScope?: 'app' | 'list';
 }
 
 export interface Simulator {
+  /** The first (default) OAuth server: `oauthServers[0]`. */
   readonly oauth: SimOAuthServer;
+  /** Every OAuth server (`SimulatorOptions.oauthServerCount`); a portal's is `PortalOptions.oauthServer`. */
+  readonly oauthServers: readonly SimOAuthServer[];
   readonly portals: readonly SimPortal[];
   portal(labelOrIndex?: string | number): SimPortal;
   readonly clock: Clock;

@@ -17,6 +17,8 @@ export interface OAuthServerDeps {
   portalByMemberId: (memberId: string) => SimPortalImpl | undefined;
   /** The shape of /rest/app.info answers (SimulatorOptions.oauthAppInfoShape). */
   appInfoShape?: 'flat' | 'nested' | 'minimal';
+  /** What a refresh answer's `scope` says (SimulatorOptions.oauthRefreshScope): `app`, or the granted list. */
+  refreshScope?: 'app' | 'list';
 }
 
 class OAuthError extends Error {
@@ -30,8 +32,10 @@ class OAuthError extends Error {
 }
 
 /**
- * The simulated oauth.bitrix.info: the refresh_token grant at /oauth/token/ and app.info at
- * /rest/app.info for token checks. Its answers carry each portal's CURRENT client_endpoint.
+ * One simulated OAuth server (oauth.bitrix.info, or another region's: SimulatorOptions.oauthServerCount):
+ * the refresh_token grant at /oauth/token/ and app.info at /rest/app.info for token checks. It knows
+ * only the tokens of its own portals (its own token store), and its answers carry each portal's CURRENT
+ * client_endpoint and its own server_endpoint.
  */
 export class SimOAuthServerImpl implements SimOAuthServer {
   private server: Server | undefined;
@@ -118,7 +122,9 @@ export class SimOAuthServerImpl implements SimOAuthServer {
       entry.httpStatus = 200;
       entry.userId = refreshed.tokens.userId;
       this.log.push(entry);
-      sendJson(res, 200, portal.tokenAnswer(refreshed.tokens));
+      const answer = portal.tokenAnswer(refreshed.tokens);
+      // The current docs' sample lists the granted scopes, comma-separated; earlier ones (and the team's captures) said `app`.
+      sendJson(res, 200, this.deps.refreshScope === 'list' ? { ...answer, scope: refreshed.tokens.scope.join(',') } : answer);
     } catch (error) {
       const failure = error instanceof OAuthError ? error : new OAuthError(500, 'server_error', 'Internal error');
       entry.httpStatus = failure.httpStatus;

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { AnswerTooLargeError, readBoundedJson } from './boundedJson.js';
+import { createOAuthServers, restEndpointOf } from './oauthServers.js';
 
 /**
- * The configured Bitrix24 OAuth server: the trust anchor. A portal's endpoint, member_id and user come
- * from its answers, never from request fields. client_secret is sent only here, in a POST body.
+ * The configured Bitrix24 OAuth servers: the trust anchor. A portal's endpoint, member_id and user come
+ * from their answers, never from request fields. Each call goes to the configured server the portal's
+ * `server_endpoint` names, else to the first (./oauthServers.ts): a `server_endpoint` chooses among them,
+ * never adds one. client_secret is sent only to them, in a POST body.
  */
 
 export interface OAuthGrant {
@@ -15,8 +18,9 @@ export interface OAuthGrant {
    */
   expiresAt: number;
   /**
-   * The granted scopes when the answer lists them; null when it says `app` (what the real OAuth server
-   * answers a refresh: settings/oauth/auto-renewal.md) or nothing. The portal's `scope` method knows.
+   * The granted scopes when the answer lists them (comma-separated, as the current docs show); null when
+   * it says `app` (what the docs showed until 2026-08 and the team captured) or nothing: then the
+   * portal's `scope` method knows (decision 0010, fact 33).
    */
   scope: string[] | null;
   memberId: string;
@@ -24,6 +28,7 @@ export interface OAuthGrant {
   userId: number | null;
   /** The portal's REST endpoint, e.g. https://portal.bitrix24.com/rest/ (follows a renamed portal). */
   clientEndpoint: string;
+  /** The portal's OAuth server as the answer names it, e.g. https://oauth.bitrix.info/rest/: its next refresh goes there if it is configured. */
   serverEndpoint: string;
   /** The OAuth server's host as it reports itself. */
   domain: string;
@@ -63,7 +68,8 @@ const grantAnswer = z.object({
 const errorAnswer = z.object({ error: z.string(), error_description: z.string().optional() });
 
 export interface OAuthClientOptions {
-  oauthUrl: string;
+  /** The configured OAuth server, or several (one per region): the first is the default. */
+  oauthUrl: string | readonly string[];
   clientId: string;
   clientSecret: string;
   fetch?: typeof fetch;
@@ -85,15 +91,20 @@ export interface OAuthTokenInfo {
   /** The app the token belongs to, when said. */
   clientId: string | null;
   clientEndpoint: string | null;
-  serverEndpoint: string | null;
+  /** The `server_endpoint` the answer names, else the REST endpoint of the configured server that answered. */
+  serverEndpoint: string;
   status: string | null;
 }
 
+/**
+ * `serverEndpoint`: the portal's `server_endpoint` (stored, or named by the opening being verified). It
+ * picks the configured server the call goes to; one that names none of them gets the default.
+ */
 export interface OAuthClient {
   /** A refresh_token grant. The refresh token is single-use: callers must store the new pair before anyone uses it. */
-  refresh(refreshToken: string): Promise<OAuthGrant>;
+  refresh(refreshToken: string, serverEndpoint?: string | null): Promise<OAuthGrant>;
   /** Checks an access token at the OAuth server without spending anything (no refresh, no secret). */
-  tokenInfo(accessToken: string): Promise<OAuthTokenInfo>;
+  tokenInfo(accessToken: string, serverEndpoint?: string | null): Promise<OAuthTokenInfo>;
 }
 
 const portalFields = z.object({
@@ -111,8 +122,9 @@ const tokenInfoAnswer = z.object({
 
 export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   const doFetch = options.fetch ?? fetch;
-  const tokenUrl = `${options.oauthUrl.replace(/\/+$/, '')}/oauth/token/`;
-  const appInfoUrl = `${options.oauthUrl.replace(/\/+$/, '')}/rest/app.info`;
+  const servers = createOAuthServers(options.oauthUrl);
+  const tokenUrl = (server: string) => `${server}/oauth/token/`;
+  const appInfoUrl = (server: string) => `${server}/rest/app.info`;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const now = options.now ?? Date.now;
 
@@ -149,8 +161,9 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   }
 
   return {
-    async tokenInfo(accessToken) {
-      const { payload, status } = await post(appInfoUrl, new URLSearchParams({ auth: accessToken }));
+    async tokenInfo(accessToken, serverEndpoint) {
+      const server = servers.pick(serverEndpoint);
+      const { payload, status } = await post(appInfoUrl(server), new URLSearchParams({ auth: accessToken }));
       const answer = tokenInfoAnswer.safeParse(payload);
       const top = answer.success ? answer.data.result : null;
       const memberId = top?.member_id ?? top?.install?.member_id;
@@ -160,19 +173,19 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         memberId,
         clientId: top.client_id ?? null,
         clientEndpoint: clientEndpoint === null || clientEndpoint.endsWith('/') ? clientEndpoint : `${clientEndpoint}/`,
-        serverEndpoint: top.server_endpoint ?? top.install?.server_endpoint ?? null,
+        serverEndpoint: top.server_endpoint ?? top.install?.server_endpoint ?? restEndpointOf(server),
         status: top.install?.status ?? top.status ?? null,
       };
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, serverEndpoint) {
       const body = new URLSearchParams({
         grant_type: 'refresh_token',
         client_id: options.clientId,
         client_secret: options.clientSecret,
         refresh_token: refreshToken,
       });
-      const { payload, status } = await post(tokenUrl, body);
+      const { payload, status } = await post(tokenUrl(servers.pick(serverEndpoint)), body);
       const receivedAt = now();
       const grant = grantAnswer.safeParse(payload);
       if (!grant.success) {

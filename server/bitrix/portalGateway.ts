@@ -65,14 +65,18 @@ export function createPortalGateway(deps: PortalGatewayDeps): PortalGateway {
   const now = deps.now ?? Date.now;
   const relocation = deps.relocation ?? createPortalRelocation({ store, oauth, logger, now: deps.now });
 
-  /** Returns tokens newer than `stale` (refreshing them if nobody else has), under the lock. */
+  /**
+   * Returns tokens newer than `stale` (refreshing them if nobody else has), under the lock. The refresh
+   * goes to the portal's own OAuth server (its stored server_endpoint, when configured; decision 0010, fact 31).
+   */
   async function renewed(memberId: string, userId: number, stale: UserTokens): Promise<UserTokens> {
     let movedEndpoint: { clientEndpoint: string; serverEndpoint: string } | null = null;
+    const serverEndpoint = (await store.getPortal(memberId))?.serverEndpoint ?? null;
     const tokens = await store.withUserTokenLock(memberId, userId, async (current, save, controls) => {
       if (!current || current.tokenState === 'dead') throw new TokensUnusableError(memberId, userId, 'no_tokens');
       if (current.accessToken !== stale.accessToken && current.expiresAt > now() + EXPIRY_MARGIN_MS) return current;
       try {
-        const grant = await oauth.refresh(current.refreshToken);
+        const grant = await oauth.refresh(current.refreshToken, serverEndpoint);
         if (grant.memberId !== memberId || (grant.userId !== null && grant.userId !== userId)) {
           throw new OAuthError('bad_answer', 'The OAuth server answered for another portal or user', 200);
         }
@@ -88,7 +92,7 @@ export function createPortalGateway(deps: PortalGatewayDeps): PortalGateway {
         throw error;
       }
     });
-    // The OAuth server's answer is the authority on the portal's address: a renamed portal is followed.
+    // The OAuth server's answer is the authority on the portal's addresses: a renamed portal is followed, and so is a new server_endpoint.
     if (movedEndpoint) await relocation.follow(memberId, movedEndpoint);
     return tokens;
   }

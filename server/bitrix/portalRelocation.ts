@@ -33,7 +33,7 @@ export type Relocation = { movedTo: string } | { refused: string } | null;
 export interface PortalRelocation {
   /** After the portal's stored address `movedFrom` answered with a redirect or not at all. */
   find(memberId: string, movedFrom: string, accessToken: string, source: TokenSource): Promise<Relocation>;
-  /** Stores the address an answer of the OAuth server (a refresh grant, a token check) names for the portal, if it is new. */
+  /** Stores the addresses an answer of the OAuth server (a refresh grant, a token check) names for the portal, if they are new. */
   follow(memberId: string, endpoints: { clientEndpoint: string; serverEndpoint: string | null }): Promise<void>;
 }
 
@@ -59,18 +59,24 @@ export function createPortalRelocation(deps: PortalRelocationDeps): PortalReloca
 
   async function follow(memberId: string, endpoints: { clientEndpoint: string; serverEndpoint: string | null }): Promise<void> {
     const portal = await store.getPortal(memberId);
-    if (!portal || portal.installState === 'uninstalled' || portal.clientEndpoint === endpoints.clientEndpoint) return;
+    if (!portal || portal.installState === 'uninstalled') return;
+    const serverEndpoint = endpoints.serverEndpoint ?? portal.serverEndpoint;
+    const moved = portal.clientEndpoint !== endpoints.clientEndpoint;
+    if (!moved && serverEndpoint === portal.serverEndpoint) return;
     const domain = new URL(endpoints.clientEndpoint).host;
-    await store.upsertPortal({ memberId, domain, clientEndpoint: endpoints.clientEndpoint, serverEndpoint: endpoints.serverEndpoint ?? portal.serverEndpoint, appName: portal.appName });
-    logger.info({ memberId, domain }, 'portal moved to a new address');
+    await store.upsertPortal({ memberId, domain, clientEndpoint: endpoints.clientEndpoint, serverEndpoint, appName: portal.appName });
+    // The next refresh goes to the new OAuth server if it is a configured one (as the JS SDK takes server_endpoint from each refresh answer).
+    if (moved) logger.info({ memberId, domain }, 'portal moved to a new address');
+    else logger.info({ memberId, serverEndpoint }, 'portal names a new OAuth server');
   }
 
-  async function lookUp(memberId: string, movedFrom: string, accessToken: string, source: TokenSource): Promise<Relocation> {
+  /** Asks the portal's own OAuth server (`serverEndpoint`, its stored one: the default when it is not configured). */
+  async function lookUp(memberId: string, movedFrom: string, accessToken: string, source: TokenSource, serverEndpoint: string): Promise<Relocation> {
     const take = await lookups.take(`${source}:${memberId}`);
     if (!take.taken) return null;
     let info;
     try {
-      info = await oauth.tokenInfo(accessToken);
+      info = await oauth.tokenInfo(accessToken, serverEndpoint);
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
       if (error.code === 'unavailable') {
@@ -99,7 +105,7 @@ export function createPortalRelocation(deps: PortalRelocationDeps): PortalReloca
         // Only the portal's new address is shared; whether this token is good is its own question.
         if (shared && 'movedTo' in shared) return shared;
       }
-      const lookup = lookUp(memberId, movedFrom, accessToken, source);
+      const lookup = lookUp(memberId, movedFrom, accessToken, source, portal.serverEndpoint);
       inFlight.set(key, lookup);
       try {
         return await lookup;

@@ -72,7 +72,8 @@ async function onAppInstall(event: InstallEvent, deps: EventDependencies, res: R
     return answer(res, 401, 'UNVERIFIED_EVENT', 'The event could not be verified');
   }
   let verified;
-  const claims = { AUTH_ID: event.auth.access_token, REFRESH_ID: event.auth.refresh_token, AUTH_EXPIRES: event.auth.expires_in, member_id: memberId };
+  // auth[server_endpoint] only picks which configured OAuth server checks the event (decision 0010, fact 31).
+  const claims = { AUTH_ID: event.auth.access_token, REFRESH_ID: event.auth.refresh_token, AUTH_EXPIRES: event.auth.expires_in, member_id: memberId, SERVER_ENDPOINT: event.auth.server_endpoint };
   try {
     verified = await deps.openingBudget.verify(address, () => verifier.verify(claims, stored), { memberId, known: stored !== null });
   } catch (error) {

@@ -18,6 +18,11 @@ export interface OpeningClaims {
   /** Seconds the access token lives (the form's AUTH_EXPIRES, the event's expires_in). */
   AUTH_EXPIRES?: number;
   member_id: string;
+  /**
+   * The OAuth server the opening names (the form's SERVER_ENDPOINT, the event's server_endpoint). A request
+   * field: it only chooses which configured server checks the opening, and never adds one (decision 0010, fact 31).
+   */
+  SERVER_ENDPOINT?: string;
 }
 
 export interface VerifiedOpening {
@@ -42,8 +47,6 @@ export interface OpeningVerifierDeps {
   oauth: OAuthClient;
   /** Our client_id: a token the OAuth server says belongs to another app is refused. */
   clientId: string;
-  /** The OAuth server's base URL: its REST endpoint is the portal's server_endpoint when no answer names one. */
-  oauthUrl: string;
   rest?: RestCallOptions;
   now?: () => number;
 }
@@ -59,6 +62,8 @@ const DEFAULT_LIFETIME_S = 3600;
  * 2. otherwise (or when that address no longer answers: a renamed portal) the OAuth server's token
  *    check (`/rest/app.info`) names the portal, and `profile` at the address it gives names the user;
  * 3. only when nothing names the portal's address, the refresh token is redeemed, as before.
+ * Steps 2 and 3 go to the configured OAuth server the opening names in SERVER_ENDPOINT, else to the one
+ * stored for the portal, else to the default (the OAuth client never leaves the configured list).
  */
 export function createOpeningVerifier(deps: OpeningVerifierDeps): OpeningVerifier {
   const now = deps.now ?? Date.now;
@@ -87,7 +92,7 @@ export function createOpeningVerifier(deps: OpeningVerifierDeps): OpeningVerifie
     async verify(claims, known) {
       const memberId = claims.member_id.toLowerCase();
       const receivedAt = now();
-      const asReceived = (portal: { clientEndpoint: string; serverEndpoint: string | null; status: string | null }): OAuthGrant => ({
+      const asReceived = (portal: { clientEndpoint: string; serverEndpoint: string; status: string | null }): OAuthGrant => ({
         accessToken: claims.AUTH_ID,
         refreshToken: claims.REFRESH_ID,
         expiresAt: receivedAt + (claims.AUTH_EXPIRES ?? DEFAULT_LIFETIME_S) * 1000,
@@ -95,7 +100,7 @@ export function createOpeningVerifier(deps: OpeningVerifierDeps): OpeningVerifie
         memberId,
         userId: null,
         clientEndpoint: portal.clientEndpoint,
-        serverEndpoint: portal.serverEndpoint ?? `${deps.oauthUrl.replace(/\/+$/, '')}/rest/`,
+        serverEndpoint: portal.serverEndpoint,
         domain: '',
         status: portal.status ?? '',
       });
@@ -109,9 +114,10 @@ export function createOpeningVerifier(deps: OpeningVerifierDeps): OpeningVerifie
         }
       }
 
+      const oauthServer = claims.SERVER_ENDPOINT || (known?.memberId === memberId ? known.serverEndpoint : null);
       let info;
       try {
-        info = await deps.oauth.tokenInfo(claims.AUTH_ID);
+        info = await deps.oauth.tokenInfo(claims.AUTH_ID, oauthServer);
       } catch (error) {
         if (!(error instanceof OAuthError && error.code === 'bad_answer')) throw error;
         info = null; // an answer we cannot read: fall back to the refresh
@@ -122,7 +128,7 @@ export function createOpeningVerifier(deps: OpeningVerifierDeps): OpeningVerifie
         if (info.clientEndpoint) return confirm(asReceived({ clientEndpoint: info.clientEndpoint, serverEndpoint: info.serverEndpoint, status: info.status }), false);
       }
 
-      const grant = await deps.oauth.refresh(claims.REFRESH_ID);
+      const grant = await deps.oauth.refresh(claims.REFRESH_ID, oauthServer);
       if (grant.memberId.toLowerCase() !== memberId) throw new ForgedOpeningError('The member_id of the request is not the one the OAuth server reports for its token');
       return confirm(grant, true);
     },

@@ -22,17 +22,26 @@ it('counts refreshes by outcome and leaves token checks alone', async () => {
     spent: async () => Promise.reject(new OAuthError('invalid_grant', 'spent', 400)),
     odd: async () => Promise.reject(new OAuthError('made_up_by_a_server', 'odd', 400)),
   };
+  const servers: Array<string | null | undefined> = [];
   const oauth: OAuthClient = {
-    refresh: (refreshToken) => answers[refreshToken]!(),
-    tokenInfo: async () => ({ memberId: 'm', clientId: null, clientEndpoint: null, serverEndpoint: null, status: null }),
+    refresh: (refreshToken, serverEndpoint) => {
+      servers.push(serverEndpoint);
+      return answers[refreshToken]!();
+    },
+    tokenInfo: async (_accessToken, serverEndpoint) => {
+      servers.push(serverEndpoint);
+      return { memberId: 'm', clientId: null, clientEndpoint: null, serverEndpoint: 'https://oauth.example/rest/', status: null };
+    },
   };
   const metrics = createMetrics();
   const counted = instrumentOAuth(oauth, metrics.tokenRefreshes);
 
-  expect(await counted.refresh('good')).toBe(GRANT);
+  expect(await counted.refresh('good', 'https://oauth.bitrix24.tech/rest/')).toBe(GRANT);
   await expect(counted.refresh('spent')).rejects.toMatchObject({ code: 'invalid_grant' });
   await expect(counted.refresh('odd')).rejects.toBeInstanceOf(OAuthError);
-  expect((await counted.tokenInfo('a')).memberId).toBe('m');
+  expect((await counted.tokenInfo('a', 'https://oauth.bitrix24.tech/rest/')).memberId).toBe('m');
+  // The portal's OAuth server is passed on (decision 0010, fact 31).
+  expect(servers).toEqual(['https://oauth.bitrix24.tech/rest/', undefined, undefined, 'https://oauth.bitrix24.tech/rest/']);
 
   const values = (await metrics.tokenRefreshes.get()).values.map((value) => [value.labels.outcome, value.value]);
   expect(values).toEqual([

@@ -5,9 +5,9 @@ import { refreshFailureCode } from './outcomeCodes.js';
 /** The OAuth client, counting each refresh by outcome (`teampush_token_refreshes_total`); token checks pass through. */
 export function instrumentOAuth(oauth: OAuthClient, tokenRefreshes: Metrics['tokenRefreshes']): OAuthClient {
   return {
-    async refresh(refreshToken) {
+    async refresh(refreshToken, serverEndpoint) {
       try {
-        const grant = await oauth.refresh(refreshToken);
+        const grant = await oauth.refresh(refreshToken, serverEndpoint);
         tokenRefreshes.inc({ outcome: 'ok' });
         return grant;
       } catch (error) {
@@ -15,6 +15,6 @@ export function instrumentOAuth(oauth: OAuthClient, tokenRefreshes: Metrics['tok
         throw error;
       }
     },
-    tokenInfo: (accessToken) => oauth.tokenInfo(accessToken),
+    tokenInfo: (accessToken, serverEndpoint) => oauth.tokenInfo(accessToken, serverEndpoint),
   };
 }

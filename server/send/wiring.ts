@@ -31,7 +31,7 @@ export interface AudienceModule {
 /** The gateway pushes go through (a push is made with `repeatable: false`, so it is never made twice). */
 export function createSendGateway(deps: { config: AppConfig; store: PortalStore; logger: Logger; now?: () => number; fetch?: typeof fetch }): PortalGateway | null {
   if (!deps.config.b24) return null;
-  const oauth = createOAuthClient({ oauthUrl: deps.config.oauthUrl, clientId: deps.config.b24.clientId, clientSecret: deps.config.b24.clientSecret, fetch: deps.fetch, now: deps.now });
+  const oauth = createOAuthClient({ oauthUrl: deps.config.oauthUrls, clientId: deps.config.b24.clientId, clientSecret: deps.config.b24.clientSecret, fetch: deps.fetch, now: deps.now });
   return createPortalGateway({ store: deps.store, oauth, logger: deps.logger, now: deps.now, fetch: deps.fetch });
 }
 
