@@ -10,7 +10,8 @@ import { userMethods } from './methods/users.js';
 import { getCi, isRecord, parsePhpQuery, phpTruthy, type Params } from './phpParams.js';
 import type { RequestLog } from './requestLog.js';
 import { errors, RestError, restTime, type RestTime } from './restAnswer.js';
-import type { OperatingMeter } from './operatingTime.js';
+import { APPLICATION, type OperatingEntity, type OperatingMeter } from './operatingTime.js';
+import { fileAnswer, newBatchAnswers, substituteBatchReferences } from './batchReferences.js';
 
 export const METHODS: MethodTable = {
   ...userMethods,
@@ -46,6 +47,11 @@ export interface CallOutcome {
 
 type AuthVia = NonNullable<RequestLogEntry['authVia']>;
 
+/** Whose operating-time budget a call spends: the application's, or the webhook's (limits.md; the core's LoadLimiter keys by client id or password id). */
+function operatingEntity(auth: AuthContext): OperatingEntity {
+  return auth.kind === 'app' ? APPLICATION : `webhook:${auth.userId}`;
+}
+
 /** Turns an injected fault into the error (or network failure) it stands for. */
 export function faultError(deps: ExecutorDeps, method: string): RestError | undefined {
   const fault = deps.faults.take(method);
@@ -65,12 +71,14 @@ export async function runMethod(method: string, params: Params, auth: AuthContex
     const answer = await runBatch(params, auth, deps, authVia);
     return { answer, time: restTime(deps.portal.clock, started, performance.now() - t0) };
   }
-  deps.operating.check(method);
+  deps.operating.check(method, operatingEntity(auth));
   const answer = await runSingle(method, params, auth, deps, false);
-  return { answer, time: restTime(deps.portal.clock, started, performance.now() - t0, deps.operating.record(method)) };
+  return { answer, time: restTime(deps.portal.clock, started, performance.now() - t0, deps.operating.record(method, operatingEntity(auth))) };
 }
 
 async function runSingle(method: string, params: Params, auth: AuthContext, deps: ExecutorDeps, viaBatch: boolean): Promise<MethodAnswer> {
+  const delayMs = deps.faults.takeDelay(method);
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   const definition = METHODS[method];
   if (!definition) throw errors.methodNotFound();
   if (definition.scopes && !definition.scopes.some((scope) => auth.scope.includes(scope))) throw errors.insufficientScope();
@@ -84,29 +92,13 @@ function phpArray(entries: Array<[string, unknown]>): unknown {
   return Object.fromEntries(entries);
 }
 
-/** `$result[key][field]` in a sub-call's parameters takes a value from an earlier sub-call. */
-function substituteResults(value: unknown, results: Map<string, unknown>): unknown {
-  if (typeof value === 'string') {
-    return value.replace(/\$result\[([^\]]+)\]((?:\[[^\]]*\])*)/g, (whole, key: string, path: string) => {
-      let current: unknown = results.get(key);
-      for (const segment of path.match(/\[([^\]]*)\]/g) ?? []) {
-        const name = segment.slice(1, -1);
-        current = isRecord(current) || Array.isArray(current) ? (current as Record<string, unknown>)[name] : undefined;
-      }
-      return typeof current === 'string' || typeof current === 'number' || typeof current === 'boolean' ? String(current) : whole;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v) => substituteResults(v, results));
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteResults(v, results)]));
-  return value;
-}
-
 async function runBatch(params: Params, auth: AuthContext, deps: ExecutorDeps, authVia: AuthVia): Promise<MethodAnswer> {
   const cmd = getCi(params, 'cmd');
   const commands: Array<[string, unknown]> = Array.isArray(cmd) ? cmd.map((c, i) => [String(i), c]) : isRecord(cmd) ? Object.entries(cmd) : [];
   const halt = phpTruthy(getCi(params, 'halt'));
 
-  const results = new Map<string, unknown>();
+  // What the commands answered so far, for the references later commands may hold (./batchReferences.ts).
+  const answers = newBatchAnswers();
   const result: Array<[string, unknown]> = [];
   const resultError: Array<[string, unknown]> = [];
   const resultTotal: Array<[string, unknown]> = [];
@@ -117,32 +109,36 @@ async function runBatch(params: Params, auth: AuthContext, deps: ExecutorDeps, a
     if (index >= MAX_BATCH_LENGTH) {
       // CRestProvider::methodsBatch (rest module, classes/general/rest_provider.php): a command past
       // the 50th is not run; it fails on its own and the batch call itself still answers 200.
-      resultError.push([key, { error: 'ERROR_BATCH_LENGTH_EXCEEDED', error_description: 'Max batch length exceeded' }]);
+      const exceeded = { error: 'ERROR_BATCH_LENGTH_EXCEEDED', error_description: 'Max batch length exceeded' };
+      resultError.push([key, exceeded]);
+      fileAnswer(answers, key, exceeded);
       if (halt) break;
       continue;
     }
     const line = typeof command === 'string' ? command : '';
     const question = line.indexOf('?');
     const method = normaliseMethod(question === -1 ? line : line.slice(0, question));
-    const subParams = substituteResults(parsePhpQuery(question === -1 ? '' : line.slice(question + 1)), results) as Params;
+    const subParams = substituteBatchReferences(parsePhpQuery(question === -1 ? '' : line.slice(question + 1)), answers);
     const started = deps.portal.clock.now();
     const t0 = performance.now();
     try {
       const fault = faultError(deps, method);
       if (fault) throw fault;
       if (method === 'batch') throw new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage');
-      deps.operating.check(method);
+      deps.operating.check(method, operatingEntity(auth));
       const answer = await runSingle(method, subParams, auth, deps, true);
-      const operating = deps.operating.record(method);
-      results.set(key, answer.result);
+      const operating = deps.operating.record(method, operatingEntity(auth));
+      const time = restTime(deps.portal.clock, started, performance.now() - t0, operating);
       result.push([key, answer.result]);
       if (answer.total !== undefined) resultTotal.push([key, answer.total]);
       if (answer.next !== undefined) resultNext.push([key, answer.next]);
-      resultTime.push([key, restTime(deps.portal.clock, started, performance.now() - t0, operating)]);
+      resultTime.push([key, time]);
+      fileAnswer(answers, key, { result: answer.result, ...(answer.next !== undefined ? { next: answer.next } : {}), ...(answer.total !== undefined ? { total: answer.total } : {}), time });
       deps.log.record({ at: started, method, httpStatus: 200, userId: auth.userId, viaBatch: true, authVia });
     } catch (error) {
       if (!(error instanceof RestError)) throw error;
       resultError.push([key, error.toJSON()]);
+      fileAnswer(answers, key, error.toJSON());
       deps.log.record({ at: started, method, httpStatus: error.httpStatus, error: error.error, userId: auth.userId, viaBatch: true, authVia });
       if (halt) break;
     }

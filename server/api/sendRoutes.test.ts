@@ -379,6 +379,8 @@ forEachDatabase('send API', (getDb) => {
   it('OPERATION_TIME_LIMIT without a reset time: the send pauses for the default pause, then resumes', async () => {
     const portal = stack.sim.portal('one');
     const text = `Paused blind ${randomUUID()}`;
+    // Nothing remembered ahead: the last successful push answer's operating_reset_at (at most 10 minutes on) has passed.
+    clock.advance(11 * 60_000);
     portal.injectFault({ method: 'pull.application.push.add', count: 1, httpStatus: 429, error: 'OPERATION_TIME_LIMIT', description: 'Method is blocked due to operation time limit.' });
     const startedAt = clock.now();
     const answer = await json(await send(portal, { text, testToSelf: true }));

@@ -1,4 +1,5 @@
 import { BitrixError, type RestAnswer } from './restClient.js';
+import { operatingTimeOf } from './operatingTime.js';
 
 /**
  * Bitrix24's `batch`: up to 50 method calls in one REST request (decision 0010, fact 20), each given as
@@ -43,6 +44,30 @@ export function phpQuery(params: Record<string, unknown>): string {
   return parts.join('&');
 }
 
+/**
+ * Inside `batch` the core rewrites every parameter value that holds a reference to an earlier command's
+ * answer: `$result[…]`, `$next[…]`, `$total[…]`, `$time[…]`, `$error[…]`, matched case-insensitively up
+ * to the next whitespace (`CRestUtil::processBatchElement`, rest module classes/general/rest_util.php;
+ * decision 0010, fact 30). It has no escape, and a direct call's JSON body is never rewritten. This finds
+ * any `$name…[key]` run, a little wider than the core's five names (any name the batch answer may gain),
+ * so a value that answers false here reaches the method exactly as written.
+ */
+// `[^\s]` as PCRE reads it without the `u` flag: only ASCII whitespace ends a run (a no-break space does not).
+const BATCH_REFERENCE_RUN = /\$[a-z_][^ \t\n\v\f\r]*/gi;
+const BATCH_REFERENCE_KEY = /\[[^\]]+\]/;
+
+function holdsBatchReference(value: unknown): boolean {
+  if (typeof value === 'string') return (value.match(BATCH_REFERENCE_RUN) ?? []).some((run) => BATCH_REFERENCE_KEY.test(run));
+  if (Array.isArray(value)) return value.some(holdsBatchReference);
+  if (typeof value === 'object' && value !== null) return Object.values(value).some(holdsBatchReference);
+  return false;
+}
+
+/** Whether Bitrix24 could change some of these parameters if they went as a `batch` command (see above): then send them directly. */
+export function alteredInsideBatch(params: Record<string, unknown>): boolean {
+  return holdsBatchReference(params);
+}
+
 export function batchCommandText(command: BatchCommand): string {
   if (!METHOD_NAME.test(command.method)) throw new Error(`Not a REST method name: ${command.method}`);
   const query = phpQuery(command.params);
@@ -66,6 +91,8 @@ function numberOrUndefined(value: unknown): number | undefined {
 export async function runBatch(callRest: CallRest, commands: readonly BatchCommand[]): Promise<BatchOutcome[]> {
   if (commands.length === 0) return [];
   if (commands.length > BATCH_LIMIT) throw new RangeError(`a batch takes at most ${BATCH_LIMIT} commands`);
+  // Nothing went out: the caller must make such a call directly (it would reach Bitrix24 altered).
+  if (commands.some((command) => alteredInsideBatch(command.params))) throw new TypeError('a batch command holds a $result/$next/$total/$time/$error reference the portal would replace');
   const cmd: Record<string, string> = {};
   commands.forEach((command, index) => {
     cmd[`c${index}`] = batchCommandText(command);
@@ -81,10 +108,9 @@ export async function runBatch(callRest: CallRest, commands: readonly BatchComma
     const failure = errors[key];
     if (failure !== undefined && failure !== null) {
       const { error, error_description: description, time } = record(failure);
-      const resetAt = numberOrUndefined(record(time).operating_reset_at);
       return {
         ok: false,
-        error: new BitrixError(typeof error === 'string' && error ? error : 'ERROR_METHOD', typeof description === 'string' ? description : '', 400, command.method, resetAt === undefined ? null : resetAt * 1000),
+        error: new BitrixError(typeof error === 'string' && error ? error : 'ERROR_METHOD', typeof description === 'string' ? description : '', 400, command.method, operatingTimeOf(time)?.resetAt ?? null),
       };
     }
     if (!(key in results)) {

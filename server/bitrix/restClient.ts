@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AnswerTooLargeError, readBoundedJson, type AnswerLimits } from './boundedJson.js';
+import { operatingTimeOf, type OperatingTime } from './operatingTime.js';
 
 /**
  * Calls one REST method on a portal. The endpoint always comes from storage (and, before that, from the
@@ -54,8 +55,8 @@ function neverConnected(error: unknown): boolean {
 const errorAnswer = z.object({
   error: z.string().min(1),
   error_description: z.string().optional(),
-  // limits.md: answers carry time.operating_reset_at (seconds) when a method's operating budget is in play.
-  time: z.object({ operating_reset_at: z.coerce.number().positive().optional() }).partial().optional().catch(undefined),
+  // The core answers a block with no `time` (decision 0010, fact 29); a portal that does send one is believed.
+  time: z.unknown().optional(),
 });
 const successAnswer = z.object({ result: z.unknown(), total: z.number().optional(), next: z.number().optional(), time: z.unknown().optional() });
 
@@ -63,6 +64,8 @@ export interface RestAnswer<T> {
   result: T;
   total?: number;
   next?: number;
+  /** The method's operating-time budget as the answer's `time` told it (./operatingTime.ts), if it did. */
+  time?: OperatingTime;
 }
 
 export interface RestCallOptions {
@@ -111,12 +114,12 @@ export async function callRest<T = unknown>(
   }
   const failure = errorAnswer.safeParse(payload);
   if (failure.success) {
-    const resetAt = failure.data.time?.operating_reset_at;
-    throw new BitrixError(failure.data.error, failure.data.error_description ?? '', response.status, method, resetAt === undefined ? null : resetAt * 1000);
+    throw new BitrixError(failure.data.error, failure.data.error_description ?? '', response.status, method, operatingTimeOf(failure.data.time)?.resetAt ?? null);
   }
   const success = successAnswer.safeParse(payload);
   if (!response.ok || !success.success) {
     throw new BitrixError(response.ok ? 'BAD_ANSWER' : 'HTTP_ERROR', `HTTP ${response.status}`, response.status, method);
   }
-  return { result: success.data.result as T, total: success.data.total, next: success.data.next };
+  const time = operatingTimeOf(success.data.time);
+  return { result: success.data.result as T, total: success.data.total, next: success.data.next, ...(time ? { time } : {}) };
 }

@@ -21,4 +21,16 @@ describe('pause for a blocked method', () => {
     expect(pauseEnd(now - 60_000, now)).toBe(now + MIN_PAUSE_MS);
     expect(pauseEnd(1, now)).toBe(now + MIN_PAUSE_MS);
   });
+
+  it('a block without a reset time: until the last successful answer\'s operating_reset_at if it is still ahead, else the default (limits.md 2026)', () => {
+    expect(pauseEnd(null, now, now + 4 * 60_000)).toBe(now + 4 * 60_000);
+    expect(pauseEnd(null, now, now + 9 * 60_000)).toBe(now + 9 * 60_000);
+    // Already past (a retry at that moment was refused again): the next release is unknown.
+    expect(pauseEnd(null, now, now)).toBe(now + DEFAULT_PAUSE_MS);
+    expect(pauseEnd(null, now, now - 60_000)).toBe(now + DEFAULT_PAUSE_MS);
+    expect(pauseEnd(null, now, Number.NaN)).toBe(now + DEFAULT_PAUSE_MS);
+    // Never beyond the window, and the block's own word (a portal that sends one) comes first.
+    expect(pauseEnd(null, now, now + 60 * 60_000)).toBe(now + MAX_PAUSE_MS);
+    expect(pauseEnd(now + 2 * 60_000, now, now + 8 * 60_000)).toBe(now + 2 * 60_000);
+  });
 });

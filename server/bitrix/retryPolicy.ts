@@ -7,9 +7,13 @@ import { BitrixError } from './restClient.js';
  *   second drain): a read waits and tries again, twice (`retryWhileRateLimited`); a push chunk backs off
  *   and tries again (the send pipeline's attempts).
  * - OPERATION_TIME_LIMIT (429): the method used its operating-time budget (480 s in 10 minutes) and is
- *   blocked for the portal until `time.operating_reset_at`. Refused before it runs; minutes away, so a
- *   send pauses until then (`DEFAULT_PAUSE_MS` when the answer does not say, never more than
- *   `MAX_PAUSE_MS`: `pauseEnd`) and a read in a request is not waited for.
+ *   blocked, for this application on this portal only (other methods, applications and portals go on).
+ *   Refused before it runs, minutes away, and in the core answered without `time`: a send pauses until
+ *   the `operating_reset_at` of the method's last successful answer (limits.md: "for the first retry,
+ *   refer to operating_reset_at from the last successful response"), or until the block's own one if a
+ *   portal sends one, else `DEFAULT_PAUSE_MS`; never more than `MAX_PAUSE_MS` (`pauseEnd`). Still blocked
+ *   then (later baskets keep the sum over the limit), it pauses again. A read in a request is not
+ *   waited for.
  * Anything that may have run is never repeated for a push (the send pipeline's classification).
  */
 export const RATE_LIMIT_RETRY_WAITS_MS: readonly number[] = [600, 1_200];
@@ -28,9 +32,16 @@ export const MAX_PAUSE_MS = 11 * 60_000;
 /** The shortest pause: a reset already past (or a clock behind ours) must not make the send spin. */
 export const MIN_PAUSE_MS = 1_000;
 
-/** When a send Bitrix24 paused may go on: when it said (`resetAt`, epoch ms), else after the default pause; always 1 s to 11 minutes from `now`. */
-export function pauseEnd(resetAt: number | null, now: number): number {
-  const said = resetAt !== null && Number.isFinite(resetAt) ? resetAt : now + DEFAULT_PAUSE_MS;
+/**
+ * When a send Bitrix24 paused may go on, always 1 s to 11 minutes from `now`: when the block said
+ * (`resetAt`, epoch ms); else when the method's last successful answer said its oldest basket is
+ * released (`lastResetAt`), if that is still ahead (nothing is released before it, so trying sooner is
+ * pointless); else after the default pause (a remembered moment already past was not enough: the next
+ * release is unknown).
+ */
+export function pauseEnd(resetAt: number | null, now: number, lastResetAt: number | null = null): number {
+  const remembered = lastResetAt !== null && Number.isFinite(lastResetAt) && lastResetAt > now ? lastResetAt : null;
+  const said = resetAt !== null && Number.isFinite(resetAt) ? resetAt : (remembered ?? now + DEFAULT_PAUSE_MS);
   return Math.min(now + MAX_PAUSE_MS, Math.max(now + MIN_PAUSE_MS, said));
 }
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { BitrixError } from '../bitrix/restClient.js';
 import { isOperatingTimeBlock, isRateLimitRefusal, pauseEnd, retrying } from '../bitrix/retryPolicy.js';
-import { BATCH_LIMIT, runBatch, type CallRest } from '../bitrix/batch.js';
+import { alteredInsideBatch, BATCH_LIMIT, runBatch, type CallRest } from '../bitrix/batch.js';
+import { OperatingTimes } from '../bitrix/operatingTime.js';
 import type { PortalGateway } from '../bitrix/portalGateway.js';
 import type { ChunkRecord, ChunkTotals, Lease, SendRecord, SendStatus, SendStore } from '../storage/sendStore.js';
 import { isTransientDatabaseError } from '../storage/database.js';
@@ -85,6 +86,8 @@ export interface SendPipelineDeps {
   databaseRetryMs?: readonly number[];
   /** This process's name on the leases it holds (default a random UUID). */
   ownerId?: string;
+  /** What the portals' successful answers said of each method's operating time (default: this pipeline's own memory). */
+  operatingTimes?: OperatingTimes;
   newId?: () => string;
 }
 
@@ -187,6 +190,16 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
   const owner = deps.ownerId ?? randomUUID();
   const newId = deps.newId ?? timeOrderedIdFactory(now);
   const limiter: PortalRateLimiter = deps.limiter ?? createPortalRateLimiter({ limit: deps.rateLimit, now, sleep });
+  const operatingTimes = deps.operatingTimes ?? new OperatingTimes();
+
+  /** The REST calls of a send, each successful answer's operating time remembered for a later block (../bitrix/operatingTime.ts). */
+  function remembering(memberId: string, call: CallRest): CallRest {
+    return async (method, params) => {
+      const answer = await call(method, params);
+      operatingTimes.rememberAnswer(memberId, method, params, answer);
+      return answer;
+    };
+  }
 
   /** Runs of this process, by send id: a replay waits for the first request's run. */
   const running = new Map<string, Promise<SendRecord>>();
@@ -291,11 +304,12 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
    * is exceeded, the connection fails, or our database (the stored authorization) cannot be reached.
    */
   function readCaller(memberId: string, userId: number): CallRest {
+    const call = remembering(memberId, (method, params) => gateway.callAsUser(memberId, userId, method, params));
     return (method, params) =>
       retrying(
         async () => {
           await limiter.acquire(memberId);
-          return gateway.callAsUser(memberId, userId, method, params);
+          return call(method, params);
         },
         {
           retryable: (error) => isRateLimitRefusal(error) || (error instanceof BitrixError && error.code === 'NETWORK_ERROR') || isTransientDatabaseError(error),
@@ -331,9 +345,13 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
     return reload(send);
   }
 
-  /** When a send Bitrix24 paused may go on: when Bitrix24 said, else after the default pause; never in the past, never beyond MAX_PAUSE_MS. */
-  function pauseUntil(resetAt: number | null): number {
-    return pauseEnd(resetAt, now());
+  /**
+   * When a send Bitrix24 paused (blocking `method`) may go on: when the block said, else when the
+   * method's last successful answer on the portal said, else after the default pause; never in the
+   * past, never beyond MAX_PAUSE_MS (retryPolicy.ts `pauseEnd`).
+   */
+  function pauseUntil(memberId: string, method: string, resetAt: number | null): number {
+    return pauseEnd(resetAt, now(), operatingTimes.lastResetAt(memberId, method));
   }
 
   /**
@@ -353,7 +371,7 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
     try {
       recipients = send.testToSelf ? [send.senderId] : await deps.resolveAudience(readCaller(send.memberId, send.senderId), send.audience, { memberId: send.memberId });
     } catch (error) {
-      if (isOperatingTimeBlock(error)) return pause(send, pauseUntil((error as BitrixError).resetAt));
+      if (isOperatingTimeBlock(error)) return pause(send, pauseUntil(send.memberId, (error as BitrixError).method, (error as BitrixError).resetAt));
       const code = errorCodeOf(error);
       if (code === 'INTERNAL_ERROR') logger.error({ err: error, sendId: send.id, memberId: send.memberId }, 'audience resolution failed');
       else logger.warn({ sendId: send.id, memberId: send.memberId, code }, 'audience resolution failed');
@@ -385,9 +403,11 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
     let fatal: string | null = null;
     let interrupted = false;
     const pending = chunks.filter((chunk) => chunk.status === 'pending');
-    for (let start = 0; start < pending.length && !fatal; start += pushesPerCall) {
+    // A text (or avatar) the portal would rewrite inside `batch` goes out unchanged in direct calls, one per chunk.
+    const perCall = alteredInsideBatch(pushParams(send, [])) ? 1 : pushesPerCall;
+    for (let start = 0; start < pending.length && !fatal; start += perCall) {
       const recordedNow: Recorded = new Map();
-      const outcome = await pushGroup(send, pending.slice(start, start + pushesPerCall), recordedNow);
+      const outcome = await pushGroup(send, pending.slice(start, start + perCall), recordedNow);
       for (const [index, state] of recordedNow) known.set(index, { ...known.get(index)!, ...state });
       if (outcome.kind === 'stopped') {
         interrupted = true;
@@ -461,7 +481,7 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
    * uncertain (decision 0005, "Pushes in batch").
    */
   async function callPushes(send: SendRecord, chunks: readonly ChunkRecord[]): Promise<CallOutcome[]> {
-    const call: CallRest = (method, params) => gateway.callAsUser(send.memberId, send.senderId, method, params, { repeatable: false });
+    const call = remembering(send.memberId, (method, params) => gateway.callAsUser(send.memberId, send.senderId, method, params, { repeatable: false }));
     try {
       if (chunks.length === 1) return [pushAnswer((await call(PUSH_METHOD, pushParams(send, chunks[0]!.userIds))).result)];
       const answers = await runBatch(call, chunks.map((chunk) => ({ method: PUSH_METHOD, params: pushParams(send, chunk.userIds) })));
@@ -503,7 +523,7 @@ export function createSendPipeline(deps: SendPipelineDeps): SendPipeline {
         const outcome = outcomes[position]!;
         if (outcome.kind === 'pause') {
           paused.push(chunk);
-          pausedUntil = Math.max(pausedUntil, pauseUntil(outcome.resetAt));
+          pausedUntil = Math.max(pausedUntil, pauseUntil(send.memberId, PUSH_METHOD, outcome.resetAt));
           return;
         }
         if (outcome.kind === 'retry' && attempt < maxAttempts) {
