@@ -91,6 +91,14 @@ export interface FaultSpec {
   network?: boolean;
 }
 
+/** A slow portal: the next `count` calls of a method run normally, `delayMs` late (e.g. a preview that takes seconds). */
+export interface DelaySpec {
+  /** REST method (e.g. 'user.get'; a sub-call of `batch` counts under its own method); omitted = any method. */
+  method?: string;
+  count: number;
+  delayMs: number;
+}
+
 export interface RequestLogEntry {
   at: number;
   /** Normalised REST method name, or an OAuth/shell path. */
@@ -187,6 +195,8 @@ export interface SimPortal {
   rename(): Promise<void>;
 
   injectFault(fault: FaultSpec): void;
+  /** Slows the next calls of a method down (they then answer normally); `clearFaults` ends it. */
+  delayCalls(delay: DelaySpec): void;
   clearFaults(): void;
   /**
    * Blocks a method until `untilMs`, as Bitrix24 does when its operating-time budget is used up: calls

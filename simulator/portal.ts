@@ -4,6 +4,7 @@ import type {
   AppRegistration,
   Clock,
   DeliveredEvent,
+  DelaySpec,
   FaultSpec,
   FrameOpening,
   InstallState,
@@ -315,6 +316,10 @@ export class SimPortalImpl implements SimPortal, PortalState {
 
   injectFault(fault: FaultSpec): void {
     this.faults.inject(fault);
+  }
+
+  delayCalls(delay: DelaySpec): void {
+    this.faults.delay(delay);
   }
 
   clearFaults(): void {
