@@ -79,7 +79,7 @@ function killLeftoversOnExit(): void {
 export async function startBenchApp(port: number, env: Record<string, string>): Promise<BenchApp> {
   killLeftoversOnExit();
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !APP_VARIABLES.includes(name)));
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'b24-push-bench-app-'));
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'team-push-bench-app-'));
   const child = spawn(process.execPath, ['--import', 'tsx', APP_ENTRY], {
     cwd: root,
     env: { ...inherited, LOG_LEVEL: 'warn', ...env, PORT: String(port), DATA_DIR: dataDir },

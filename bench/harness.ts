@@ -283,7 +283,7 @@ export async function probePostgres(url = POSTGRES_URL): Promise<string | null> 
 
 /** A SQLite file in a temporary folder (WAL, as in production), deleted afterwards. */
 export async function sqliteDatabase(): Promise<BenchDatabase> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'b24-push-bench-'));
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'team-push-bench-'));
   return { kind: 'sqlite', url: `sqlite:${path.join(folder, 'app.sqlite')}`, dispose: () => rm(folder, { recursive: true, force: true }) };
 }
 

@@ -31,6 +31,8 @@ export interface StackOptions {
   appPort?: number;
   oauthPort?: number;
   logger?: Logger;
+  /** The level of the request log lines (default info; the demo logs them at debug). */
+  requestLogLevel?: 'info' | 'debug';
   /** Send pipeline timing (e.g. short retry backoff so a test sees retries run out in seconds). */
   sends?: SendOptions;
   /** /api/ limits per user and portal (benchmarks raise them). */
@@ -111,7 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const store = createPortalStore(database, createTokenCipher(encryptionKey));
   const lifecycle = createLifecycle();
   const parts = composeParts({ config, logger, store, database, now: () => sim.clock.now(), sends: options.sends, lifecycle, purgeSweepMs: options.purgeSweepMs, uninstallRecheckMs: options.uninstallRecheckMs });
-  server.on('request', createApp({ parts, pages: options.pages ?? builtClientPages(), apiRateLimits: options.apiRateLimits }));
+  server.on('request', createApp({ parts, pages: options.pages ?? builtClientPages(), apiRateLimits: options.apiRateLimits, requestLogLevel: options.requestLogLevel }));
 
   return {
     appUrl,

@@ -27,6 +27,8 @@ export interface AppDependencies {
   pages: ClientPages;
   /** Per-user and per-portal limits on /api/ (default DEFAULT_API_RATE_LIMITS). */
   apiRateLimits?: ApiRateLimits;
+  /** The level of the request log lines (default info; the demo: debug). */
+  requestLogLevel?: 'info' | 'debug';
 }
 
 /** Mounts the routes and middleware on ready parts; listening is the caller's business (server/runServer.ts, tests). */
@@ -38,7 +40,7 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   // Only the configured proxies' X-Forwarded-* are believed (req.ip feeds the per-address budgets).
   app.set('trust proxy', config.trustProxy);
-  app.use(requestLogging(logger));
+  app.use(requestLogging(logger, { level: deps.requestLogLevel }));
   app.use(securityHeaders({ development: config.nodeEnv === 'development' }));
 
   app.get('/healthz', (_req, res) => {

@@ -43,7 +43,7 @@ function importedSpecifiers(source: string): string[] {
 
 describe('the server build (tsconfig.build.json)', () => {
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'b24-push-build-'));
+    outDir = await mkdtemp(path.join(tmpdir(), 'team-push-build-'));
     await run(process.execPath, [TSC, '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: root });
     files = await listFiles(outDir);
   }, 180_000);

@@ -63,7 +63,7 @@ async function gzippedBytes(files: string[]): Promise<number> {
 
 describe('the frame bundle (vite.config.ts)', () => {
   beforeAll(async () => {
-    outDir = await mkdtemp(path.join(tmpdir(), 'b24-push-client-'));
+    outDir = await mkdtemp(path.join(tmpdir(), 'team-push-client-'));
     built = { pageFiles: new Map(), bundledPackages: new Set() };
     // As `npm run build:client` runs: without vitest's NODE_ENV=test, which would build React's development code.
     const nodeEnv = process.env.NODE_ENV;

@@ -22,7 +22,7 @@ const run = promisify(execFile);
 /** What a deploy ships next to dist/ (the Dockerfile copies the same). */
 const PRODUCTION_FILES = ['package.json', 'package-lock.json', 'scripts/start.mjs'];
 /** Dev dependencies the production install must not have (nor need). */
-const DEV_ONLY = ['typescript', 'vite', 'tsx', 'vitest', '@playwright/test'];
+const DEV_ONLY = ['typescript', 'vite', 'tsx', 'vitest', '@playwright/test', 'pino-pretty'];
 
 /** The environment of a child: ours without npm's own variables (this test may run under `npm test`). */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -67,7 +67,7 @@ async function npmRun(script: string) {
 
 describe('the production install (npm run build, then npm ci --omit=dev and npm start without the sources)', () => {
   beforeAll(async () => {
-    folder = await mkdtemp(path.join(tmpdir(), 'b24-push-production-'));
+    folder = await mkdtemp(path.join(tmpdir(), 'team-push-production-'));
     app = path.join(folder, 'app');
     const dist = path.join(app, 'dist');
     // npm run build, into the app's folder: build:server (scripts/buildServer.mjs) and build:client (vite build).
@@ -148,6 +148,12 @@ describe('the production install (npm run build, then npm ci --omit=dev and npm 
     const rotate = await npmRun('rotate-key');
     expect(rotate.code, rotate.out).toBe(0);
     expect(rotate.out).toContain('Re-encrypted with it: 0; already using it: 0; unreadable: 0');
+  });
+
+  it('logs JSON even at a terminal outside production (pino-pretty, a dev dependency, is not there)', async () => {
+    const code = "process.stdout.isTTY = true; const { createLogger } = await import('./dist/server/logger.js'); createLogger({ level: 'info' }).info('at a terminal');";
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: app, env });
+    expect(JSON.parse(stdout)).toMatchObject({ level: 30, service: 'team-push', msg: 'at a terminal' });
   });
 
   it('stops cleanly on SIGTERM', async () => {

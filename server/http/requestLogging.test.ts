@@ -18,7 +18,7 @@ const LEVEL = { debug: 20, info: 30, warn: 40 } as const;
 let server: Server | undefined;
 
 /** An app with the request logging in front of a few routes, logging at `level` into `lines`. */
-async function serve(level: 'info' | 'debug') {
+async function serve(level: 'info' | 'debug', options: Parameters<typeof requestLogging>[1] = {}) {
   const lines: LogLine[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -28,7 +28,7 @@ async function serve(level: 'info' | 'debug') {
   });
   let ready = true;
   const app = express();
-  app.use(requestLogging(createLogger({ level, destination })));
+  app.use(requestLogging(createLogger({ level, destination }), options));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => void res.status(ready ? 200 : 503).json({}));
   app.get('/api/status', (_req, res) => void res.json({}));
@@ -75,6 +75,17 @@ describe('request logging', () => {
       ['/healthz', 200, LEVEL.debug],
       ['/readyz', 200, LEVEL.debug],
       ['/readyz', 503, LEVEL.warn],
+    ]);
+  });
+
+  it('logs the other requests at the level asked for (the demo: debug), a failing probe still at warn', async () => {
+    const app = await serve('debug', { level: 'debug' });
+    await app.get('/api/status');
+    app.setReady(false);
+    await app.get('/readyz');
+    expect(requestLines(app.lines).map((line) => [line.req?.path, line.level])).toEqual([
+      ['/api/status', LEVEL.debug],
+      ['/readyz', LEVEL.warn],
     ]);
   });
 });

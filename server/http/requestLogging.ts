@@ -16,9 +16,11 @@ const pathOf = (req: IncomingMessage & { originalUrl?: string }): string => (req
 /**
  * One log line per request with a request id; bodies, query strings and headers are never logged.
  * A health probe or metrics scrape that succeeds is logged at debug (at info they would drown the log);
- * one that fails at warn.
+ * one that fails at warn. Other requests are logged at `level` (info; the demo's console shows what
+ * happens, not every page and asset, so it passes debug).
  */
-export function requestLogging(logger: Logger): RequestHandler {
+export function requestLogging(logger: Logger, options: { level?: 'info' | 'debug' } = {}): RequestHandler {
+  const level = options.level ?? 'info';
   return pinoHttp({
     logger,
     genReqId: (req, res) => {
@@ -29,7 +31,7 @@ export function requestLogging(logger: Logger): RequestHandler {
     },
     customLogLevel: (req: IncomingMessage, res: ServerResponse) => {
       const path = pathOf(req);
-      if (!HEALTH_PROBE_PATHS.has(path) && !SCRAPE_PATHS.has(path)) return 'info';
+      if (!HEALTH_PROBE_PATHS.has(path) && !SCRAPE_PATHS.has(path)) return level;
       return res.statusCode < 400 ? 'debug' : 'warn';
     },
     serializers: {

@@ -147,7 +147,7 @@ describe('createTokenCipher', () => {
 describe('loadOrCreateKeyFile', () => {
   let dataDir: string;
   beforeEach(async () => {
-    dataDir = path.join(await mkdtemp(path.join(os.tmpdir(), 'b24-push-key-')), 'nested', 'data');
+    dataDir = path.join(await mkdtemp(path.join(os.tmpdir(), 'team-push-key-')), 'nested', 'data');
   });
   afterEach(async () => {
     await rm(path.dirname(path.dirname(dataDir)), { recursive: true, force: true });

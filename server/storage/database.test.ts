@@ -38,7 +38,7 @@ async function appliedMigrations(appDb: AppDatabase): Promise<string[]> {
 describe('openDatabase', () => {
   let folder: string;
   beforeAll(async () => {
-    folder = await mkdtemp(path.join(os.tmpdir(), 'b24-push-db-'));
+    folder = await mkdtemp(path.join(os.tmpdir(), 'team-push-db-'));
   });
   afterAll(async () => {
     await rm(folder, { recursive: true, force: true });

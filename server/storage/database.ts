@@ -149,7 +149,7 @@ async function openPostgres(url: string, opts: OpenDatabaseOptions): Promise<App
     connectionString: url,
     // At least 2: migrateToLatest holds one connection for its lock while the migrator uses another.
     max: Math.max(2, opts.poolSize ?? 10),
-    application_name: 'b24-push',
+    application_name: 'team-push',
     connectionTimeoutMillis: timeouts.connectionTimeoutMs,
     idleTimeoutMillis: 10_000,
     keepAlive: true,

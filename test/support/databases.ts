@@ -74,7 +74,7 @@ export async function probePostgres(url: string = TEST_DATABASE_URL): Promise<Po
 export const postgresProbe: PostgresProbe = await probePostgres();
 
 export async function createSqliteTestDatabase(options: TestDatabaseOptions = {}): Promise<DisposableTestDatabase> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'b24-push-test-'));
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'team-push-test-'));
   const url = `sqlite:${path.join(folder, 'app.sqlite')}`;
   const appDb = await openDatabase(url);
   try {
