@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright';
 import { test, expect, type Page } from '@playwright/test';
 import { startStack, type Stack } from '../scripts/stack.js';
 import type { DirectoryUser } from '../simulator/contract.js';
@@ -96,9 +97,32 @@ test('the app speaks the portal language (Russian)', async ({ page }) => {
   await expect(appFrame(page).getByTestId('signed-in-user')).toHaveText(`Вы вошли как ${fullName(admin)}`, { timeout: 20_000 });
 });
 
-test('opened outside Bitrix24, the app says where to open it instead of hanging', async ({ page }) => {
+test('opened in a plain browser, the app page calmly says what it is, where it runs and how to try it (npm run demo)', async ({ page }) => {
+  const problems: string[] = [];
+  // The browser's own /favicon.ico request (the app has none) is not the page's problem.
+  page.on('console', (message) => message.type() === 'error' && !message.location().url.endsWith('/favicon.ico') && problems.push(message.text()));
+  page.on('pageerror', (error) => problems.push(error.message));
   const response = await page.goto(stack.appUrl);
   expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
   expect(response?.headers()['x-frame-options']).toBeUndefined();
-  await expect(page.getByRole('alert')).toContainText('Open this app from Bitrix24');
+  const explanation = page.getByTestId('outside-bitrix24');
+  await expect(explanation.getByRole('heading', { level: 1 })).toHaveText('Team Push');
+  await expect(explanation).toContainText('Push notifications from your Bitrix24 portal');
+  await expect(explanation.getByRole('heading', { level: 2, name: 'Open this app from Bitrix24' })).toBeVisible();
+  await expect(explanation.locator('code')).toHaveText('npm run demo');
+  // Nothing went wrong: no error card, and the page's CSP (no inline script) was kept.
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(results.violations.map((violation) => violation.id)).toEqual([]);
+  expect(problems).toEqual([]);
+});
+
+test('opened in a plain browser, the app page speaks the browser’s language (German)', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'de-DE' });
+  const page = await context.newPage();
+  await page.goto(stack.appUrl);
+  await expect(page.getByTestId('outside-bitrix24')).toContainText('Öffnen Sie diese App in Bitrix24');
+  await expect(page.getByRole('main')).toHaveAttribute('lang', 'de');
+  await expect(page.getByTestId('outside-bitrix24').locator('code')).toHaveText('npm run demo');
+  await context.close();
 });

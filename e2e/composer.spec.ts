@@ -260,6 +260,10 @@ test('schedule for later, see it in the history, cancel it: nothing is sent', as
   });
   await frame.getByLabel('Send at').fill(inTwoHours);
   await frame.getByRole('button', { name: 'Schedule' }).click();
+  // A schedule is always confirmed (issue 20): the recap says when.
+  const dialog = frame.getByRole('dialog', { name: 'Schedule this push?' });
+  await expect(dialog.getByTestId('confirm-when')).not.toHaveText('Now');
+  await dialog.getByRole('button', { name: 'Schedule for 1 person' }).click();
   await expect(frame.getByTestId('send-outcome')).toContainText('Scheduled for');
 
   await frame.getByRole('tab', { name: 'History' }).click();

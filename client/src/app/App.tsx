@@ -1,15 +1,20 @@
-import { useEffect, useId, useState } from 'react';
+import { lazy, Suspense, useEffect, useId, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useApi } from '../lib/api';
+import { ScreenBoundary } from '../lib/ErrorBoundary';
 import { useFrame } from '../lib/frameContext';
 import { useI18n } from '../lib/i18n';
-import { fullName, useProfile } from '../features/welcome/useProfile';
+import { fullName, profileKeys, useProfile } from '../features/welcome/useProfile';
 import { StatusNotices } from '../features/status/StatusNotices';
-import { useStatus } from '../features/status/useStatus';
+import { statusKeys, useStatus } from '../features/status/useStatus';
 import { Composer, type Draft } from '../features/composer/Composer';
-import { History } from '../features/history/History';
 import { RecipientPicker } from '../features/recipients/RecipientPicker';
-import { fromAudience } from '../entities/audience/selection';
+import type { SendView } from '../entities/send/model';
 import { useFitFrame } from './useFitFrame';
 import { TabList, tabId } from '../lib/TabList';
+
+/** History and "send again" load when first wanted: the frame's first download stays within its budget (decision 0012). */
+const History = lazy(() => import('../features/history/History').then((module) => ({ default: module.History })));
 
 type Tab = 'compose' | 'history';
 const TABS: readonly Tab[] = ['compose', 'history'];
@@ -24,7 +29,27 @@ export function App() {
   const status = useStatus();
   const [tab, setTab] = useState<Tab>('compose');
   const [draft, setDraft] = useState<{ value: Draft; version: number }>({ value: EMPTY_DRAFT, version: 0 });
+  const [highlight, setHighlight] = useState<string | null>(null);
+  const sendAgainRequest = useRef(0);
   const rootRef = useFitFrame(frame);
+  const api = useApi();
+  const queryClient = useQueryClient();
+
+  /** "Send again": the send's message and audience, named as the portal names them now; the last click wins. */
+  const sendAgain = async (send: SendView) => {
+    const request = ++sendAgainRequest.current;
+    const { draftFromSend } = await import('./sendAgain');
+    const value = await draftFromSend(queryClient, api, send, t);
+    if (request !== sendAgainRequest.current) return;
+    setDraft((current) => ({ value, version: current.version + 1 }));
+    setTab('compose');
+  };
+  const showSend = (sendId: string) => {
+    setHighlight(sendId);
+    setTab('history');
+  };
+  // After a crash, a screen is drawn afresh from the server's answers, not from what it crashed on.
+  const resetScreenData = () => void queryClient.resetQueries({ predicate: (query) => query.queryKey[0] !== statusKeys.all[0] && query.queryKey[0] !== profileKeys.all[0] });
 
   useEffect(() => {
     void frame.parent.setTitle(t('app.title'));
@@ -54,24 +79,34 @@ export function App() {
       )}
       {canSend && status.data && (
         <>
-          <TabList tabs={TABS} selected={tab} onSelect={setTab} label={t('app.title')} idPrefix={baseId} panelId={`${baseId}-panel`} labelOf={(name) => t(`app.tab.${name}`)} />
+          <TabList
+            tabs={TABS}
+            selected={tab}
+            onSelect={(next) => {
+              setHighlight(null);
+              setTab(next);
+            }}
+            label={t('app.title')}
+            idPrefix={baseId}
+            panelId={`${baseId}-panel`}
+            labelOf={(name) => t(`app.tab.${name}`)}
+          />
           <div id={`${baseId}-panel`} role="tabpanel" aria-labelledby={tabId(baseId, tab)}>
-            {tab === 'compose' ? (
-              <Composer
-                key={draft.version}
-                appName={status.data.portal.appName}
-                draft={draft.value}
-                recipients={(picker) => <RecipientPicker {...picker} selfId={selfId} />}
-              />
-            ) : (
-              <History
-                onSendAgain={(send) => {
-                  const labels = { user: t('history.person'), department: t('history.department'), group: t('history.group') };
-                  setDraft((current) => ({ value: { picks: fromAudience(send.audience, labels), text: send.text, avatar: send.avatar ?? '' }, version: current.version + 1 }));
-                  setTab('compose');
-                }}
-              />
-            )}
+            <ScreenBoundary key={tab} name={tab} onRetry={resetScreenData}>
+              {tab === 'compose' ? (
+                <Composer
+                  key={draft.version}
+                  appName={status.data.portal.appName}
+                  draft={draft.value}
+                  recipients={(picker) => <RecipientPicker {...picker} selfId={selfId} />}
+                  onShowSend={showSend}
+                />
+              ) : (
+                <Suspense fallback={<p role="status">{t('frame.loading')}</p>}>
+                  <History highlightId={highlight} onSendAgain={sendAgain} />
+                </Suspense>
+              )}
+            </ScreenBoundary>
           </div>
         </>
       )}

@@ -3,10 +3,12 @@ import type { B24Frame } from '@bitrix24/b24jssdk';
 import { connectFrame, FrameUnavailableError, type FrameProblem } from '../lib/frame';
 import { I18nProvider, languageFromUrl, toLanguage, useI18n } from '../lib/i18n';
 import { FrameContext } from '../lib/frameContext';
+import { ScreenBoundary } from '../lib/ErrorBoundary';
+import { OutsideBitrix24 } from '../features/outside/OutsideBitrix24';
 
 type GateState = { status: 'connecting' } | { status: 'ready'; frame: B24Frame } | { status: 'unavailable'; problem: FrameProblem };
 
-/** Renders children only once the Bitrix24 frame has answered; otherwise a clear page. */
+/** Renders children only once the Bitrix24 frame has answered; otherwise a clear page. A crash below shows a translated message, never a blank frame. */
 export function FrameGate({ children }: { children: ReactNode }) {
   const [state, setState] = useState<GateState>({ status: 'connecting' });
 
@@ -24,13 +26,15 @@ export function FrameGate({ children }: { children: ReactNode }) {
   if (state.status !== 'ready') {
     return (
       <I18nProvider language={languageFromUrl()}>
-        {state.status === 'connecting' ? <Connecting /> : <FrameUnavailable problem={state.problem} />}
+        {state.status === 'connecting' ? <Connecting /> : state.problem === 'outside' ? <OutsideBitrix24 /> : <FrameUnavailable problem={state.problem} />}
       </I18nProvider>
     );
   }
   return (
     <I18nProvider language={toLanguage(state.frame.getLang())}>
-      <FrameContext.Provider value={state.frame}>{children}</FrameContext.Provider>
+      <FrameContext.Provider value={state.frame}>
+        <ScreenBoundary name="app">{children}</ScreenBoundary>
+      </FrameContext.Provider>
     </I18nProvider>
   );
 }

@@ -36,6 +36,16 @@ export function apiUrl(path: string, base: string = window.location.href): strin
 }
 
 export async function apiRequest<T>(frame: B24Frame, path: string, init: { method?: string; body?: unknown; signal?: AbortSignal; language?: string } = {}): Promise<T> {
+  return (await apiExchange<T>(frame, path, init)).body;
+}
+
+/** An answer's body with its headers (e.g. `Idempotent-Replayed` on `POST sends`). */
+export interface Exchange<T> {
+  body: T;
+  headers: Headers;
+}
+
+export async function apiExchange<T>(frame: B24Frame, path: string, init: { method?: string; body?: unknown; signal?: AbortSignal; language?: string } = {}): Promise<Exchange<T>> {
   for (let attempt = 0; ; attempt += 1) {
     const auth = await currentAuth(frame, attempt > 0);
     const response = await fetch(apiUrl(path), {
@@ -51,7 +61,7 @@ export async function apiRequest<T>(frame: B24Frame, path: string, init: { metho
       credentials: 'omit',
     });
     const payload = (await response.json().catch(() => null)) as Partial<ErrorAnswer> | null;
-    if (response.ok) return payload as T;
+    if (response.ok) return { body: payload as T, headers: response.headers };
     const code = payload?.error ?? `HTTP_${response.status}`;
     if (response.status === 401 && code === 'TOKEN_EXPIRED' && attempt === 0) continue;
     throw new ApiError(response.status, code, payload?.message ?? response.statusText);
@@ -67,12 +77,15 @@ type RequestInit = { method?: string; body?: unknown; signal?: AbortSignal };
  */
 export interface Api {
   request<T>(path: string, init?: RequestInit): Promise<T>;
+  /** `request`, with the answer's headers. */
+  exchange<T>(path: string, init?: RequestInit): Promise<Exchange<T>>;
   rest<T>(method: string, params?: Record<string, unknown>): Promise<T>;
 }
 
 export function boundApi(frame: B24Frame, language: string): Api {
   return {
     request: (path, init = {}) => apiRequest(frame, path, { ...init, language }),
+    exchange: (path, init = {}) => apiExchange(frame, path, { ...init, language }),
     rest: (method, params) => callRest(frame, method, params),
   };
 }

@@ -25,12 +25,21 @@ export const audienceQueries = {
     }),
 };
 
-/** The number of people the chosen audience reaches, live as the picks change (debounced). */
+/**
+ * The number of people the chosen audience reaches, live as the picks change. The query is always the
+ * audience as it is now; only asking the server waits until the picks stop changing. So `data` with
+ * `isPlaceholderData` false, and `isError`, are always about the current audience: while a new
+ * audience waits or loads, the previous answer is placeholder data (a send must not take it for this
+ * audience's count).
+ */
 export function useAudiencePreview(audience: Audience | null) {
   const api = useApi();
-  const settled = useDebounced(audience, PREVIEW_DEBOUNCE_MS);
+  const wanted = audienceKeys.preview(audience)[2];
+  const settled = useDebounced(wanted, PREVIEW_DEBOUNCE_MS);
+  const query = audienceQueries.preview(api, audience);
   return useQuery({
-    ...audienceQueries.preview(api, settled),
+    ...query,
+    enabled: query.enabled !== false && settled === wanted,
     placeholderData: keepPreviousData,
   });
 }

@@ -56,15 +56,3 @@ export function toAudience(picks: readonly Pick[]): Audience | null {
   if (audience.accessCodes.length) out.accessCodes = audience.accessCodes;
   return out;
 }
-
-/** Back from a stored audience (history's "send again"): labels are not stored, so ids stand in. */
-export function fromAudience(audience: Audience | null | undefined, labels: { user: string; department: string; group: string }): Pick[] {
-  if (!audience) return [];
-  if (audience.all) return [{ kind: 'all' }];
-  const picks: Pick[] = [];
-  for (const id of audience.users ?? []) picks.push({ kind: 'user', id, label: `${labels.user} #${id}` });
-  for (const { id, withSubdepartments } of audience.departments ?? []) picks.push({ kind: 'department', id, label: `${labels.department} #${id}`, withSubdepartments });
-  for (const id of audience.groups ?? []) picks.push({ kind: 'group', id, label: `${labels.group} #${id}` });
-  for (const code of audience.accessCodes ?? []) picks.push({ kind: 'access', code, label: code });
-  return picks;
-}

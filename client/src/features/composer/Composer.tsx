@@ -1,17 +1,16 @@
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { ApiError } from '../../lib/api';
 import { useI18n } from '../../lib/i18n';
 import { useAudiencePreview } from '../../entities/audience/api';
 import { toAudience, type Pick } from '../../entities/audience/selection';
 import { FINAL_STATUSES, type SendView } from '../../entities/send/model';
 import { useMessageFit, useSend, useSendProgress } from './api';
-import { ConfirmDialog } from './ConfirmDialog';
+import { ConfirmDialog, type Recap } from './ConfirmDialog';
 import { IphoneChoice } from './IphoneChoice';
-import { MessageFields } from './MessageFields';
+import { avatarProblem, MessageFields } from './MessageFields';
 import { PhonePreview } from './PhonePreview';
-
-/** Above this many people (or for everybody) a send asks for confirmation first. */
-export const CONFIRM_ABOVE = 50;
+import { audienceInWords, mustConfirm, sendProblem } from './sendGate';
+import { useImageCheck } from './useImageCheck';
 
 export interface Draft {
   picks: Pick[];
@@ -43,26 +42,40 @@ function localInputValue(date: Date): string {
  * error, never sends twice; any edit makes a new message. A text too long for iPhones (the server's
  * `fit.ios`) is previewed as an iPhone will show it, and goes only once the admin has chosen to send it
  * shortened for everyone (`shortenForIphone`); editing the text or the avatar takes that choice back.
+ *
+ * Safety nets (issue 20): Send stays disabled until there are recipients the server accepts and a
+ * message; a send is confirmed, with a recap, whenever its count is not yet known for the audience as it
+ * is now, is above CONFIRM_ABOVE, goes to everybody or is scheduled (./sendGate.ts). Once a send (or a
+ * schedule) is accepted the composer starts a new message, keeping the recipients only if the admin
+ * ticked so; an answer that replays an earlier send (`Idempotent-Replayed`) says so, with a way to it in
+ * History. Enter in a field never sends.
  */
-export function Composer({ appName, draft, recipients }: { appName: string; draft: Draft; recipients: RecipientsSlot }) {
+export function Composer({ appName, draft, recipients, onShowSend }: { appName: string; draft: Draft; recipients: RecipientsSlot; onShowSend: (sendId: string) => void }) {
   const { t, language } = useI18n();
   const sendAtId = useId();
   const iphoneId = useId();
+  const notReadyId = useId();
   const [picks, setPicks] = useState<Pick[]>(draft.picks);
   const [text, setText] = useState(draft.text);
   const [avatar, setAvatar] = useState(draft.avatar);
   const [sendAt, setSendAt] = useState('');
   const [earliest] = useState(() => localInputValue(new Date(Date.now() + 60_000)));
   const [keys, setKeys] = useState(newKeys);
-  const [confirming, setConfirming] = useState(false);
+  const [confirming, setConfirming] = useState<'send' | 'schedule' | null>(null);
   const [lastAction, setLastAction] = useState<Action | null>(null);
   const [shorten, setShorten] = useState(false);
+  const [keepPicks, setKeepPicks] = useState(false);
   const send = useSend();
   const audience = toAudience(picks);
   const preview = useAudiencePreview(audience);
   const everybody = picks.some((pick) => pick.kind === 'all');
-  const count = preview.data && !preview.isPlaceholderData ? preview.data.count : null;
+  // Only an answer for the audience as it is now counts: never the previous audience's, still on screen.
+  const count = audience && preview.data && !preview.isPlaceholderData ? preview.data.count : null;
+  const countError = audience && preview.isError ? preview.error : null;
+  const audienceRefused = countError instanceof ApiError && (countError.status === 400 || countError.status === 422);
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const avatarInvalid = avatarProblem(avatar) !== null;
+  const image = useImageCheck(avatar.trim() && !avatarInvalid ? avatar.trim() : null);
 
   const edit = <T,>(set: (value: T) => void) => (value: T) => {
     set(value);
@@ -84,32 +97,67 @@ export function Composer({ appName, draft, recipients }: { appName: string; draf
   const iphoneShows = fit.current && !fit.current.ios.fits ? fit.current.ios.shown : fullText;
   const androidShows = shortened ?? fullText;
 
+  const problem = sendProblem({ picked: audience !== null, audienceRefused, text, avatarInvalid });
+  const cannotSend = send.isPending || blocked || problem !== null;
+
+  /** After an accepted send or schedule: a new message (new keys), the recipients kept only if asked. */
+  const startNewMessage = () => {
+    setText('');
+    setAvatar('');
+    setSendAt('');
+    setShorten(false);
+    setKeys(newKeys());
+    if (!keepPicks) setPicks([]);
+  };
+
   const message = () => ({ text, ...(avatar.trim() ? { avatar: avatar.trim() } : {}), ...(shortened !== null ? { shortenForIphone: true } : {}) });
   const run = (action: Action) => {
-    if (send.isPending || blocked) return;
+    if (send.isPending || blocked || (action !== 'test' && problem !== null)) return;
     setLastAction(action);
-    if (action === 'test') send.mutate({ idempotencyKey: keys.test, ...message(), testToSelf: true });
-    else if (action === 'send') send.mutate({ idempotencyKey: keys.send, ...message(), audience });
-    else send.mutate({ idempotencyKey: keys.schedule, ...message(), audience, sendAt: localToIso(sendAt) ?? sendAt });
+    // A test accepted: the next press sends another test. A send accepted: a new message.
+    const onSuccess = () => (action === 'test' ? setKeys((current) => ({ ...current, test: crypto.randomUUID() })) : startNewMessage());
+    if (action === 'test') send.mutate({ idempotencyKey: keys.test, ...message(), testToSelf: true }, { onSuccess });
+    else if (action === 'send') send.mutate({ idempotencyKey: keys.send, ...message(), audience }, { onSuccess });
+    else send.mutate({ idempotencyKey: keys.schedule, ...message(), audience, sendAt: localToIso(sendAt) ?? sendAt }, { onSuccess });
   };
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    if (send.isPending || blocked) return;
-    if (audience && (everybody || (count ?? 0) > CONFIRM_ABOVE)) setConfirming(true);
+    if (cannotSend) return;
+    if (mustConfirm({ scheduled: false, everybody, count, avatarInDoubt: image.state === 'waiting' || image.state === 'failed' })) setConfirming('send');
     else run('send');
   };
 
-  const answered = send.data?.send;
+  // Enter in a field (the avatar URL, the search, the date) would submit the form, i.e. send.
+  const onKeyDown = (event: KeyboardEvent<HTMLFormElement>) => {
+    if (event.key === 'Enter' && event.target instanceof HTMLInputElement) event.preventDefault();
+  };
+
+  const answered = send.data?.answer.send;
   const progress = useSendProgress(answered);
   const outcome: SendView | undefined = progress.data ?? answered;
   const failure = send.error instanceof ApiError ? send.error : send.error ? new ApiError(0, 'NETWORK', t('status.unavailable')) : null;
 
+  const scheduledAt = localToIso(sendAt);
+  const recap: Recap = {
+    action: confirming ?? 'send',
+    audience: audienceInWords(picks, t),
+    everybody,
+    count,
+    countError: countError && !audienceRefused ? countError.message : null,
+    text: androidShows,
+    image: image.state,
+    when:
+      confirming === 'schedule' && scheduledAt
+        ? t('confirm.at', { when: new Date(scheduledAt).toLocaleString(language, { dateStyle: 'full', timeStyle: 'short' }), zone: timeZone })
+        : null,
+  };
+
   return (
-    <form className="composer" onSubmit={onSubmit} noValidate aria-describedby="composer-outcome">
+    <form className="composer" onSubmit={onSubmit} onKeyDown={onKeyDown} noValidate aria-describedby="composer-outcome">
       {recipients({ picks, onChange: edit(setPicks) })}
       <div className="composer__message">
-        <MessageFields text={text} avatar={avatar} fit={fit} onText={editMessage(setText)} onAvatar={editMessage(setAvatar)}>
+        <MessageFields text={text} avatar={avatar} image={image} fit={fit} onText={editMessage(setText)} onAvatar={editMessage(setAvatar)}>
           {fit.latest && (
             <IphoneChoice
               id={iphoneId}
@@ -124,11 +172,11 @@ export function Composer({ appName, draft, recipients }: { appName: string; draf
             />
           )}
         </MessageFields>
-        <PhonePreview appName={appName} avatar={avatar} ios={iphoneShows} android={androidShows} />
+        <PhonePreview appName={appName} image={image.src} ios={iphoneShows} android={androidShows} />
       </div>
 
       <div className="card actions">
-        <button type="submit" className="button" disabled={send.isPending || blocked} aria-describedby={blocked ? iphoneId : undefined}>
+        <button type="submit" className="button" disabled={cannotSend} aria-describedby={blocked ? iphoneId : problem ? notReadyId : undefined}>
           {t('composer.send')}
         </button>
         <button type="button" className="button button--secondary" disabled={send.isPending || blocked} aria-describedby={blocked ? iphoneId : undefined} onClick={() => run('test')}>
@@ -138,21 +186,39 @@ export function Composer({ appName, draft, recipients }: { appName: string; draf
           <label htmlFor={sendAtId}>{t('composer.sendAt')}</label>
           <input id={sendAtId} type="datetime-local" value={sendAt} min={earliest} onChange={(event) => edit(setSendAt)(event.target.value)} />
           <span className="hint">{t('composer.timeZone', { zone: timeZone })}</span>
-          <button type="button" className="button button--secondary" disabled={send.isPending || !sendAt || blocked} aria-describedby={blocked ? iphoneId : undefined} onClick={() => run('schedule')}>
+          <button
+            type="button"
+            className="button button--secondary"
+            disabled={cannotSend || !sendAt}
+            aria-describedby={blocked ? iphoneId : problem ? notReadyId : undefined}
+            onClick={() => {
+              if (!cannotSend && sendAt) setConfirming('schedule');
+            }}
+          >
             {t('composer.schedule')}
           </button>
         </span>
-        {blocked && (
+        <label className="checkbox actions__keep">
+          <input type="checkbox" checked={keepPicks} disabled={send.isPending} onChange={(event) => setKeepPicks(event.target.checked)} data-testid="keep-recipients" />
+          {t('composer.keepRecipients')}
+        </label>
+        {blocked ? (
           <p className="hint" data-testid="send-blocked">
             {t('composer.iphone.chooseFirst')}
           </p>
+        ) : (
+          problem && (
+            <p id={notReadyId} className="hint" data-testid="send-not-ready" data-problem={problem}>
+              {t(`composer.missing.${problem}`)}
+            </p>
+          )
         )}
       </div>
 
       <div id="composer-outcome">
         {send.isPending && <p role="status">{lastAction === 'schedule' ? t('composer.scheduling') : t('composer.sending')}</p>}
-        {outcome && <Outcome send={outcome} language={language} />}
-        {send.data?.textShortened && (
+        {outcome && (send.data?.replayed ? <Replayed send={outcome} language={language} onShow={() => onShowSend(outcome.id)} /> : <Outcome send={outcome} language={language} />)}
+        {send.data?.answer.textShortened && (
           <p role="status" data-testid="send-shortened">
             {t('composer.sentShortened')}
           </p>
@@ -165,16 +231,30 @@ export function Composer({ appName, draft, recipients }: { appName: string; draf
       </div>
 
       <ConfirmDialog
-        open={confirming}
-        count={count}
-        everybody={everybody}
-        onCancel={() => setConfirming(false)}
+        open={confirming !== null}
+        recap={recap}
+        onCancel={() => setConfirming(null)}
         onConfirm={() => {
-          setConfirming(false);
-          run('send');
+          const action = confirming;
+          setConfirming(null);
+          if (action) run(action);
         }}
       />
     </form>
+  );
+}
+
+/** An answer that replays an earlier send: nothing new went; say when the earlier one went, and lead to it. */
+function Replayed({ send, language, onShow }: { send: SendView; language: string; onShow: () => void }) {
+  const { t } = useI18n();
+  const when = new Date(send.createdAt).toLocaleString(language, { dateStyle: 'medium', timeStyle: 'short' });
+  return (
+    <p role="status" data-testid="send-replayed">
+      {t('composer.replayed', { when })}{' '}
+      <button type="button" className="link-button" onClick={onShow}>
+        {t('composer.showInHistory')}
+      </button>
+    </p>
   );
 }
 
@@ -188,10 +268,20 @@ function Outcome({ send, language }: { send: SendView; language: string }) {
       </p>
     );
   }
+  if (!FINAL_STATUSES.includes(send.status) && send.pausedUntil !== null) {
+    // As History says it: Bitrix24 paused the push method, the send goes on by itself.
+    const time = new Date(send.pausedUntil).toLocaleTimeString(language, { timeStyle: 'short' });
+    return (
+      <p role="status" data-testid="send-outcome" data-paused="true">
+        {t('history.pausedUntil', { time })}
+        {send.acceptedCount > 0 ? ` ${t('composer.partly', { accepted: send.acceptedCount, count: send.recipientCount ?? 0 })}` : ''}
+      </p>
+    );
+  }
   if (!FINAL_STATUSES.includes(send.status)) {
     return (
       <p role="status" data-testid="send-outcome">
-        {t('composer.inProgress', { done: send.acceptedCount, count: send.recipientCount ?? 0 })}
+        {send.recipientCount === null ? t('composer.sending') : t('composer.inProgress', { done: send.acceptedCount, count: send.recipientCount })}
       </p>
     );
   }

@@ -2,6 +2,7 @@ import { useId, type ReactNode } from 'react';
 import { AVATAR_MAX_CHARS, TEXT_MAX_CHARS } from '../../lib/contract';
 import { useI18n } from '../../lib/i18n';
 import type { MessageFit } from './api';
+import type { ImageState } from './useImageCheck';
 
 /** The contract's limits: the server decides, this only warns early. */
 export function avatarProblem(avatar: string): 'notHttps' | 'tooLong' | null {
@@ -18,11 +19,14 @@ export function avatarProblem(avatar: string): 'notHttps' | 'tooLong' | null {
 
 /**
  * "Message" with a live counter (characters, and bytes on the phone); "Avatar URL" with a thumbnail and
- * validation. `children`: what goes under the text (the choice for a text too long for iPhones).
+ * validation: the address's form at once, whether the image loads once the address has settled
+ * (`image`, ./useImageCheck.ts). `children`: what goes under the text (the choice for a text too long
+ * for iPhones).
  */
 export function MessageFields({
   text,
   avatar,
+  image,
   fit,
   onText,
   onAvatar,
@@ -30,6 +34,7 @@ export function MessageFields({
 }: {
   text: string;
   avatar: string;
+  image: { state: ImageState; src: string | null };
   fit: MessageFit;
   onText: (text: string) => void;
   onAvatar: (avatar: string) => void;
@@ -43,6 +48,7 @@ export function MessageFields({
   const length = [...text.trim()].length;
   const tooLong = length > TEXT_MAX_CHARS;
   const problem = avatarProblem(avatar);
+  const notLoaded = !problem && image.state === 'failed';
 
   return (
     <fieldset className="card message">
@@ -63,14 +69,14 @@ export function MessageFields({
           inputMode="url"
           placeholder="https://"
           value={avatar}
-          aria-invalid={problem ? true : undefined}
+          aria-invalid={problem || notLoaded ? true : undefined}
           aria-describedby={avatarHintId}
           onChange={(event) => onAvatar(event.target.value)}
         />
-        {avatar.trim() && !problem && <img className="avatar-field__thumb" src={avatar.trim()} alt={t('composer.avatarThumb')} width={40} height={40} referrerPolicy="no-referrer" />}
+        {image.src && <img className="avatar-field__thumb" src={image.src} alt={t('composer.avatarThumb')} width={40} height={40} referrerPolicy="no-referrer" />}
       </div>
-      <p id={avatarHintId} className={problem ? 'field-error' : 'hint'} data-testid="avatar-hint">
-        {problem ? t(`composer.avatar.${problem}`) : t('composer.avatarHint')}
+      <p id={avatarHintId} className={problem || notLoaded ? 'field-error' : 'hint'} data-testid="avatar-hint" data-image={image.state}>
+        {problem ? t(`composer.avatar.${problem}`) : notLoaded ? t('composer.avatar.notLoaded') : t('composer.avatarHint')}
       </p>
     </fieldset>
   );

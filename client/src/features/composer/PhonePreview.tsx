@@ -1,15 +1,14 @@
 import { useI18n } from '../../lib/i18n';
-import { avatarProblem } from './MessageFields';
 
 /**
- * How the notification looks on a phone: the app's registered name as title, the avatar, the text as
+ * How the notification looks on a phone: the app's registered name as title, the avatar (`image`: its URL
+ * once the browser has loaded it, else the app's initial), the text as
  * each kind of phone will show it (the server's `fit.ios.shown` for an iPhone). One screen when both
  * show the same; an iPhone and an Android screen when they differ (a text too long for iPhones that the
  * admin has not chosen to shorten for everyone). `ios` null: nothing can reach an iPhone.
  */
-export function PhonePreview({ appName, avatar, ios, android }: { appName: string; avatar: string; ios: string | null; android: string }) {
+export function PhonePreview({ appName, image, ios, android }: { appName: string; image: string | null; ios: string | null; android: string }) {
   const { t } = useI18n();
-  const image = avatar.trim() && !avatarProblem(avatar) ? avatar.trim() : null;
   const same = ios === android;
   return (
     <figure className="phone" aria-label={t('composer.preview')} data-testid="phone-preview">

@@ -33,12 +33,21 @@ export const messageQueries = {
     }),
 };
 
+/** What POST sends answered; `replayed`: the idempotency key had already been used, so nothing new was sent (header `Idempotent-Replayed`). */
+export interface SendOutcome {
+  answer: SendAnswer;
+  replayed: boolean;
+}
+
 /** POST sends (send, test to me, schedule); every send query is refreshed after it. */
 export function useSend() {
   const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: SendInput) => api.request<SendAnswer>('sends', { method: 'POST', body: input }),
+    mutationFn: async (input: SendInput): Promise<SendOutcome> => {
+      const { body, headers } = await api.exchange<SendAnswer>('sends', { method: 'POST', body: input });
+      return { answer: body, replayed: headers.get('Idempotent-Replayed') === 'true' };
+    },
     onSettled: () => queryClient.invalidateQueries({ queryKey: sendKeys.all }),
   });
 }

@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'react';
 import { useI18n, type Translate } from '../../lib/i18n';
 import type { Audience } from '../../entities/audience/selection';
 import type { SendView } from '../../entities/send/model';
@@ -18,12 +19,26 @@ function audienceSummary(send: SendView, t: Translate): string {
   return parts.join(', ');
 }
 
-/** Past and scheduled sends of this portal, newest first; cancel a scheduled or paused one, or send one again. */
-export function History({ onSendAgain }: { onSendAgain: (send: SendView) => void }) {
+/** Still on its way (sending, queued, maybe paused by Bitrix24): not offered to send again until it ends. */
+const STILL_SENDING: readonly SendView['status'][] = ['queued', 'sending'];
+
+/**
+ * Past and scheduled sends of this portal, newest first; cancel a scheduled or paused one, or send one
+ * again (`onSendAgain` resolves once the composer has it; the button waits meanwhile). `highlightId`: the
+ * send the composer led here (an answer that replayed it).
+ */
+export function History({ onSendAgain, highlightId = null }: { onSendAgain: (send: SendView) => Promise<void>; highlightId?: string | null }) {
   const { t, language } = useI18n();
   const history = useHistory();
+  const [preparing, setPreparing] = useState<string | null>(null);
   const cancel = useCancelSend();
   const sends = history.data?.pages.flatMap((page) => page.sends) ?? [];
+  const highlighted = useRef<HTMLTableRowElement>(null);
+  const loaded = sends.length > 0;
+  // Once, when the rows are there: the history polls, and the admin may scroll away meanwhile.
+  useEffect(() => {
+    if (loaded) highlighted.current?.scrollIntoView({ block: 'nearest' });
+  }, [highlightId, loaded]);
   const names = useUserNames(sends.map((send) => send.senderId));
   const when = (at: number) => new Date(at).toLocaleString(language, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -52,7 +67,15 @@ export function History({ onSendAgain }: { onSendAgain: (send: SendView) => void
           </thead>
           <tbody>
             {sends.map((send) => (
-              <tr key={send.id} data-testid="history-row" data-status={send.status}>
+              <tr
+                key={send.id}
+                data-testid="history-row"
+                data-status={send.status}
+                data-send-id={send.id}
+                className={send.id === highlightId ? 'history__row--highlighted' : undefined}
+                aria-current={send.id === highlightId ? 'true' : undefined}
+                ref={send.id === highlightId ? highlighted : undefined}
+              >
                 <td>
                   {send.status === 'scheduled' && send.sendAt ? t('history.scheduledFor', { when: when(send.sendAt) }) : when(send.createdAt)}
                 </td>
@@ -77,8 +100,17 @@ export function History({ onSendAgain }: { onSendAgain: (send: SendView) => void
                       {t('history.cancel')}
                     </button>
                   )}
-                  {!send.testToSelf && (
-                    <button type="button" className="button button--secondary" onClick={() => onSendAgain(send)}>
+                  {!send.testToSelf && !STILL_SENDING.includes(send.status) && (
+                    <button
+                      type="button"
+                      className="button button--secondary"
+                      disabled={preparing === send.id}
+                      aria-busy={preparing === send.id || undefined}
+                      onClick={() => {
+                        setPreparing(send.id);
+                        void onSendAgain(send).finally(() => setPreparing(null));
+                      }}
+                    >
                       {t('history.sendAgain')}
                     </button>
                   )}

@@ -1,26 +1,8 @@
-import { queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useApi, type Api } from '../../lib/api';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useApi } from '../../lib/api';
 import type { OneSendAnswer } from '../../lib/contract';
 import { sendKeys, sendQueries } from '../../entities/send/api';
-
-export const userNameKeys = {
-  all: ['userNames'] as const,
-  of: (ids: readonly number[]) => [...userNameKeys.all, ids.join(',')] as const,
-};
-
-export const userNameQueries = {
-  /** Users' names by id, read through the frame with the admin's own token (one `user.get` call); `ids` sorted, unique. */
-  of: (api: Api, ids: readonly number[]) =>
-    queryOptions({
-      queryKey: userNameKeys.of(ids),
-      queryFn: async () => {
-        const rows = await api.rest<Array<{ ID: string; NAME?: string; LAST_NAME?: string }>>('user.get', { FILTER: { ID: ids } });
-        return new Map(rows.map((row) => [Number(row.ID), [row.NAME, row.LAST_NAME].filter(Boolean).join(' ') || `#${row.ID}`]));
-      },
-      enabled: ids.length > 0,
-      staleTime: 10 * 60_000,
-    }),
-};
+import { portalUserQueries } from '../../entities/employee/api';
 
 /** The history, polled while a send on it is queued or sending. */
 export function useHistory() {
@@ -45,5 +27,5 @@ export function useCancelSend() {
 /** Senders' names. */
 export function useUserNames(ids: readonly number[]) {
   const api = useApi();
-  return useQuery(userNameQueries.of(api, [...new Set(ids)].sort((a, b) => a - b)));
+  return useQuery({ ...portalUserQueries.of(api, [...new Set(ids)].sort((a, b) => a - b)), select: (users) => new Map([...users].map(([id, user]) => [id, user.name])) });
 }
