@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { ApiError } from '../../lib/api';
 import { useI18n } from '../../lib/i18n';
 import { useAudiencePreview } from '../../entities/audience/api';
@@ -111,14 +111,20 @@ export function Composer({ appName, draft, recipients, onShowSend }: { appName: 
   };
 
   const message = () => ({ text, ...(avatar.trim() ? { avatar: avatar.trim() } : {}), ...(shortened !== null ? { shortenForIphone: true } : {}) });
+  // A double click's second click comes before React has re-rendered with `isPending`: this remembers the press itself.
+  const pressed = useRef(false);
   const run = (action: Action) => {
-    if (send.isPending || blocked || (action !== 'test' && problem !== null)) return;
+    if (pressed.current || send.isPending || blocked || (action !== 'test' && problem !== null)) return;
+    pressed.current = true;
     setLastAction(action);
     // A test accepted: the next press sends another test. A send accepted: a new message.
     const onSuccess = () => (action === 'test' ? setKeys((current) => ({ ...current, test: crypto.randomUUID() })) : startNewMessage());
-    if (action === 'test') send.mutate({ idempotencyKey: keys.test, ...message(), testToSelf: true }, { onSuccess });
-    else if (action === 'send') send.mutate({ idempotencyKey: keys.send, ...message(), audience }, { onSuccess });
-    else send.mutate({ idempotencyKey: keys.schedule, ...message(), audience, sendAt: localToIso(sendAt) ?? sendAt }, { onSuccess });
+    const onSettled = () => {
+      pressed.current = false;
+    };
+    if (action === 'test') send.mutate({ idempotencyKey: keys.test, ...message(), testToSelf: true }, { onSuccess, onSettled });
+    else if (action === 'send') send.mutate({ idempotencyKey: keys.send, ...message(), audience }, { onSuccess, onSettled });
+    else send.mutate({ idempotencyKey: keys.schedule, ...message(), audience, sendAt: localToIso(sendAt) ?? sendAt }, { onSuccess, onSettled });
   };
 
   const onSubmit = (event: FormEvent) => {
