@@ -21,6 +21,16 @@ export const MAX_ACCESS_CODES = 5_000;
  */
 export const ACCESS_CODE = /^(?:AU|I?U[1-9]\d{0,9}|DR?[1-9]\d{0,9}|SG[1-9]\d{0,9}(?:_[AEK])?)$/;
 
+/** How soon at the earliest a send may be scheduled; at the latest it is a calendar year ahead (latestSendAt). */
+export const SCHEDULE_MIN_AHEAD_MS = 60_000;
+
+/** The same moment one calendar year later (29 February -> 1 March): the latest a send may be scheduled. */
+export function latestSendAt(now: number): number {
+  const limit = new Date(now);
+  limit.setUTCFullYear(limit.getUTCFullYear() + 1);
+  return limit.getTime();
+}
+
 /** The recipient search's query, in characters. */
 export const SEARCH_MAX_CHARS = 100;
 

@@ -137,10 +137,14 @@ export type SendRequest = z.input<typeof sendBodySchema>;
 /** A send's id (a UUID) as it appears in paths and in `before`. */
 export const SEND_ID = /^[0-9a-fA-F-]{36}$/;
 
-/** `GET /api/sends?limit=&before=`. */
+/** `GET /api/sends?limit=&before=&tests=`. */
 export const sendHistoryQuerySchema = z.strictObject({
   limit: z.coerce.number({ error: 'limit must be a number' }).int().min(1).max(100).default(20),
   before: z.string().regex(SEND_ID, 'before must be a send id').optional().describe("The previous page's `nextBefore`."),
+  tests: z
+    .enum(['include', 'exclude'], { error: 'tests must be include or exclude' })
+    .default('include')
+    .describe('`exclude` leaves out tests to oneself (`testToSelf`); pass the same value with each page.'),
 });
 export type SendHistoryQuery = z.input<typeof sendHistoryQuerySchema>;
 

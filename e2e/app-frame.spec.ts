@@ -59,7 +59,7 @@ test('an admin sends a test push to themselves; it arrives on their phone with t
 
   // An empty message is refused with a clear error, and nothing reaches Bitrix24.
   await frame.getByRole('button', { name: 'Send test to me' }).click();
-  await expect(frame.getByTestId('send-error')).toContainText('empty');
+  await expect(frame.getByTestId('field-error-text')).toContainText('empty');
   expect(portal.pushes).toHaveLength(0);
 
   await frame.getByLabel('Message').fill('Fire drill at 15:00, please use the east stairs.');

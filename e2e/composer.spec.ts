@@ -192,17 +192,20 @@ test('"Choose in Bitrix24…" cancelled: the portal never answers, and the compo
   await expect(frame.getByRole('button', { name: 'Send test to me' })).toBeEnabled();
 });
 
-test('an empty message and a bad avatar are refused with clear errors and nothing is sent', async ({ page }) => {
+test('an empty message and a bad avatar are refused with clear errors at their fields and nothing is sent', async ({ page }) => {
   const frame = await openApp(page);
   const before = portal().pushes.length;
   await frame.getByRole('button', { name: 'Send test to me' }).click();
-  await expect(frame.getByTestId('send-error')).toContainText(/empty|Write the text/);
+  await expect(frame.getByTestId('field-error-text')).toHaveText('The message is empty. Write the text of the notification.');
 
   await frame.getByLabel('Message').fill('Avatar check');
+  await expect(frame.getByTestId('field-error-text')).toHaveCount(0);
   await frame.getByLabel('Avatar URL').fill('http://images.example/logo.png');
-  await expect(frame.getByTestId('avatar-hint')).toHaveText('The avatar must be an https:// address phones can load.');
+  const avatarError = 'The avatar must be an https:// address that phones can load, at most 512 characters long.';
+  await expect(frame.getByTestId('avatar-hint')).toHaveText(avatarError);
   await frame.getByRole('button', { name: 'Send test to me' }).click();
-  await expect(frame.getByTestId('send-error')).toContainText('https://');
+  await expect(frame.getByTestId('avatar-hint')).toHaveText(avatarError);
+  await expect(frame.getByTestId('send-error')).toHaveCount(0);
   expect(portal().pushes.length).toBe(before);
 });
 
@@ -271,6 +274,7 @@ test('schedule for later, see it in the history, cancel it: nothing is sent', as
   await expect(row).toHaveAttribute('data-status', 'scheduled');
   await screenshot(page, testInfo, 'history-scheduled');
   await row.getByRole('button', { name: 'Cancel' }).click();
+  await frame.getByRole('dialog', { name: 'Cancel this send?' }).getByRole('button', { name: 'Cancel the send' }).click();
   await expect(row).toHaveAttribute('data-status', 'cancelled');
   expect(pushesOf(text)).toEqual([]);
 });

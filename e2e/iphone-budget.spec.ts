@@ -76,7 +76,8 @@ test('a Cyrillic text over the iPhone budget: previewed shortened, sent only onc
   await expect(sendButton).toBeDisabled();
   await expect(frame.getByRole('button', { name: 'Send test to me' })).toBeDisabled();
   await expect(frame.getByTestId('send-blocked')).toHaveText('To send, tick “Send it shortened for everyone” above or shorten the text.');
-  const refusal = frame.getByTestId('send-error');
+  // A refusal naming the text is shown at the message field.
+  const refusal = frame.getByTestId('field-error-text');
   if ((await refusal.count()) > 0) await expect(refusal).toContainText('too long for iPhones');
   expect(p.pushes.filter((push) => push.text.startsWith('Внимание'))).toEqual([]);
 

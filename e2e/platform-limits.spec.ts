@@ -66,7 +66,11 @@ test('a send Bitrix24 paused can be cancelled from History: nobody gets it, even
   await frame.getByRole('tab', { name: 'History' }).click();
   const row = frame.getByTestId('history-row').filter({ hasText: text });
   await expect(row.getByTestId('history-paused')).toContainText('Paused by Bitrix24 until', { timeout: 15_000 });
+  // Cancelling asks first (issue 20): nothing is cancelled until the admin confirms.
   await row.getByRole('button', { name: 'Cancel' }).click();
+  const question = frame.getByRole('dialog', { name: 'Cancel this send?' });
+  await expect(question).toContainText('Those who have not got it yet will not get it');
+  await question.getByRole('button', { name: 'Cancel the send' }).click();
   await expect(row).toHaveAttribute('data-status', 'cancelled', { timeout: 15_000 });
   await expect(row.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
 

@@ -496,6 +496,7 @@ test('[de] a send Bitrix24 pauses shows as paused in the composer, as in History
     await expect(row).toHaveAttribute('data-status', /^(queued|sending)$/);
     await expect(row.getByRole('button', { name: UI[lang].sendAgain })).toHaveCount(0);
     await row.getByRole('button', { name: 'Abbrechen' }).click();
+    await frame.getByRole('dialog', { name: 'Diesen Versand abbrechen?' }).getByRole('button', { name: 'Versand abbrechen' }).click();
     await expect(row).toHaveAttribute('data-status', 'cancelled', { timeout: 15_000 });
     await expect(row.getByRole('button', { name: UI[lang].sendAgain })).toBeVisible();
   } finally {

@@ -11,9 +11,9 @@ import { statusRoute } from './api/statusRoute.js';
 import { apiRateLimit, type ApiRateLimits } from './api/apiRateLimit.js';
 import { sendRoutes } from './api/sendRoutes.js';
 import { openApiRoute } from './api/openapi.js';
-import type { ErrorAnswer } from '../contract/errors.js';
+import { errorAnswer } from '../contract/errorMessages.js';
 import type { AppDatabase } from './storage/database.js';
-import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGES, isDatabaseUnavailable } from './storage/databaseErrors.js';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './storage/databaseErrors.js';
 import type { LimitStore } from './limits/limitStore.js';
 import { requestLanguage } from './api/requestLanguage.js';
 import { SEND_BODY_LIMIT } from './send/messageSchema.js';
@@ -68,8 +68,8 @@ export function createApp(deps: AppDependencies): Express {
   );
   app.use('/api', audienceRoutes({ limiter, treeCache, logger, rest, sleep }));
   app.use('/api', sendRoutes({ sendStore, pipeline, answerWithinMs: parts.answerWithinMs, now: parts.now }));
-  app.use('/api', (_req, res) => {
-    res.status(404).json({ error: 'NOT_FOUND', message: 'No such API endpoint' } satisfies ErrorAnswer);
+  app.use('/api', (req, res) => {
+    res.status(404).json(errorAnswer(requestLanguage(req), { error: 'NOT_FOUND', detail: 'No such API endpoint' }));
   });
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found');
@@ -125,7 +125,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
         return;
       }
       res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-      res.status(503).json({ error: 'DATABASE_UNAVAILABLE', message: DATABASE_UNAVAILABLE_MESSAGES[requestLanguage(req)] } satisfies ErrorAnswer);
+      res.status(503).json(errorAnswer(requestLanguage(req), { error: 'DATABASE_UNAVAILABLE' }));
       return;
     }
     const status = httpStatusOf(error);
@@ -136,8 +136,8 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
-    const message = status === 413 ? 'The request body is too large' : status < 500 ? 'The request is malformed' : 'Something went wrong on our side';
-    res.status(status).json({ error: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR', message } satisfies ErrorAnswer);
+    const detail = status === 413 ? 'The request body is too large' : status < 500 ? 'The request is malformed' : undefined;
+    res.status(status).json(errorAnswer(requestLanguage(req), { error: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR', detail }));
   };
 }
 

@@ -135,7 +135,7 @@ forEachDatabase('hostile input', (getDb) => {
     return response.status;
   }
 
-  type Answer = { error?: string; message?: string; field?: string; send?: { id: string; text: string; avatar: string | null } };
+  type Answer = { error?: string; message?: string; field?: string; detail?: string; send?: { id: string; text: string; avatar: string | null } };
   async function postJson(path: string, value: unknown): Promise<{ status: number; answer: Answer }> {
     const response = await fetch(`${stack.appUrl}${path}`, { method: 'POST', headers: { ...adminHeaders, 'Content-Type': 'application/json' }, body: JSON.stringify(value) });
     return { status: response.status, answer: (await response.json()) as Answer };
@@ -213,7 +213,7 @@ forEachDatabase('hostile input', (getDb) => {
       for (const extra of [{ testToSelf: true }, { audience: { users: [admin(portal).id] }, sendAt: new Date(Date.now() + DAY_MS).toISOString() }]) {
         const { status, answer } = await postJson('/api/sends', { idempotencyKey: randomUUID(), ...extra, ...(fields as object) });
         expect([status, answer.error, answer.field], JSON.stringify(fields)).toEqual([400, error, field]);
-        expect(answer.message).toMatch(/NUL|surrogate|idempotency key/);
+        expect(answer.detail).toMatch(/NUL|surrogate|idempotency key/);
       }
     }
     const check = await postJson('/api/message/check', { text: 'a\u0000b' });

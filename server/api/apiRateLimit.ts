@@ -34,6 +34,6 @@ export function apiRateLimit(options: { limits?: ApiRateLimits; now?: () => numb
     if (verdict.taken) return next();
     const wait = retryAfterSeconds(verdict.retryInMs);
     res.setHeader('Retry-After', String(wait));
-    refuse(res, 429, { error: 'TOO_MANY_REQUESTS', message: `Too many requests from this app in a short time. Wait ${wait} s and try again.` });
+    refuse(req, res, 429, { error: 'TOO_MANY_REQUESTS', detail: `Too many requests from this app in a short time: retry after ${wait} s.` });
   };
 }

@@ -13,7 +13,6 @@ import { describeSendError } from '../send/sendErrors.js';
 import { validationFailure } from '../send/messageSchema.js';
 import type { Logger } from '../logger.js';
 import { requireAdmin } from './frameAuth.js';
-import { requestLanguage } from './requestLanguage.js';
 import { methodsOnly } from '../http/methodNotAllowed.js';
 import { answer, refuse } from './answer.js';
 
@@ -39,20 +38,19 @@ export interface AudienceRoutesDeps {
 }
 
 function failure(req: Request, res: Response, logger: Logger, error: unknown): void {
-  const language = requestLanguage(req);
   if (error instanceof AudienceError) {
     const entry = describeSendError(error.code);
-    refuse(res, entry.httpStatus, { error: entry.apiCode, message: entry.message[language], ids: [...error.ids] });
+    refuse(req, res, entry.httpStatus, { error: entry.apiCode, cause: error.code, ids: [...error.ids] });
     return;
   }
   if (error instanceof BitrixError) {
     if (error.code === 'expired_token') {
-      refuse(res, 401, { error: 'TOKEN_EXPIRED', message: 'The Bitrix24 session expired; the app renews it and tries again.' });
+      refuse(req, res, 401, { error: 'TOKEN_EXPIRED' });
       return;
     }
     const entry = describeSendError(error.code);
     if (entry.httpStatus >= 500) logger.warn({ memberId: req.caller?.memberId, method: error.method, code: error.code }, 'portal refused a recipient read');
-    refuse(res, entry.httpStatus, { error: entry.apiCode, message: entry.message[language] });
+    refuse(req, res, entry.httpStatus, { error: entry.apiCode, cause: error.code });
     return;
   }
   throw error;
@@ -82,7 +80,7 @@ export function audienceRoutes(deps: AudienceRoutesDeps): Router {
     const parsed = audiencePreviewRequestSchema.safeParse(req.body);
     if (!parsed.success) {
       const problem = validationFailure(parsed.error);
-      return refuse(res, 400, { ...problem, error: problem.error === 'UNKNOWN_FIELD' ? problem.error : 'AUDIENCE_INVALID' });
+      return refuse(req, res, 400, { ...problem, error: problem.error === 'UNKNOWN_FIELD' ? problem.error : 'AUDIENCE_INVALID' });
     }
     try {
       const resolved = await resolveAudience(callerRest(req), parsed.data.audience, { memberId: req.caller!.memberId, treeCache: deps.treeCache });
@@ -95,7 +93,7 @@ export function audienceRoutes(deps: AudienceRoutesDeps): Router {
 
   router.route('/recipients/search').all(methodsOnly('GET')).get(requireAdmin, async (req, res) => {
     const parsed = searchQuerySchema.safeParse(req.query);
-    if (!parsed.success) return refuse(res, 400, { ...validationFailure(parsed.error), error: 'SEARCH_INVALID' });
+    if (!parsed.success) return refuse(req, res, 400, { ...validationFailure(parsed.error), error: 'SEARCH_INVALID' });
     try {
       const users = await searchEmployees(callerRest(req), parsed.data.q);
       res.setHeader('Cache-Control', 'no-store');

@@ -14,6 +14,7 @@ import { createAllowance, refusingWindows, retryAfterSeconds, type BurstLimit } 
 import { createMemoryLimitStore, type LimitStore } from '../limits/limitStore.js';
 import { networkKey } from '../http/networkKey.js';
 import { refuse } from './answer.js';
+import type { ErrorCode } from '../../contract/errorMessages.js';
 import type { UninstallReports } from '../install/uninstallReports.js';
 
 /**
@@ -48,8 +49,6 @@ export const PROVEN_TOKEN_TTL_MS = 60 * 60_000;
 export const PROVEN_NETWORK_TTL_MS = 24 * 60 * 60_000;
 const CALLER_CACHE_MAX = 10_000;
 const PROVEN_NETWORKS_MAX = 50_000;
-
-const BAD_TOKEN_MESSAGE = 'Bitrix24 did not recognise this authorization for this portal. Reopen the app from the left menu.';
 
 const profileAnswer = z.object({ ID: z.coerce.number().int().positive(), ADMIN: z.boolean() });
 const bearer = /^Bearer ([\w.~+/=-]{8,512})$/;
@@ -146,19 +145,19 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
     const token = bearer.exec(req.get('authorization') ?? '')?.[1];
     const memberId = req.get(MEMBER_ID_HEADER)?.trim().toLowerCase();
     if (!token || !memberId) {
-      return unauthorized(res, 'AUTH_REQUIRED', 'Open this app from Bitrix24: the request carries no Bitrix24 authorization.');
+      return unauthorized(req, res, 'AUTH_REQUIRED');
     }
-    if (!MEMBER_ID.test(memberId)) return unauthorized(res, 'UNKNOWN_PORTAL', 'This portal is not known to the app.');
+    if (!MEMBER_ID.test(memberId)) return unauthorized(req, res, 'UNKNOWN_PORTAL', 'X-B24-Member-Id is not a member_id');
 
     const portal = await deps.store.getPortal(memberId);
     if (!portal || portal.installState === 'uninstalled') {
-      return unauthorized(res, 'UNKNOWN_PORTAL', 'The app is not installed on this portal. Install it from the Bitrix24 Market.');
+      return unauthorized(req, res, 'UNKNOWN_PORTAL');
     }
 
     const key = createHash('sha256').update(`${memberId}\0${token}`).digest('base64url');
     const cached = cache.get(key);
     if (cached && cached.until > now()) {
-      if ('refused' in cached) return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
+      if ('refused' in cached) return unauthorized(req, res, 'BAD_TOKEN');
       req.caller = { memberId, userId: cached.userId, isAdmin: cached.isAdmin, portal, token };
       return next();
     }
@@ -177,17 +176,17 @@ export function frameAuth(deps: FrameAuthDeps): RequestHandler {
         return next();
       case 'busy':
         res.setHeader('Retry-After', String(outcome.retryAfterSeconds));
-        return refuse(res, 429, { error: 'TOO_MANY_REQUESTS', message: `Too many sign-ins to this portal at once. Wait ${outcome.retryAfterSeconds} s and try again.` });
+        return refuse(req, res, 429, { error: 'TOO_MANY_REQUESTS', detail: `Too many sign-ins to this portal at once: retry after ${outcome.retryAfterSeconds} s.` });
       case 'expired':
-        return unauthorized(res, 'TOKEN_EXPIRED', 'The Bitrix24 session expired; the app renews it and tries again.');
+        return unauthorized(req, res, 'TOKEN_EXPIRED');
       case 'refused':
-        return unauthorized(res, 'BAD_TOKEN', BAD_TOKEN_MESSAGE);
+        return unauthorized(req, res, 'BAD_TOKEN');
       case 'bitrix': {
         const entry = describeBitrixError(outcome.code);
-        return refuse(res, entry.httpStatus, { error: entry.apiCode, message: entry.message.en });
+        return refuse(req, res, entry.httpStatus, { error: entry.apiCode, cause: outcome.code });
       }
       case 'unexpected_answer':
-        return refuse(res, 502, { error: 'PORTAL_ERROR', message: 'Bitrix24 gave an unexpected answer. Try again in a few minutes.' });
+        return refuse(req, res, 502, { error: 'PORTAL_ERROR', cause: 'ERROR_UNEXPECTED_ANSWER', detail: 'profile answered without ID or ADMIN' });
       case 'failed':
         return next(outcome.error);
     }
@@ -257,14 +256,14 @@ type Verification =
 
 /** Only administrators send; Bitrix24 itself refuses others with ACCESS_ERROR, so we refuse first. */
 export const requireAdmin: RequestHandler = (req, res, next) => {
-  if (!req.caller) return unauthorized(res, 'AUTH_REQUIRED', 'Open this app from Bitrix24.');
+  if (!req.caller) return unauthorized(req, res, 'AUTH_REQUIRED');
   if (!req.caller.isAdmin) {
     const entry = describeBitrixError('ACCESS_ERROR');
-    return refuse(res, entry.httpStatus, { error: entry.apiCode, message: entry.message.en });
+    return refuse(req, res, entry.httpStatus, { error: entry.apiCode, cause: 'ACCESS_ERROR' });
   }
   next();
 };
 
-function unauthorized(res: Response, code: string, message: string): void {
-  refuse(res, 401, { error: code, message });
+function unauthorized(req: Request, res: Response, code: ErrorCode, detail?: string): void {
+  refuse(req, res, 401, { error: code, detail });
 }

@@ -43,7 +43,7 @@ forEachDatabase('paused sends', (getDb) => {
   const as = (p: SimPortal) => ({ Authorization: `Bearer ${p.issueTokens(firstAdmin(p).id).access_token}`, [MEMBER_ID_HEADER]: p.memberId, 'Content-Type': 'application/json' });
   const post = async (path: string, body: unknown) => {
     const response = await fetch(`${stack.appUrl}/api${path}`, { method: 'POST', headers: as(portal()), body: JSON.stringify(body) });
-    return { status: response.status, body: (await response.json()) as { send: SendView; error?: string; message?: string } };
+    return { status: response.status, body: (await response.json()) as { send: SendView; error?: string; message?: string; detail?: string } };
   };
   const view = async (id: string) => ((await (await fetch(`${stack.appUrl}/api/sends/${id}`, { headers: as(portal()) })).json()) as { send: SendView }).send;
   const pushed = (text: string) => portal().pushes.filter((push) => push.text === text);
@@ -89,7 +89,7 @@ forEachDatabase('paused sends', (getDb) => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.send).toMatchObject({ status: 'cancelled', pausedUntil: null, acceptedCount: 0, uncertainCount: 0, failedCount: 0, pendingCount: 7, error: null });
     const twice = await post(`/sends/${created.body.send.id}/cancel`, {});
-    expect([twice.status, twice.body.error, twice.body.message]).toEqual([409, 'NOT_CANCELLABLE', 'This send was already cancelled.']);
+    expect([twice.status, twice.body.error, twice.body.detail]).toEqual([409, 'NOT_CANCELLABLE', 'This send was already cancelled.']);
 
     clock.advance(8 * 60_000);
     expect(await pipeline.recoverInterruptedSends()).toMatchObject({ resumed: 0 });

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
-import type { Language } from '../bitrix/errorCatalog.js';
+import { LANGUAGES, type Language } from '../../contract/errorMessages.js';
 
 /** The language of the frame's UI (it sends the portal's LANG as Accept-Language); English otherwise. */
 export function requestLanguage(req: Request): Language {
-  const accepted = req.acceptsLanguages('en', 'ru', 'de');
+  const accepted = req.acceptsLanguages(...LANGUAGES);
   return accepted === 'ru' || accepted === 'de' ? accepted : 'en';
 }

@@ -17,6 +17,7 @@ import type { Scheduler, SchedulerTimers } from '../send/scheduler.js';
 import { createSendStore } from '../storage/sendStore.js';
 import { MEMBER_ID_HEADER } from './frameAuth.js';
 import type { SendView } from './sendRoutes.js';
+import { errors } from '../../contract/texts/en.js';
 
 /** Scheduled sends through the API and the simulator, on SQLite and PostgreSQL: time, restarts, rights, cancel, processes. */
 forEachDatabase('scheduled sends', (getDb) => scheduledSends(getDb, { multiProcess: false }), { only: ['sqlite'] });
@@ -117,7 +118,7 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     [MEMBER_ID_HEADER]: portal.memberId,
     'Content-Type': 'application/json',
   });
-  type Answer = { send: SendView; error?: string; field?: string; message?: string };
+  type Answer = { send: SendView; error?: string; field?: string; message?: string; detail?: string };
   async function call(base: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: Answer }> {
     const response = await fetch(`${base}/api${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: response.status, body: (await response.json()) as Answer };
@@ -177,11 +178,12 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     for (const [sendAt, message] of cases) {
       const answer = await call(app.url, '/sends', as(portal), { ...base, idempotencyKey: randomUUID(), sendAt });
       expect([answer.status, answer.body.error, answer.body.field], String(sendAt)).toEqual([400, 'SEND_AT_INVALID', 'sendAt']);
-      expect(answer.body.message).toContain(message);
+      expect(answer.body.detail).toContain(message);
+      expect(answer.body.message).toBe(errors.SEND_AT_INVALID);
     }
     const test = await call(app.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text: 'Me later', testToSelf: true, sendAt: iso(clock.now() + HOUR) });
     expect([test.status, test.body.field]).toEqual([400, 'sendAt']);
-    expect(test.body.message).toContain('cannot be scheduled');
+    expect(test.body.detail).toContain('cannot be scheduled');
 
     // The edges: one minute ahead, and the same moment a calendar year on, are accepted; a minute more is not.
     const yearOn = new Date(clock.now());
@@ -219,7 +221,7 @@ function scheduledSends(getDb: () => TestDatabase, { multiProcess }: { multiProc
     const now = await call(app.url, '/sends', as(portal), { idempotencyKey: randomUUID(), text: `${text} now`, audience: { users: employees(portal) } });
     const late = await call(app.url, `/sends/${now.body.send.id}/cancel`, as(portal), {});
     expect([late.status, late.body.error, late.body.send.status]).toEqual([409, 'NOT_CANCELLABLE', 'sent']);
-    expect(late.body.message).toContain('already started or finished');
+    expect(late.body.detail).toContain('already started or finished');
   });
 
   it('a scheduled send a scheduler has claimed cannot be cancelled; if that process dies, recovery sends it once, sender re-checked', async () => {

@@ -322,6 +322,30 @@ forEachDatabase('send API', (getDb) => {
     expect(((await (await get('/sends', as(two, admin(two).id))).json()) as { sends: SendView[] }).sends).toEqual([]);
   });
 
+  it('history with tests=exclude leaves out tests to oneself on every page; any other value is a 400', async () => {
+    const portal = stack.sim.portal('one');
+    const headers = as(portal, admin(portal).id);
+    const [someone] = reachable(portal).map((user) => user.id);
+    for (const body of [{ text: 'tests hidden: a test', testToSelf: true }, { text: 'tests hidden: a send', audience: explicitUsers([someone!]) }, { text: 'tests hidden: another test', testToSelf: true }]) {
+      expect((await send(portal, body)).status).toBe(201);
+    }
+    const all = ((await (await get('/sends?limit=100', headers)).json()) as { sends: SendView[] }).sends;
+    expect(all.filter((item) => item.testToSelf).length).toBeGreaterThanOrEqual(2);
+    const paged: string[] = [];
+    let before = '';
+    do {
+      const page = (await (await get(`/sends?limit=2&tests=exclude${before ? `&before=${before}` : ''}`, headers)).json()) as { sends: SendView[]; nextBefore: string | null };
+      expect(page.sends.length).toBeGreaterThan(0);
+      paged.push(...page.sends.map((item) => item.id));
+      before = page.nextBefore ?? '';
+    } while (before);
+    expect(paged).toEqual(all.filter((item) => !item.testToSelf).map((item) => item.id));
+    const included = ((await (await get('/sends?limit=100&tests=include', headers)).json()) as { sends: SendView[] }).sends;
+    expect(included.map((item) => item.id)).toEqual(all.map((item) => item.id));
+    const refused = await get('/sends?tests=hide', headers);
+    expect([refused.status, ((await refused.json()) as { field?: string }).field]).toEqual([400, 'tests']);
+  });
+
   it('recovery after a crash through the simulator: the mid-call chunk is uncertain, the pending one is sent once', async () => {
     const portal = stack.sim.portal('two');
     const sendStore = createSendStore(stack.database, { now: () => clock.now() });

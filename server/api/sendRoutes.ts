@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import type { Audience } from '../../contract/audience.js';
 import {
@@ -17,7 +17,7 @@ import {
   type SendErrorView,
   type SendView,
 } from '../../contract/sends.js';
-import type { Language } from '../bitrix/errorCatalog.js';
+import { errorAnswer, type Language } from '../../contract/errorMessages.js';
 import { FINAL_SEND_STATUSES, type ChunkTotals, type SendRecord, type SendStore } from '../storage/sendStore.js';
 import { payloadFit, scheduleProblem, validationFailure } from '../send/messageSchema.js';
 import { IdempotencyConflictError, type SendPipeline } from '../send/sendPipeline.js';
@@ -36,7 +36,8 @@ import { answer, refuse } from './answer.js';
  *   carries `textShortened`. A push over the iPhone payload cap is refused (400 TEXT_TOO_LONG_FOR_IPHONE
  *   `{iphoneText, fit}`, nothing recorded) unless `shortenForIphone: true`: then `fit.ios.shown` is sent
  *   and recorded as the send's text (contract/sends.ts; decision 0010, fact 27);
- * - `GET /api/sends?limit=&before=` -> `{sends, nextBefore}`, newest first, this portal only;
+ * - `GET /api/sends?limit=&before=&tests=` -> `{sends, nextBefore}`, newest first, this portal only
+ *   (`tests=exclude`: without tests to oneself);
  * - `GET /api/sends/:id` -> `{send}` (404 for another portal's);
  * - `POST /api/message/check` {text, avatar?} -> `{fit}` (`fit.ios.shown`: what an iPhone will show);
  * - with `sendAt` (ISO 8601 with an explicit offset or Z, 1 minute to 1 calendar year ahead; a naive
@@ -97,15 +98,14 @@ export function toSendView(send: SendRecord, totals: ChunkTotals, language: Lang
   };
 }
 
-function badRequest(res: Response, error: z.ZodError): void {
-  refuse(res, 400, validationFailure(error));
+function badRequest(req: Request, res: Response, error: z.ZodError): void {
+  refuse(req, res, 400, validationFailure(error));
 }
 
 /** A push over the iPhone cap that the request did not ask to shorten (or that no shortening can fit): 400, translated. */
 function refuseIphoneBudget(res: Response, fit: PayloadFit, language: Language): void {
-  const code = fit.ios.shown === null ? AVATAR_TOO_LONG_FOR_IPHONE : TEXT_TOO_LONG_FOR_IPHONE;
-  const body = { error: code, message: describeSendError(code).message[language], field: fit.ios.shown === null ? 'avatar' : 'text', iphoneText: fit.ios.shown, fit };
-  answer(res, iphoneBudgetRefusalSchema, body, 400);
+  const refusal = fit.ios.shown === null ? errorAnswer(language, { error: AVATAR_TOO_LONG_FOR_IPHONE, field: 'avatar' }) : errorAnswer(language, { error: TEXT_TOO_LONG_FOR_IPHONE, field: 'text' });
+  answer(res, iphoneBudgetRefusalSchema, { ...refusal, iphoneText: fit.ios.shown, fit }, 400);
 }
 
 export function sendRoutes(deps: SendRoutesDeps): Router {
@@ -122,22 +122,22 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
 
   router.route('/message/check').all(methodsOnly('POST')).post(requireAdmin, (req, res) => {
     const parsed = messageCheckSchema.safeParse(req.body);
-    if (!parsed.success) return badRequest(res, parsed.error);
+    if (!parsed.success) return badRequest(req, res, parsed.error);
     answer(res, messageCheckAnswerSchema, { fit: payloadFit(req.caller!.portal.appName, parsed.data.text, parsed.data.avatar) });
   });
 
   router.route('/sends').all(methodsOnly('GET', 'POST')).post(requireAdmin, async (req, res) => {
     const caller = req.caller!;
     const parsed = sendBodySchema.safeParse(req.body);
-    if (!parsed.success) return badRequest(res, parsed.error);
+    if (!parsed.success) return badRequest(req, res, parsed.error);
     if (!deps.pipeline) {
-      return refuse(res, 503, { error: 'APP_MISCONFIGURED', message: 'The app is not connected to Bitrix24 (client id and secret are not configured).' });
+      return refuse(req, res, 503, { error: 'APP_MISCONFIGURED', detail: 'B24_CLIENT_ID and B24_CLIENT_SECRET are not configured.' });
     }
     const body = parsed.data;
     const sendAt = body.sendAt === undefined ? null : Date.parse(body.sendAt);
     if (sendAt !== null) {
       const problem = scheduleProblem(sendAt, now());
-      if (problem) return refuse(res, 400, { error: 'SEND_AT_INVALID', message: problem, field: 'sendAt' });
+      if (problem) return refuse(req, res, 400, { error: 'SEND_AT_INVALID', field: 'sendAt', detail: problem });
     }
     // The core would cut it byte by byte, and a cut inside a character reaches no iPhone: never hand it such a text.
     const asked = payloadFit(caller.portal.appName, body.text, body.avatar);
@@ -159,7 +159,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
       });
     } catch (error) {
       if (error instanceof IdempotencyConflictError) {
-        return refuse(res, 409, { error: 'IDEMPOTENCY_KEY_REUSED', message: 'This idempotency key was already used for a different message. Use a new key for a new message.', field: 'idempotencyKey' });
+        return refuse(req, res, 409, { error: 'IDEMPOTENCY_KEY_REUSED', field: 'idempotencyKey' });
       }
       throw error;
     }
@@ -183,7 +183,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
 
   router.get('/sends', requireAdmin, async (req, res) => {
     const parsed = sendHistoryQuerySchema.safeParse(req.query);
-    if (!parsed.success) return badRequest(res, parsed.error);
+    if (!parsed.success) return badRequest(req, res, parsed.error);
     const page = await deps.sendStore.listSends(req.caller!.memberId, parsed.data);
     const totals = await deps.sendStore.chunkTotals(page.sends.map((send) => send.id));
     const language = requestLanguage(req);
@@ -194,7 +194,7 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
   router.route('/sends/:id').all(methodsOnly('GET')).get(requireAdmin, async (req, res) => {
     const id = String(req.params.id);
     const send = SEND_ID.test(id) ? await deps.sendStore.getSend(req.caller!.memberId, id) : null;
-    if (!send) return refuse(res, 404, { error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
+    if (!send) return refuse(req, res, 404, { error: 'SEND_NOT_FOUND' });
     res.setHeader('Cache-Control', 'no-store');
     answer(res, oneSendAnswerSchema, { send: await view(send, requestLanguage(req)) });
   });
@@ -203,17 +203,18 @@ export function sendRoutes(deps: SendRoutesDeps): Router {
     const memberId = req.caller!.memberId;
     const id = String(req.params.id);
     const send = SEND_ID.test(id) ? await deps.sendStore.getSend(memberId, id) : null;
-    if (!send) return refuse(res, 404, { error: 'SEND_NOT_FOUND', message: 'No such send on this portal.' });
+    if (!send) return refuse(req, res, 404, { error: 'SEND_NOT_FOUND' });
     res.setHeader('Cache-Control', 'no-store');
     // A scheduled send that has not started, or one Bitrix24 paused (nothing in flight): each is one conditional update.
     const cancelled = (await deps.sendStore.cancelScheduledSend(memberId, id)) || (await deps.sendStore.cancelPausedSend(memberId, id));
     if (!cancelled) {
       const current = (await deps.sendStore.getSend(memberId, id)) ?? send;
-      const message =
+      const detail =
         current.status === 'cancelled'
           ? 'This send was already cancelled.'
           : 'This send has already started or finished; only a scheduled send that has not started, or one Bitrix24 has paused, can be cancelled.';
-      return answer(res, notCancellableAnswerSchema, { error: 'NOT_CANCELLABLE', message, send: await view(current, requestLanguage(req)) }, 409);
+      const language = requestLanguage(req);
+      return answer(res, notCancellableAnswerSchema, { ...errorAnswer(language, { error: 'NOT_CANCELLABLE', detail }), send: await view(current, language) }, 409);
     }
     const after = (await deps.sendStore.getSend(memberId, id)) ?? send;
     answer(res, oneSendAnswerSchema, { send: await view(after, requestLanguage(req)) });

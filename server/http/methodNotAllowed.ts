@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { ErrorAnswer } from '../../contract/errors.js';
+import { errorAnswer } from '../../contract/errorMessages.js';
+import { requestLanguage } from '../api/requestLanguage.js';
 
 /**
  * First handler of a `router.route(path)`: requests with another method get 405 with the methods the
@@ -11,6 +12,6 @@ export function methodsOnly(...allowed: string[]): RequestHandler {
   return (req, res, next) => {
     if (accepted.has(req.method)) return next();
     res.setHeader('Allow', allow);
-    res.status(405).json({ error: 'METHOD_NOT_ALLOWED', message: `Use ${allow}` } satisfies ErrorAnswer);
+    res.status(405).json(errorAnswer(requestLanguage(req), { error: 'METHOD_NOT_ALLOWED', detail: `Use ${allow}` }));
   };
 }

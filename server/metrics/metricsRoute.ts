@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
-import { refuse } from '../api/answer.js';
+import { errorAnswerSchema } from '../../contract/errors.js';
+import { answer } from '../api/answer.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -14,7 +15,8 @@ export function metricsRoute(deps: { metrics: Metrics; token: string }): Router 
     res.setHeader('Cache-Control', 'no-store');
     if (!timingSafeEqual(digest(bearerOf(req.headers.authorization)), expected)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
-      refuse(res, 401, { error: 'AUTH_REQUIRED', message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' });
+      // For a scraper and its operator, not an admin: the message says what to send, in English.
+      answer(res, errorAnswerSchema, { error: 'AUTH_REQUIRED', message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' }, 401);
       return;
     }
     const text = await deps.metrics.registry.metrics();

@@ -61,7 +61,7 @@ describe('message validation', () => {
     for (const naive of ['2026-11-24T09:00:00', '2026-11-24T09:00', '2026-11-24', '2026-11-24 09:00:00Z']) {
       const result = parse(naive);
       expect(result.success, naive).toBe(false);
-      if (!result.success) expect(validationFailure(result.error)).toMatchObject({ error: 'SEND_AT_INVALID', field: 'sendAt', message: expect.stringContaining('time zone') });
+      if (!result.success) expect(validationFailure(result.error)).toMatchObject({ error: 'SEND_AT_INVALID', field: 'sendAt', detail: expect.stringContaining('time zone') });
     }
     expect(parse('2027-02-29T09:00:00Z').success).toBe(false);
     const withTest = send.safeParse({ idempotencyKey: key, text: 'Hi', testToSelf: true, sendAt: '2026-11-24T09:00:00Z' });

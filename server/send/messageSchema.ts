@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { ErrorAnswer } from '../../contract/errors.js';
+import { SCHEDULE_MIN_AHEAD_MS, latestSendAt } from '../../contract/constants.js';
+import type { ErrorCode, Refusal } from '../../contract/errorMessages.js';
 import type { PayloadFit } from '../../contract/sends.js';
 import { isUnstorableTextIssue } from '../../contract/text.js';
 
@@ -10,7 +11,7 @@ import { isUnstorableTextIssue } from '../../contract/text.js';
  * how far ahead a send may be scheduled by the server's clock, and how a failed parse is answered.
  */
 
-export { TEXT_MAX_CHARS } from '../../contract/constants.js';
+export { SCHEDULE_MIN_AHEAD_MS, TEXT_MAX_CHARS, latestSendAt } from '../../contract/constants.js';
 export { messageCheckSchema, sendRequestSchema } from '../../contract/sends.js';
 
 /** Largest JSON body the send API reads (text and audience of explicit users fit many times over). */
@@ -35,17 +36,11 @@ export const PAYLOAD_OVERHEAD_BYTES = 350;
 /** What a text shortened for iPhones ends with. */
 export const SHORTENED_MARK = '…';
 
-/** How soon at the earliest a send may be scheduled; at the latest it is a calendar year ahead (latestSendAt). */
-export const SCHEDULE_MIN_AHEAD_MS = 60_000;
-
-/** The same moment one calendar year later (29 February -> 1 March). */
-export function latestSendAt(now: number): number {
-  const limit = new Date(now);
-  limit.setUTCFullYear(limit.getUTCFullYear() + 1);
-  return limit.getTime();
-}
-
-/** Why `sendAt` (parsed) cannot be scheduled at `now`, or null when it can. */
+/**
+ * Why `sendAt` (parsed) cannot be scheduled at `now` (English, for developers: the answer's `detail`;
+ * the admin reads SEND_AT_INVALID's text), or null when it can. The frame checks the same rule before
+ * sending (contract/constants.ts).
+ */
 export function scheduleProblem(sendAt: number, now: number): string | null {
   if (sendAt < now + SCHEDULE_MIN_AHEAD_MS) return 'sendAt must be at least one minute in the future.';
   if (sendAt > latestSendAt(now)) return 'sendAt must be within a year from now.';
@@ -108,36 +103,34 @@ export function iphoneText(appName: string, text: string, avatar?: string | null
   return kept === '' ? null : kept + SHORTENED_MARK;
 }
 
-/** A 400 answer naming the field: `{error, message, field}` (the contract's ErrorAnswer). */
-export type ValidationFailure = Pick<ErrorAnswer, 'error' | 'message' | 'field'>;
+/**
+ * A 400 refusal naming the field: the stable code (its text, in the request's language, is the answer's
+ * `message`) and the schema's own English words as `detail`, for developers.
+ */
+export type ValidationFailure = Pick<Refusal, 'error' | 'field' | 'detail'>;
 
-const FIELD_CODES: Record<string, { tooLong?: string; other: string }> = {
-  text: { other: 'TEXT_EMPTY' },
-  avatar: { other: 'AVATAR_INVALID' },
-  idempotencyKey: { other: 'IDEMPOTENCY_KEY_INVALID' },
-  audience: { other: 'AUDIENCE_INVALID' },
-  testToSelf: { other: 'VALIDATION_FAILED' },
-  sendAt: { other: 'SEND_AT_INVALID' },
-  shortenForIphone: { other: 'VALIDATION_FAILED' },
+const FIELD_CODES: Readonly<Record<string, ErrorCode>> = {
+  text: 'TEXT_EMPTY',
+  avatar: 'AVATAR_INVALID',
+  idempotencyKey: 'IDEMPOTENCY_KEY_INVALID',
+  audience: 'AUDIENCE_INVALID',
+  sendAt: 'SEND_AT_INVALID',
 };
 
-/** The first problem of a failed parse as a stable code, a readable message and the field's name. */
+/** The first problem of a failed parse as a stable code, the field's path and the schema's message. */
 export function validationFailure(error: z.ZodError): ValidationFailure {
   const issue = error.issues[0];
-  if (!issue) return { error: 'VALIDATION_FAILED', message: 'The request is not valid.' };
+  if (!issue) return { error: 'VALIDATION_FAILED', detail: 'The request is not valid.' };
   if (issue.code === 'unrecognized_keys') {
     const field = [...issue.path.map(String), issue.keys[0] ?? ''].filter(Boolean).join('.');
-    return { error: 'UNKNOWN_FIELD', message: `Unknown field "${field}".`, field };
+    return { error: 'UNKNOWN_FIELD', detail: `Unknown field "${field}".`, field };
   }
   const top = issue.path[0];
-  if (top === undefined) return { error: 'VALIDATION_FAILED', message: 'The request body must be a JSON object.' };
+  if (top === undefined) return { error: 'VALIDATION_FAILED', detail: 'The request body must be a JSON object.' };
   const field = issue.path.map(String).join('.');
   const name = String(top);
-  if (name === 'text' && issue.message.startsWith('The text is longer')) return { error: 'TEXT_TOO_LONG', message: issue.message, field };
-  if (name === 'text' && isUnstorableTextIssue(issue)) return { error: 'TEXT_INVALID', message: issue.message, field };
-  if (name === 'text' && issue.code === 'invalid_type') {
-    return { error: 'TEXT_EMPTY', message: 'Write the text of the notification.', field };
-  }
-  const code = FIELD_CODES[name]?.other ?? 'VALIDATION_FAILED';
-  return { error: code, message: issue.message, field };
+  if (name === 'text' && issue.message.startsWith('The text is longer')) return { error: 'TEXT_TOO_LONG', detail: issue.message, field };
+  if (name === 'text' && isUnstorableTextIssue(issue)) return { error: 'TEXT_INVALID', detail: issue.message, field };
+  if (name === 'text' && issue.code === 'invalid_type') return { error: 'TEXT_EMPTY', detail: 'Write the text of the notification.', field };
+  return { error: FIELD_CODES[name] ?? 'VALIDATION_FAILED', detail: issue.message, field };
 }

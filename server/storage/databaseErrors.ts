@@ -1,9 +1,7 @@
-import type { Language } from '../bitrix/errorCatalog.js';
-
 /**
  * What a database error says about the database rather than about the statement: the connection is
  * gone or the database does not answer in time (then a request answers 503 DATABASE_UNAVAILABLE, see
- * server/app.ts), or a conflict that trying again resolves.
+ * server/app.ts, its text in contract/texts/), or a conflict that trying again resolves.
  */
 
 /** A statement got no answer within its deadline (server/storage/boundedPool.ts): its connection was dropped. */
@@ -75,10 +73,3 @@ export function isTransientDatabaseError(error: unknown): boolean {
 
 /** How long a client is asked to wait (Retry-After) while the database is unavailable. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
-
-/** The answer's text while the database is unavailable (the API's languages, like server/bitrix/errorCatalog.ts). */
-export const DATABASE_UNAVAILABLE_MESSAGES: Readonly<Record<Language, string>> = {
-  en: 'The app cannot reach its database right now. Try again in a few seconds.',
-  ru: 'Приложение сейчас не может связаться со своей базой данных. Повторите попытку через несколько секунд.',
-  de: 'Die App erreicht ihre Datenbank gerade nicht. Versuchen Sie es in einigen Sekunden erneut.',
-};

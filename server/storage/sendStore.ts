@@ -150,8 +150,8 @@ export interface SendStore {
   /** A send of this portal (null for another portal's). */
   getSend(memberId: string, id: string): Promise<SendRecord | null>;
   getSendByKey(memberId: string, idempotencyKey: string): Promise<SendRecord | null>;
-  /** Newest first; `before` is the id of the last send of the previous page. */
-  listSends(memberId: string, options: { limit: number; before?: string }): Promise<SendPage>;
+  /** Newest first; `before` is the id of the last send of the previous page; `tests: 'exclude'` leaves out tests to oneself. */
+  listSends(memberId: string, options: { limit: number; before?: string; tests?: 'include' | 'exclude' }): Promise<SendPage>;
   /**
    * Records the chunks (`pending`) and moves the send `queued -> sending`, atomically (one statement on
    * PostgreSQL, one transaction on SQLite), if `owner` holds its lease. Answers the chunks recorded under

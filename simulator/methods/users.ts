@@ -1,10 +1,40 @@
-import type { DirectoryUser } from '../contract.js';
+import type { Directory, DirectoryUser } from '../contract.js';
 import type { SimDirectory } from '../directory.js';
 import { asList, getCi, isRecord, phpInt, type Params } from '../phpParams.js';
 import { collectFilter, conditionsOf, isDescending, matches, pageOf, sortRows, type FieldReader, type FieldValue, type FilterCondition } from './listFilter.js';
 import { USER_SCOPES, type CallContext, type MethodAnswer, type MethodTable } from './types.js';
 
 type UserFieldLevel = 'brief' | 'basic' | 'full';
+
+/**
+ * A portal's time zones as Bitrix24 keeps them (tests set them): the portal's default (main's option
+ * `default_time_zone`; '' = the server's, UTC here) and a user's own (`TIME_ZONE`, chosen in their profile;
+ * absent = the portal's). A user whose zone follows the browser (AUTO_TIME_ZONE) is not simulated.
+ */
+export interface PortalTimeZones {
+  portal: string;
+  users: Map<number, string>;
+}
+
+const timeZones = new WeakMap<Directory, PortalTimeZones>();
+
+/** The time zones of the portal whose directory this is (one object per portal: change it in place). */
+export function timeZonesOf(directory: Directory): PortalTimeZones {
+  let zones = timeZones.get(directory);
+  if (!zones) {
+    zones = { portal: '', users: new Map() };
+    timeZones.set(directory, zones);
+  }
+  return zones;
+}
+
+/** Seconds east of UTC of an IANA zone at `at` (epoch ms): what PHP's DateTime::getOffset() answers. */
+export function zoneOffsetSeconds(zone: string, at: number): number {
+  if (zone === '') return 0;
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(at).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
+  const match = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name);
+  return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 3600 + Number(match[3]) * 60) : 0;
+}
 
 function fieldLevel(scope: readonly string[]): UserFieldLevel {
   if (scope.includes('user')) return 'full';
@@ -28,7 +58,7 @@ export function userRow(directory: SimDirectory, user: DirectoryUser, level: Use
   if (level === 'full') row.LAST_LOGIN = user.active ? registered : '';
   Object.assign(row, {
     DATE_REGISTER: registered,
-    TIME_ZONE: '',
+    TIME_ZONE: timeZonesOf(directory).users.get(user.id) ?? '',
     IS_ONLINE: user.online ? 'Y' : 'N',
     TIMESTAMP_X: registered,
     LAST_ACTIVITY_DATE: registered,
@@ -199,9 +229,16 @@ export const userMethods: MethodTable = {
         NAME: user.name,
         LAST_NAME: user.lastName,
         PERSONAL_GENDER: ctx.portal.directory.gender(user),
-        TIME_ZONE: '',
       };
       if (user.photo) result.PERSONAL_PHOTO = user.photo;
+      // Core rest module, classes/general/rest_provider.php getProfile: TIME_ZONE is the user's own zone
+      // ('' when they have none or it follows the browser), TIME_ZONE_OFFSET the seconds east of UTC now
+      // (CTimeZone::GetOffset, the user's or else the portal's default zone relative to the server, plus
+      // the server's date('Z')); the docs list only TIME_ZONE.
+      const zones = timeZonesOf(ctx.portal.directory);
+      const own = zones.users.get(user.id) ?? '';
+      result.TIME_ZONE = own;
+      result.TIME_ZONE_OFFSET = zoneOffsetSeconds(own || zones.portal, ctx.portal.clock.now());
       return { result };
     },
   },

@@ -3,30 +3,37 @@ import type { B24Frame } from '@bitrix24/b24jssdk';
 import type { ErrorAnswer } from './contract';
 import { callRest } from './frame';
 import { useFrame } from './frameContext';
-import { useI18n } from './i18n';
+import { errorText, useI18n } from './i18n';
 
 /**
  * The one client of our backend's /api/. Each call carries the frame's current Bitrix24 token and
  * member_id in headers (no cookies inside the iframe); an expired token is renewed through the portal
- * (refreshAuth) and the call is tried once more.
+ * (refreshAuth) and the call is tried once more. A refusal becomes an ApiError whose message is the
+ * frame's own text for its code, in the UI's language and naming the field (`describe`).
  */
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
+    /** The answer's stable code (`error`); `HTTP_<status>` when the answer had none. */
     readonly code: string,
     message: string,
+    /** The request field the refusal names (`field`, a dotted path). */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
+/** The frame's text for a refusal's code and field; null to keep the server's `message`. */
+export type DescribeRefusal = (code: string, field: string | undefined) => string | null;
+
 type FrameAuth = { access_token: string; member_id: string };
 
-async function currentAuth(frame: B24Frame, renew: boolean): Promise<FrameAuth> {
+async function currentAuth(frame: B24Frame, renew: boolean, describe?: DescribeRefusal): Promise<FrameAuth> {
   const auth = renew ? await frame.auth.refreshAuth() : frame.auth.getAuthData() || (await frame.auth.refreshAuth());
-  if (!auth) throw new ApiError(401, 'AUTH_REQUIRED', 'Bitrix24 gave no authorization');
+  if (!auth) throw new ApiError(401, 'AUTH_REQUIRED', describe?.('AUTH_REQUIRED', undefined) ?? 'Bitrix24 gave no authorization');
   return auth;
 }
 
@@ -35,7 +42,9 @@ export function apiUrl(path: string, base: string = window.location.href): strin
   return new URL(`api/${path.replace(/^\/+/, '')}`, new URL('.', base)).href;
 }
 
-export async function apiRequest<T>(frame: B24Frame, path: string, init: { method?: string; body?: unknown; signal?: AbortSignal; language?: string } = {}): Promise<T> {
+type ExchangeInit = { method?: string; body?: unknown; signal?: AbortSignal; language?: string; describe?: DescribeRefusal };
+
+export async function apiRequest<T>(frame: B24Frame, path: string, init: ExchangeInit = {}): Promise<T> {
   return (await apiExchange<T>(frame, path, init)).body;
 }
 
@@ -45,9 +54,9 @@ export interface Exchange<T> {
   headers: Headers;
 }
 
-export async function apiExchange<T>(frame: B24Frame, path: string, init: { method?: string; body?: unknown; signal?: AbortSignal; language?: string } = {}): Promise<Exchange<T>> {
+export async function apiExchange<T>(frame: B24Frame, path: string, init: ExchangeInit = {}): Promise<Exchange<T>> {
   for (let attempt = 0; ; attempt += 1) {
-    const auth = await currentAuth(frame, attempt > 0);
+    const auth = await currentAuth(frame, attempt > 0, init.describe);
     const response = await fetch(apiUrl(path), {
       method: init.method ?? 'GET',
       headers: {
@@ -64,7 +73,8 @@ export async function apiExchange<T>(frame: B24Frame, path: string, init: { meth
     if (response.ok) return { body: payload as T, headers: response.headers };
     const code = payload?.error ?? `HTTP_${response.status}`;
     if (response.status === 401 && code === 'TOKEN_EXPIRED' && attempt === 0) continue;
-    throw new ApiError(response.status, code, payload?.message ?? response.statusText);
+    const field = typeof payload?.field === 'string' ? payload.field : undefined;
+    throw new ApiError(response.status, code, init.describe?.(code, field) ?? payload?.message ?? response.statusText, field);
   }
 }
 
@@ -82,17 +92,17 @@ export interface Api {
   rest<T>(method: string, params?: Record<string, unknown>): Promise<T>;
 }
 
-export function boundApi(frame: B24Frame, language: string): Api {
+export function boundApi(frame: B24Frame, language: string, describe?: DescribeRefusal): Api {
   return {
-    request: (path, init = {}) => apiRequest(frame, path, { ...init, language }),
-    exchange: (path, init = {}) => apiExchange(frame, path, { ...init, language }),
+    request: (path, init = {}) => apiRequest(frame, path, { ...init, language, describe }),
+    exchange: (path, init = {}) => apiExchange(frame, path, { ...init, language, describe }),
     rest: (method, params) => callRest(frame, method, params),
   };
 }
 
-/** The one way components reach the API: the frame's, in the UI's language (Accept-Language). */
+/** The one way components reach the API: the frame's, in the UI's language (Accept-Language), refusals worded from its catalogue. */
 export function useApi(): Api {
   const frame = useFrame();
-  const { language } = useI18n();
-  return useMemo(() => boundApi(frame, language), [frame, language]);
+  const { language, t } = useI18n();
+  return useMemo(() => boundApi(frame, language, (code, field) => errorText(t, code, field)), [frame, language, t]);
 }

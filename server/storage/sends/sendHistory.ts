@@ -18,8 +18,9 @@ export function createSendHistory(db: SendDb): SendHistory {
 
     getSendByKey,
 
-    async listSends(memberId, { limit, before }) {
+    async listSends(memberId, { limit, before, tests = 'include' }) {
       let query = db.selectFrom('sends').selectAll().where('member_id', '=', memberId);
+      if (tests === 'exclude') query = query.where('test_to_self', '=', 0);
       if (before) {
         const cursor = await db.selectFrom('sends').select(['created_at', 'id']).where('member_id', '=', memberId).where('id', '=', before).executeTakeFirst();
         if (!cursor) return { sends: [], nextBefore: null };

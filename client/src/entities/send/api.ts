@@ -4,10 +4,13 @@ import type { OneSendAnswer, SendHistoryAnswer } from '../../lib/contract';
 
 export const HISTORY_PAGE = 20;
 
+/** Which sends the history lists: all, or without tests to oneself (`GET sends?tests=exclude`). */
+export type HistoryTests = 'include' | 'exclude';
+
 /** Every query about sends starts with `sendKeys.all`: invalidating it after a send or a cancel refreshes them all. */
 export const sendKeys = {
   all: ['sends'] as const,
-  history: () => [...sendKeys.all, 'history'] as const,
+  history: (tests: HistoryTests = 'include') => [...sendKeys.all, 'history', tests] as const,
   one: (id: string) => [...sendKeys.all, 'one', id] as const,
 };
 
@@ -19,11 +22,11 @@ export const sendQueries = {
       queryFn: ({ signal }) => api.request<OneSendAnswer>(`sends/${id}`, { signal }),
     }),
   /** GET sends, newest first, a page at a time. */
-  history: (api: Api) =>
+  history: (api: Api, tests: HistoryTests = 'include') =>
     infiniteQueryOptions({
-      queryKey: sendKeys.history(),
+      queryKey: sendKeys.history(tests),
       queryFn: ({ pageParam, signal }) =>
-        api.request<SendHistoryAnswer>(`sends?limit=${HISTORY_PAGE}${pageParam ? `&before=${pageParam}` : ''}`, { signal }),
+        api.request<SendHistoryAnswer>(`sends?limit=${HISTORY_PAGE}&tests=${tests}${pageParam ? `&before=${pageParam}` : ''}`, { signal }),
       initialPageParam: '',
       getNextPageParam: (page) => page.nextBefore ?? undefined,
     }),

@@ -1,14 +1,15 @@
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { ApiError } from '../../lib/api';
-import { useI18n } from '../../lib/i18n';
+import { errorText, useI18n } from '../../lib/i18n';
 import { useAudiencePreview } from '../../entities/audience/api';
 import { toAudience, type Pick } from '../../entities/audience/selection';
 import { FINAL_STATUSES, type SendView } from '../../entities/send/model';
 import { useMessageFit, useSend, useSendProgress } from './api';
 import { ConfirmDialog, type Recap } from './ConfirmDialog';
 import { IphoneChoice } from './IphoneChoice';
-import { avatarProblem, MessageFields } from './MessageFields';
+import { MessageFields } from './MessageFields';
 import { PhonePreview } from './PhonePreview';
+import { avatarCheck, sendAtCheck, textCheck } from './preChecks';
 import { audienceInWords, mustConfirm, sendProblem } from './sendGate';
 import { useImageCheck } from './useImageCheck';
 
@@ -23,6 +24,12 @@ export type RecipientsSlot = (picker: { picks: readonly Pick[]; onChange: (picks
 
 type Action = 'send' | 'test' | 'schedule';
 const newKeys = (): Record<Action, string> => ({ send: crypto.randomUUID(), test: crypto.randomUUID(), schedule: crypto.randomUUID() });
+
+/** How often a chosen send time is checked again (it may pass while the admin writes). */
+const SEND_AT_RECHECK_MS = 5_000;
+
+/** Fields whose refusals the composer shows at the field itself; any other refusal is shown under the buttons. */
+const FIELDS_SHOWN_INLINE = new Set(['text', 'avatar', 'sendAt', 'audience']);
 
 /** `datetime-local` value -> an instant with an explicit offset (the admin's browser time zone). */
 export function localToIso(local: string): string | null {
@@ -49,12 +56,18 @@ function localInputValue(date: Date): string {
  * schedule) is accepted the composer starts a new message, keeping the recipients only if the admin
  * ticked so; an answer that replays an earlier send (`Idempotent-Replayed`) says so, with a way to it in
  * History. Enter in a field never sends.
+ *
+ * Errors in the admin's language (issue 20): a refusal is shown in the frame's own words for its code,
+ * at the field it names (the message, the avatar, the send time, the recipients); what the composer can
+ * check itself (an empty or too long message, a send time not between a minute and a year ahead, an
+ * avatar that is no https:// address) it checks before sending, in the same words (./preChecks.ts).
  */
 export function Composer({ appName, draft, recipients, onShowSend }: { appName: string; draft: Draft; recipients: RecipientsSlot; onShowSend: (sendId: string) => void }) {
   const { t, language } = useI18n();
   const sendAtId = useId();
   const iphoneId = useId();
   const notReadyId = useId();
+  const sendAtErrorId = useId();
   const [picks, setPicks] = useState<Pick[]>(draft.picks);
   const [text, setText] = useState(draft.text);
   const [avatar, setAvatar] = useState(draft.avatar);
@@ -65,6 +78,15 @@ export function Composer({ appName, draft, recipients, onShowSend }: { appName: 
   const [lastAction, setLastAction] = useState<Action | null>(null);
   const [shorten, setShorten] = useState(false);
   const [keepPicks, setKeepPicks] = useState(false);
+  // An action was pressed while the message was not ready: its own checks show at the fields.
+  const [attempted, setAttempted] = useState(false);
+  // The moment the send time is checked against: when it was entered, then every few seconds while it is set.
+  const [checkedAt, setCheckedAt] = useState(() => Date.now());
+  useEffect(() => {
+    if (!sendAt) return;
+    const timer = setInterval(() => setCheckedAt(Date.now()), SEND_AT_RECHECK_MS);
+    return () => clearInterval(timer);
+  }, [sendAt]);
   const send = useSend();
   const audience = toAudience(picks);
   const preview = useAudiencePreview(audience);
@@ -74,7 +96,7 @@ export function Composer({ appName, draft, recipients, onShowSend }: { appName: 
   const countError = audience && preview.isError ? preview.error : null;
   const audienceRefused = countError instanceof ApiError && (countError.status === 400 || countError.status === 422);
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const avatarInvalid = avatarProblem(avatar) !== null;
+  const avatarInvalid = avatarCheck(avatar) !== null;
   const image = useImageCheck(avatar.trim() && !avatarInvalid ? avatar.trim() : null);
 
   const edit = <T,>(set: (value: T) => void) => (value: T) => {
@@ -107,6 +129,7 @@ export function Composer({ appName, draft, recipients, onShowSend }: { appName: 
     setSendAt('');
     setShorten(false);
     setKeys(newKeys());
+    setAttempted(false);
     if (!keepPicks) setPicks([]);
   };
 
@@ -114,7 +137,13 @@ export function Composer({ appName, draft, recipients, onShowSend }: { appName: 
   // A double click's second click comes before React has re-rendered with `isPending`: this remembers the press itself.
   const pressed = useRef(false);
   const run = (action: Action) => {
-    if (pressed.current || send.isPending || blocked || (action !== 'test' && problem !== null)) return;
+    if (pressed.current || send.isPending || blocked) return;
+    // Checked here, before anything goes: the texts appear at their fields.
+    if (textCheck(text) !== null || avatarCheck(avatar) !== null || (action === 'schedule' && sendAtCheck(localToIso(sendAt), checkedAt) !== null)) {
+      setAttempted(true);
+      return;
+    }
+    if (action !== 'test' && problem !== null) return;
     pressed.current = true;
     setLastAction(action);
     // A test accepted: the next press sends another test. A send accepted: a new message.
@@ -143,6 +172,16 @@ export function Composer({ appName, draft, recipients, onShowSend }: { appName: 
   const progress = useSendProgress(answered);
   const outcome: SendView | undefined = progress.data ?? answered;
   const failure = send.error instanceof ApiError ? send.error : send.error ? new ApiError(0, 'NETWORK', t('status.unavailable')) : null;
+  const refusedField = failure?.field?.split('.')[0];
+  /** What to show at `field`: the server's refusal naming it, else the composer's own check (`own`, a code), in the same words. */
+  const fieldError = (field: string, own: string | null): string | null =>
+    failure && refusedField === field ? failure.message : own ? errorText(t, own, field) : null;
+  const textIssue = textCheck(text);
+  const textError = fieldError('text', textIssue === 'TEXT_TOO_LONG' || attempted ? textIssue : null);
+  const avatarError = fieldError('avatar', avatarCheck(avatar));
+  const sendAtError = fieldError('sendAt', sendAt ? sendAtCheck(localToIso(sendAt), checkedAt) : null);
+  const audienceError = fieldError('audience', null);
+  const generalFailure = failure && !(refusedField && FIELDS_SHOWN_INLINE.has(refusedField)) ? failure : null;
 
   const scheduledAt = localToIso(sendAt);
   const recap: Recap = {
@@ -162,8 +201,22 @@ export function Composer({ appName, draft, recipients, onShowSend }: { appName: 
   return (
     <form className="composer" onSubmit={onSubmit} onKeyDown={onKeyDown} noValidate aria-describedby="composer-outcome">
       {recipients({ picks, onChange: edit(setPicks) })}
+      {audienceError && (
+        <p className="field-error" role="alert" data-testid="field-error-audience">
+          {audienceError}
+        </p>
+      )}
       <div className="composer__message">
-        <MessageFields text={text} avatar={avatar} image={image} fit={fit} onText={editMessage(setText)} onAvatar={editMessage(setAvatar)}>
+        <MessageFields
+          text={text}
+          avatar={avatar}
+          image={image}
+          fit={fit}
+          textError={textError}
+          avatarError={avatarError}
+          onText={editMessage(setText)}
+          onAvatar={editMessage(setAvatar)}
+        >
           {fit.latest && (
             <IphoneChoice
               id={iphoneId}
@@ -190,19 +243,35 @@ export function Composer({ appName, draft, recipients, onShowSend }: { appName: 
         </button>
         <span className="actions__schedule">
           <label htmlFor={sendAtId}>{t('composer.sendAt')}</label>
-          <input id={sendAtId} type="datetime-local" value={sendAt} min={earliest} onChange={(event) => edit(setSendAt)(event.target.value)} />
+          <input
+            id={sendAtId}
+            type="datetime-local"
+            value={sendAt}
+            min={earliest}
+            aria-invalid={sendAtError ? true : undefined}
+            aria-describedby={sendAtError ? sendAtErrorId : undefined}
+            onChange={(event) => {
+              setCheckedAt(Date.now());
+              edit(setSendAt)(event.target.value);
+            }}
+          />
           <span className="hint">{t('composer.timeZone', { zone: timeZone })}</span>
           <button
             type="button"
             className="button button--secondary"
-            disabled={cannotSend || !sendAt}
-            aria-describedby={blocked ? iphoneId : problem ? notReadyId : undefined}
+            disabled={cannotSend || !sendAt || sendAtError !== null}
+            aria-describedby={blocked ? iphoneId : sendAtError ? sendAtErrorId : problem ? notReadyId : undefined}
             onClick={() => {
-              if (!cannotSend && sendAt) setConfirming('schedule');
+              if (!cannotSend && sendAt && sendAtError === null) setConfirming('schedule');
             }}
           >
             {t('composer.schedule')}
           </button>
+          {sendAtError && (
+            <span id={sendAtErrorId} className="field-error" role="alert" data-testid="field-error-sendAt">
+              {sendAtError}
+            </span>
+          )}
         </span>
         <label className="checkbox actions__keep">
           <input type="checkbox" checked={keepPicks} disabled={send.isPending} onChange={(event) => setKeepPicks(event.target.checked)} data-testid="keep-recipients" />
@@ -229,9 +298,9 @@ export function Composer({ appName, draft, recipients, onShowSend }: { appName: 
             {t('composer.sentShortened')}
           </p>
         )}
-        {failure && (
-          <p role="alert" data-testid="send-error">
-            {failure.message}
+        {generalFailure && (
+          <p role="alert" data-testid="send-error" data-code={generalFailure.code}>
+            {generalFailure.message}
           </p>
         )}
       </div>

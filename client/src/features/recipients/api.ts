@@ -1,7 +1,8 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { useApi, type Api } from '../../lib/api';
-import type { RecipientDirectory, RecipientSearchAnswer } from '../../lib/contract';
+import type { RecipientSearchAnswer } from '../../lib/contract';
 import { useDebounced } from '../../lib/useDebounced';
+import { directoryQuery } from '../../entities/audience/directory';
 
 /** What the directory offers (the contract's DepartmentChoice and GroupChoice). */
 export type { DepartmentChoice as Department, GroupChoice as Group } from '../../lib/contract';
@@ -23,13 +24,8 @@ export const recipientQueries = {
       enabled: q.length > 0,
       staleTime: 60_000,
     }),
-  /** GET recipients/directory: the portal's departments and groups. */
-  directory: (api: Api) =>
-    queryOptions({
-      queryKey: recipientKeys.directory(),
-      queryFn: ({ signal }) => api.request<RecipientDirectory>('recipients/directory', { signal }),
-      staleTime: 5 * 60_000,
-    }),
+  /** GET recipients/directory: the portal's departments and groups (an entity: History names audiences with it too). */
+  directory: directoryQuery,
 };
 
 /** Employees as the admin types: debounced, and a newer query cancels the request of an older one. */

@@ -1,20 +1,9 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
-import { useApi, type Api } from '../../lib/api';
+import { useQuery } from '@tanstack/react-query';
+import { useApi } from '../../lib/api';
+import { profileQueries, type Profile } from '../../entities/employee/profile';
 
-export interface Profile {
-  ID: string;
-  ADMIN: boolean;
-  NAME: string;
-  LAST_NAME: string;
-  PERSONAL_PHOTO?: string;
-}
-
-export const profileKeys = { all: ['profile'] as const };
-
-export const profileQueries = {
-  /** The portal's `profile` method: the signed-in user (what the browser may show; the backend checks for itself). */
-  profile: (api: Api) => queryOptions({ queryKey: profileKeys.all, queryFn: () => api.rest<Profile>('profile') }),
-};
+/** The signed-in user's `profile` (shared with the history, which reads the time zone from it). */
+export { profileKeys, profileQueries, type Profile } from '../../entities/employee/profile';
 
 /** The signed-in user. */
 export function useProfile() {

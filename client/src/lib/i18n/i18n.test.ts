@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { de } from './de';
 import { en } from './en';
-import { loadCatalogue, translator, type Language, type Message } from './index';
+import * as sharedDe from '../../../../contract/texts/de.js';
+import * as sharedEn from '../../../../contract/texts/en.js';
+import * as sharedRu from '../../../../contract/texts/ru.js';
+import { errorText, fieldLabel, loadCatalogue, translator, type Language, type Message } from './index';
 import { ru } from './ru';
 
 const catalogues = { en, ru, de } satisfies Record<Language, unknown>;
@@ -50,9 +53,31 @@ describe('translator', () => {
 });
 
 describe('loading a catalogue', () => {
-  it('gives each language its own file', async () => {
-    expect(await loadCatalogue('ru')).toBe(ru);
-    expect(await loadCatalogue('de')).toBe(de);
-    expect(await loadCatalogue('en')).toBe(en);
+  it('gives each language its own file, with the texts it shares with the server (contract/texts/) as they are there', async () => {
+    const shared = { en: sharedEn, ru: sharedRu, de: sharedDe };
+    for (const language of languages) {
+      const catalogue = await loadCatalogue(language);
+      expect(catalogue).toMatchObject(catalogues[language]);
+      for (const [code, text] of Object.entries(shared[language].errors)) expect(catalogue[`error.${code}`], `${language} ${code}`).toBe(text);
+      for (const [field, name] of Object.entries(shared[language].fields)) expect(catalogue[`field.${field}`], `${language} ${field}`).toBe(name);
+    }
+  });
+});
+
+describe('a refusal in the UI’s words', () => {
+  it('is the code’s text, naming the field as the admin knows it, never the request’s name', async () => {
+    const t = translator('ru', await loadCatalogue('ru'));
+    expect(errorText(t, 'SEND_AT_INVALID', 'sendAt')).toBe(sharedRu.errors.SEND_AT_INVALID);
+    expect(errorText(t, 'VALIDATION_FAILED', 'testToSelf')).toBe('Тест себе: недопустимое значение.');
+    expect(errorText(t, 'VALIDATION_FAILED')).toBe('Запрос: недопустимое значение.');
+    expect(errorText(t, 'UNKNOWN_FIELD', 'audience.colour')).toBe('Приложение не знает поле «audience.colour».');
+    expect(fieldLabel(t, 'audience.users.0')).toBe('Получатели');
+    expect(fieldLabel(t, 'mystery')).toBe('mystery');
+    const inGerman = translator('de', await loadCatalogue('de'));
+    expect(errorText(inGerman, 'TEXT_EMPTY', 'text')).toBe('Die Nachricht ist leer. Schreiben Sie den Text der Benachrichtigung.');
+  });
+
+  it('is null for a code the catalogue does not know, so the server’s message is shown instead', async () => {
+    expect(errorText(translator('en', await loadCatalogue('en')), 'SOMETHING_NEWER')).toBeNull();
   });
 });

@@ -7,23 +7,48 @@ export type { Message, PluralMessage } from './message';
 
 export type Language = 'en' | 'ru' | 'de';
 
-/**
- * One file per language; each satisfies English's keys (see `Catalogue`), so none falls back. English is
- * in the page; the others are loaded when a portal speaks them (a chunk each: the frame's JavaScript stays
- * under its budget, decision 0012).
- */
-const loaders: Readonly<Record<Language, () => Promise<Catalogue>>> = {
-  en: () => Promise.resolve(en),
-  ru: () => import('./ru').then((module) => module.ru),
-  de: () => import('./de').then((module) => module.de),
-};
-const loaded = new Map<Language, Catalogue>([['en', en]]);
+/** A language's catalogue as the translator reads it: the UI's keys, and `error.<CODE>` and `field.<name>`. */
+export type Texts = Readonly<Record<string, Message>>;
 
-/** The language's catalogue, loaded once; English when it cannot be loaded (the page still works). */
-export async function loadCatalogue(language: Language): Promise<Catalogue> {
+/** The texts the frame shares with the server (contract/texts/<language>.ts): the errors by code, the request fields by name. */
+interface SharedTexts {
+  errors: Readonly<Record<string, string>>;
+  fields: Readonly<Record<string, string>>;
+}
+
+function withShared(catalogue: Catalogue, shared: SharedTexts): Texts {
+  const prefixed = (prefix: string, texts: Readonly<Record<string, string>>) => Object.entries(texts).map(([key, text]) => [`${prefix}.${key}`, text] as const);
+  return { ...catalogue, ...Object.fromEntries([...prefixed('error', shared.errors), ...prefixed('field', shared.fields)]) };
+}
+
+/**
+ * One file per language; each satisfies English's keys (see `Catalogue`), so none falls back, and adds
+ * the errors' and the request fields' texts from the file the server answers from (contract/texts/, one
+ * per language). English's UI strings are in the page, so the frame renders at once; everything else is
+ * loaded when needed, a chunk or two per language (the frame's JavaScript stays under its budget,
+ * decision 0012): English's error texts follow at once, before anyone can have met an error.
+ */
+const loaders: Readonly<Record<Language, () => Promise<Texts>>> = {
+  // Each import names what it takes, so the chunk holds only that (not the server's texts of the same file).
+  en: () => import('../../../../contract/texts/en.js').then(({ errors, fields }) => withShared(en, { errors, fields })),
+  ru: () =>
+    Promise.all([import('./ru').then(({ ru }) => ru), import('../../../../contract/texts/ru.js').then(({ errors, fields }) => ({ errors, fields }))]).then(([ui, shared]) =>
+      withShared(ui, shared),
+    ),
+  de: () =>
+    Promise.all([import('./de').then(({ de }) => de), import('../../../../contract/texts/de.js').then(({ errors, fields }) => ({ errors, fields }))]).then(([ui, shared]) =>
+      withShared(ui, shared),
+    ),
+};
+const loaded = new Map<Language, Texts>();
+/** What a language shows while its catalogue loads: English's UI strings, which are in the page. */
+const inPage: Partial<Record<Language, Texts>> = { en };
+
+/** The language's catalogue, loaded once; English's UI strings when it cannot be loaded (the page still works). */
+export async function loadCatalogue(language: Language): Promise<Texts> {
   const known = loaded.get(language);
   if (known) return known;
-  const catalogue = await loaders[language]().catch(() => en);
+  const catalogue = await loaders[language]().catch(() => loaded.get('en') ?? en);
   loaded.set(language, catalogue);
   return catalogue;
 }
@@ -59,12 +84,12 @@ export function translator(language: Language, catalogue: Partial<Record<string,
 
 const I18nContext = createContext<{ language: Language; t: Translate }>({ language: 'en', t: translator('en', en) });
 
-/** Renders its children in `language` once that language's catalogue is in (at once for English or one loaded before). */
+/**
+ * Renders its children in `language` once that language's catalogue is in: at once for English (its UI
+ * strings are in the page; the error texts follow) or a language loaded before.
+ */
 export function I18nProvider({ language, children }: { language: Language; children: ReactNode }) {
-  const [ready, setReady] = useState<{ language: Language; catalogue: Catalogue } | null>(() => {
-    const catalogue = loaded.get(language);
-    return catalogue ? { language, catalogue } : null;
-  });
+  const [ready, setReady] = useState<{ language: Language; catalogue: Texts } | null>(null);
   useEffect(() => {
     let live = true;
     void loadCatalogue(language).then((catalogue) => live && setReady({ language, catalogue }));
@@ -72,12 +97,36 @@ export function I18nProvider({ language, children }: { language: Language; child
       live = false;
     };
   }, [language]);
-  const current = ready?.language === language ? ready : null;
-  const value = useMemo(() => (current ? { language, t: translator(language, current.catalogue) } : null), [current, language]);
+  const catalogue = ready?.language === language ? ready.catalogue : (loaded.get(language) ?? inPage[language] ?? null);
+  const value = useMemo(() => (catalogue ? { language, t: translator(language, catalogue) } : null), [catalogue, language]);
   if (!value) return null;
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 
 export function useI18n() {
   return useContext(I18nContext);
+}
+
+/**
+ * The request field a refusal names (`ErrorAnswer.field`, a dotted path), as the admin knows it
+ * ("Send time", not `sendAt`): by its first part; the path itself for a field the texts do not name;
+ * "Request" when there is none.
+ */
+export function fieldLabel(t: Translate, path?: string): string {
+  const key = `field.${path ? path.split('.')[0]! : 'request'}` as const;
+  const name = t(key);
+  return name === key ? (path ?? '') : name;
+}
+
+/**
+ * The frame's text for a refusal's code, in the UI's language, naming the field: the same text the
+ * server answers with (both read contract/texts/<language>.ts). Null for a code the catalogue does
+ * not have (a newer server, or before the texts are in): the server's `message` then, which is in the
+ * UI's language too. (Here rather than in a module of its own: one more module shared by the page and
+ * the history's chunk made the bundler split a chunk off, past the frame's budget.)
+ */
+export function errorText(t: Translate, code: string, field?: string): string | null {
+  const key = `error.${code}` as const;
+  const text = t(key, { field: fieldLabel(t, field), path: field ?? '' });
+  return text === key ? null : text;
 }
