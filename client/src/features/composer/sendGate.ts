@@ -1,6 +1,7 @@
 import { TEXT_MAX_CHARS } from '../../lib/contract';
 import type { Translate } from '../../lib/i18n';
 import type { Pick } from '../../entities/audience/selection';
+import { picksInWords } from '../../entities/audience/inWords';
 
 /** Above this many people a send asks for confirmation first. */
 export const CONFIRM_ABOVE = 50;
@@ -43,16 +44,5 @@ export const RECAP_NAMES = 6;
 
 /** The audience by name, as the confirmation recaps it: "Sales and its sub-departments, Migration Team B". */
 export function audienceInWords(picks: readonly Pick[], t: Translate): string {
-  const names = picks.map((pick) => {
-    switch (pick.kind) {
-      case 'all':
-        return t('recipients.all');
-      case 'department':
-        return pick.withSubdepartments ? t('confirm.withSubdepartments', { name: pick.label }) : pick.label;
-      default:
-        return pick.label;
-    }
-  });
-  if (names.length <= RECAP_NAMES) return names.join(', ');
-  return `${names.slice(0, RECAP_NAMES - 1).join(', ')} ${t('confirm.andMore', { count: names.length - (RECAP_NAMES - 1) })}`;
+  return picksInWords(picks, t, RECAP_NAMES);
 }

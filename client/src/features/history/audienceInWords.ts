@@ -1,6 +1,7 @@
 import type { Translate } from '../../lib/i18n';
 import { picksFromAudience, USER_CODE, type PortalNames } from '../../entities/audience/named';
 import type { Audience, Pick } from '../../entities/audience/selection';
+import { picksInWords } from '../../entities/audience/inWords';
 
 /**
  * A send's audience as the history names it: "Sales and its sub-departments, Anna Smith and 3 more", by
@@ -35,17 +36,5 @@ export function namesWanted(audience: Audience | null): { userIds: number[]; dir
 }
 
 export function audienceInWords(audience: Audience, names: PortalNames, t: Translate): string {
-  const picks = picksFromAudience(audience, names, t);
-  const words = picks.map((pick) => {
-    switch (pick.kind) {
-      case 'all':
-        return t('recipients.all');
-      case 'department':
-        return pick.withSubdepartments ? t('confirm.withSubdepartments', { name: pick.label }) : pick.label;
-      default:
-        return pick.label;
-    }
-  });
-  if (words.length <= HISTORY_NAMES + 1) return words.join(', ');
-  return `${words.slice(0, HISTORY_NAMES).join(', ')} ${t('confirm.andMore', { count: words.length - HISTORY_NAMES })}`;
+  return picksInWords(picksFromAudience(audience, names, t), t, HISTORY_NAMES + 1);
 }
