@@ -1,5 +1,5 @@
-import { useEffect, useRef } from 'react';
 import { useI18n } from '../../lib/i18n';
+import { useModalDialog } from '../../lib/useModalDialog';
 import type { ImageState } from './useImageCheck';
 
 /** What the confirmation recaps: everything the send will do, as it will do it. */
@@ -27,18 +27,8 @@ export interface Recap {
  */
 export function ConfirmDialog({ open, recap, onConfirm, onCancel }: { open: boolean; recap: Recap; onConfirm: () => void; onCancel: () => void }) {
   const { t } = useI18n();
-  const ref = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      dialog.showModal();
-      // showModal focuses the first button (React's autoFocus is no HTML attribute): start on Cancel.
-      cancelRef.current?.focus();
-    }
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+  // Focus starts on Cancel.
+  const { dialogRef: ref, safeRef: cancelRef } = useModalDialog(open);
   const { count } = recap;
   const amount = count === null ? t('confirm.unknownCount') : t('confirm.count', { count });
   const scheduled = recap.action === 'schedule';

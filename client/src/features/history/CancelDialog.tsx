@@ -1,5 +1,5 @@
-import { useEffect, useRef } from 'react';
 import { useI18n } from '../../lib/i18n';
+import { useModalDialog } from '../../lib/useModalDialog';
 import type { SendView } from '../../entities/send/model';
 
 /** What the question recaps about the send to cancel, in the admin's words. */
@@ -18,18 +18,7 @@ export interface CancelRecap {
  */
 export function CancelDialog({ recap, onConfirm, onClose }: { recap: CancelRecap | null; onConfirm: (send: SendView) => void; onClose: () => void }) {
   const { t } = useI18n();
-  const ref = useRef<HTMLDialogElement>(null);
-  const keepRef = useRef<HTMLButtonElement>(null);
-  const open = recap !== null;
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      dialog.showModal();
-      keepRef.current?.focus();
-    }
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+  const { dialogRef: ref, safeRef: keepRef } = useModalDialog(recap !== null);
   return (
     <dialog
       ref={ref}
